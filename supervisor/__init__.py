@@ -1,0 +1,100 @@
+"""Baton: LLM-supervised multi-agent orchestration.
+
+A supervisor model plans a goal into subtasks, routes each to a specialist by its capability card, checks every
+output, and answers. Heavy provider SDKs are imported only when a model of theirs is first used.
+"""
+
+from supervisor.cards import Card, Specialist, Team, Tool
+from supervisor.checking import CheckedVerdict, Verdict
+from supervisor.config import BatonConfig, LimitsConfig, ModelsConfig, load_config
+from supervisor.events import (
+    AttemptStarted,
+    Event,
+    OutputProduced,
+    PlanMade,
+    RunFinished,
+    RunStarted,
+    SubtaskRouted,
+    ToolCalled,
+    VerdictGiven,
+)
+from supervisor.exceptions import (
+    BatonError,
+    ConfigError,
+    ModelError,
+    ModelFileNotFoundError,
+    PromptTemplateError,
+    RealModelBlockedError,
+    RunError,
+    ScriptExhaustedError,
+    StructuredOutputError,
+    SubtaskFailedError,
+    TeamError,
+    ToolError,
+    UnknownAgentError,
+    UnknownProviderError,
+    UserError,
+)
+from supervisor.models import Completion, Message, Model, Usage, register_provider, resolve_model
+from supervisor.models.scripted import ScriptedCall, ScriptedModel
+from supervisor.plan import Plan, Subtask
+from supervisor.routing import RouteDecision
+from supervisor.runner import StepKey, Supervisor
+from supervisor.state import Attempt, RunResult, StepRecord, ToolCall
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Attempt",
+    "AttemptStarted",
+    "BatonConfig",
+    "BatonError",
+    "Card",
+    "CheckedVerdict",
+    "Completion",
+    "ConfigError",
+    "Event",
+    "LimitsConfig",
+    "Message",
+    "Model",
+    "ModelError",
+    "ModelFileNotFoundError",
+    "ModelsConfig",
+    "OutputProduced",
+    "Plan",
+    "PlanMade",
+    "PromptTemplateError",
+    "RealModelBlockedError",
+    "RouteDecision",
+    "RunError",
+    "RunFinished",
+    "RunResult",
+    "RunStarted",
+    "ScriptExhaustedError",
+    "ScriptedCall",
+    "ScriptedModel",
+    "Specialist",
+    "StepKey",
+    "StepRecord",
+    "StructuredOutputError",
+    "Subtask",
+    "SubtaskFailedError",
+    "SubtaskRouted",
+    "Supervisor",
+    "Team",
+    "TeamError",
+    "Tool",
+    "ToolCall",
+    "ToolCalled",
+    "ToolError",
+    "UnknownAgentError",
+    "UnknownProviderError",
+    "Usage",
+    "UserError",
+    "Verdict",
+    "VerdictGiven",
+    "__version__",
+    "load_config",
+    "register_provider",
+    "resolve_model",
+]

@@ -1,0 +1,124 @@
+"""Capability cards, tools, specialists and the team that holds them.
+
+A ``Card`` says what a specialist can do; the supervisor routes by reading cards. A ``Specialist`` is a plain
+declarative object (no loop inside); the runner does the work. A ``Team`` is validated when it is built:
+duplicate names and cards that name tools nobody provides are rejected with the offending names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from supervisor.exceptions import TeamError, UnknownAgentError
+from supervisor.models import Model
+
+AGENT_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
+
+
+class Card(BaseModel):
+    """What a specialist does, in words the supervisor can route on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=AGENT_NAME_PATTERN)
+    description: str = Field(min_length=1, max_length=500)
+    skills: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    tools: tuple[str, ...] = Field(default=(), description="names of the tools this specialist may call")
+
+    def summary(self) -> str:
+        """One routing line: name, description and skills."""
+        skills = f" Skills: {', '.join(self.skills)}." if self.skills else ""
+        return f"{self.name}: {self.description}{skills}"
+
+
+ToolFunction = Callable[[str], str] | Callable[[str], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A function a specialist may call with one text argument; its result is data, never instructions."""
+
+    name: str
+    description: str
+    function: ToolFunction
+    side_effects: bool = False
+
+
+@dataclass(frozen=True)
+class Specialist:
+    """A specialist agent: its card, its instructions, the model it uses and the tools it may call.
+
+    ``model`` is a model string (``local/smollm2``), a ``Model`` object, or ``None`` for the configured default.
+    """
+
+    name: str
+    card: Card
+    instructions: str
+    model: str | Model | None = None
+    tools: Sequence[Tool] = field(default_factory=tuple)
+
+    def allowed_tools(self) -> list[Tool]:
+        """The tools this specialist provides that its card allows, in card order."""
+        by_name = {t.name: t for t in self.tools}
+        return [by_name[name] for name in self.card.tools if name in by_name]
+
+
+class Team:
+    """An ordered, validated set of specialists."""
+
+    def __init__(self, specialists: Iterable[Specialist], *, pipeline: Sequence[str] | None = None) -> None:
+        """``pipeline`` optionally names the usual order of work; planners may start from it."""
+        members = list(specialists)
+        if not members:
+            raise TeamError("a team needs at least one specialist", [])
+        names = [s.name for s in members]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise TeamError(f"duplicate specialist name(s): {', '.join(duplicates)}", duplicates)
+        mismatched = [s.name for s in members if s.card.name != s.name]
+        if mismatched:
+            raise TeamError(
+                f"specialist name and card name differ for: {', '.join(mismatched)}", mismatched
+            )
+        for specialist in members:
+            provided = {t.name for t in specialist.tools}
+            missing = [t for t in specialist.card.tools if t not in provided]
+            if missing:
+                raise TeamError(
+                    f"card {specialist.name!r} names tool(s) the specialist does not provide: "
+                    f"{', '.join(missing)}",
+                    missing,
+                )
+        self._by_name = {s.name: s for s in members}
+        unknown = [name for name in pipeline or () if name not in self._by_name]
+        if unknown:
+            raise TeamError(f"pipeline names agent(s) not on the team: {', '.join(unknown)}", unknown)
+        self.pipeline: tuple[str, ...] = tuple(pipeline or ())
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def __getitem__(self, name: str) -> Specialist:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise UnknownAgentError(name, self.names) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Iterator[Specialist]:
+        return iter(self._by_name.values())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __repr__(self) -> str:
+        return f"<Team {', '.join(self.names)}>"

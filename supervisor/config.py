@@ -1,0 +1,166 @@
+"""Typed configuration: one TOML file (``baton.toml``) plus environment overrides.
+
+Every table forbids unknown keys, so a typo is an error rather than a silently ignored setting. An environment
+variable ``BATON_<TABLE>__<KEY>`` (double underscore between levels) overrides one key, e.g.
+``BATON_MODELS__DEFAULT=local/smollm2`` or ``BATON_LIMITS__MAX_ATTEMPTS=3``; its value is read as a TOML value
+when it parses as one (numbers, booleans) and as a string otherwise. Errors name the file or variable, the key
+and, for TOML syntax, the line.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from supervisor.exceptions import ConfigError
+
+CONFIG_ENV = "BATON_CONFIG"
+DEFAULT_CONFIG_FILE = "baton.toml"
+ENV_PREFIX = "BATON_"
+ENV_LEVEL_SEPARATOR = "__"
+DEFAULT_MODEL = "local/smollm2"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelsConfig(_Strict):
+    """Which model each role uses: ``default`` for all, ``supervisor`` and ``agents.<name>`` to override."""
+
+    default: str = DEFAULT_MODEL
+    supervisor: str | None = None
+    agents: dict[str, str] = Field(default_factory=dict)
+
+
+class LimitsConfig(_Strict):
+    """Bounds on the work of one goal."""
+
+    max_attempts: int = Field(default=2, ge=1, le=10, description="tries per subtask (first + retries)")
+    max_reasks: int = Field(default=2, ge=0, le=10, description="re-asks of a model whose answer is invalid")
+    min_subtasks: int = Field(default=2, ge=1, le=12)
+    max_subtasks: int = Field(default=4, ge=1, le=12)
+    specialist_max_tokens: int = Field(default=256, ge=16, le=8192)
+    answer_max_tokens: int = Field(default=320, ge=16, le=8192)
+
+
+class RoutingConfig(_Strict):
+    """How subtasks find their agent: card similarity first, the model between close candidates."""
+
+    candidates: int = Field(default=2, ge=2, le=20, description="agents the model chooses between")
+    decide_margin: float = Field(
+        default=1.5, ge=1.0, description="best/runner-up similarity ratio at which no model is asked"
+    )
+
+
+PlanningMode = Literal["auto", "free", "skeleton"]
+
+
+class PlanningConfig(_Strict):
+    """How plans are made: ``free`` (the model writes them), ``skeleton`` (the model adapts the team's
+    pipeline), or ``auto`` (skeleton for the embedded model when the team declares a pipeline)."""
+
+    mode: PlanningMode = "auto"
+
+
+class TeamConfig(_Strict):
+    """Where the team comes from: ``module:function`` returning a list of specialists."""
+
+    factory: str = Field(default="specialists:support_desk_team", pattern=r"^[\w.]+:\w+$")
+
+
+class BatonConfig(_Strict):
+    """The whole configuration."""
+
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
+    providers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    planning: PlanningConfig = Field(default_factory=PlanningConfig)
+    team: TeamConfig = Field(default_factory=TeamConfig)
+
+    def model_for(self, agent: str, declared: str | None = None) -> str:
+        """The model string for ``agent``: config per agent, else what the specialist declares, else default."""
+        return self.models.agents.get(agent) or declared or self.models.default
+
+    @property
+    def supervisor_model(self) -> str:
+        return self.models.supervisor or self.models.default
+
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"value = {raw}")["value"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """Overlay ``BATON_A__B`` variables onto ``data``; return dotted key -> variable name."""
+    applied: dict[str, str] = {}
+    for var, raw in sorted(env.items()):
+        if not var.startswith(ENV_PREFIX) or ENV_LEVEL_SEPARATOR not in var:
+            continue
+        path = [part.lower() for part in var[len(ENV_PREFIX):].split(ENV_LEVEL_SEPARATOR)]
+        if any(not part for part in path):
+            raise ConfigError(var, [f"{var}: empty key level in the variable name"])
+        node = data
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(var, [f"{var}: {'.'.join(path)} crosses a key that is not a table"])
+            node = child
+        node[path[-1]] = _parse_env_value(raw)
+        applied[".".join(path)] = var
+    return applied
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    return f"{error['msg']} (got {error['input']!r})"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["the file does not exist"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [f"cannot read the file: {exc}"]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message already carries "(at line N, column M)".
+        raise ConfigError(str(path), [f"TOML syntax error: {exc}"]) from None
+
+
+def load_config(path: str | Path | None = None, *, env: Mapping[str, str] | None = None) -> BatonConfig:
+    """Load ``path`` (else ``$BATON_CONFIG``, else ``./baton.toml`` if present, else defaults) and env overrides."""
+    env = os.environ if env is None else env
+    chosen = path or env.get(CONFIG_ENV)
+    source = "defaults"
+    data: dict[str, Any] = {}
+    if chosen:
+        source = str(chosen)
+        data = _read_toml(Path(chosen))
+    elif Path(DEFAULT_CONFIG_FILE).is_file():
+        source = DEFAULT_CONFIG_FILE
+        data = _read_toml(Path(DEFAULT_CONFIG_FILE))
+    from_env = _apply_env(data, env)
+    if from_env and source == "defaults":
+        source = "environment"
+    try:
+        return BatonConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"])
+            where = f"{from_env[key]} ({key})" if key in from_env else key
+            problems.append(f"{where}: {_describe(error)}")
+        raise ConfigError(source, problems) from None

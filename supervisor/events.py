@@ -1,0 +1,77 @@
+"""The typed event stream of a run: one source for the CLI, the REPL and the audit log.
+
+Events are small frozen dataclasses; each carries the run id and a sequence number. The runner emits them to
+every sink it was given; ``Supervisor.stream`` turns them into an async iterator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from supervisor.checking import CheckedVerdict
+    from supervisor.plan import Plan
+    from supervisor.routing import RouteDecision
+    from supervisor.state import RunResult
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    run_id: str
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunStarted(Event):
+    goal: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanMade(Event):
+    plan: Plan
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubtaskRouted(Event):
+    decision: RouteDecision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptStarted(Event):
+    subtask_id: str
+    agent: str
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCalled(Event):
+    subtask_id: str
+    agent: str
+    tool: str
+    query: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputProduced(Event):
+    subtask_id: str
+    agent: str
+    attempt: int
+    output: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerdictGiven(Event):
+    subtask_id: str
+    agent: str
+    attempt: int
+    verdict: CheckedVerdict
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFinished(Event):
+    result: RunResult = field(repr=False)
+
+
+EventSink = Callable[[Event], None]

@@ -1,0 +1,136 @@
+"""Every error Baton raises, in one place.
+
+Errors say whose fault it is: a ``UserError`` is a mistake the caller can fix (bad config, unknown model or
+agent, a broken team); a ``RunError`` is something that went wrong while running (a model that never gave a
+valid answer, a provider that failed). The CLI prints ``UserError`` as one clear line with exit code 2 and a
+``RunError`` with exit code 1; neither shows a traceback.
+
+    BatonError
+    ├── UserError
+    │   ├── ConfigError                 malformed baton.toml, unknown key, wrong type, bad env override
+    │   ├── UnknownProviderError        model string with a prefix no provider is registered for
+    │   ├── ModelFileNotFoundError      local/<path>.gguf that does not exist
+    │   ├── TeamError                   duplicate specialist names, a card naming a missing tool
+    │   ├── UnknownAgentError           a name that is not on the team
+    │   └── PromptTemplateError         missing template or an undefined template variable
+    └── RunError
+        ├── ModelError                  a provider failed to answer
+        │   └── RealModelBlockedError   a unit test reached for a real provider
+        ├── StructuredOutputError       a model never produced a valid structured answer (carries attempts)
+        ├── ScriptExhaustedError        a ScriptedModel was asked more often than it was scripted
+        ├── ToolError                   a tool raised while running
+        └── SubtaskFailedError          a subtask was rejected after all its attempts
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class BatonError(Exception):
+    """Base of every error Baton raises on purpose."""
+
+
+class UserError(BatonError):
+    """A mistake the caller can fix; reported without a traceback."""
+
+
+class ConfigError(UserError):
+    """The configuration file or an environment override is invalid."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"invalid configuration in {source}:\n{lines}")
+
+
+class UnknownProviderError(UserError):
+    """A model string whose prefix has no registered provider."""
+
+    def __init__(self, spec: str, known: Sequence[str], what: str = "provider prefixes") -> None:
+        self.spec = spec
+        self.known = sorted(known)
+        super().__init__(f"unknown model {spec!r}; known {what}: {', '.join(self.known)}")
+
+
+class ModelFileNotFoundError(UserError):
+    """A ``local/<path>.gguf`` model whose file does not exist."""
+
+    def __init__(self, spec: str, path: str, available: Sequence[str]) -> None:
+        self.spec = spec
+        self.path = path
+        self.available = list(available)
+        hint = ", ".join(self.available) if self.available else "none found"
+        super().__init__(f"model file for {spec!r} not found at {path}; available local models: {hint}")
+
+
+class TeamError(UserError):
+    """The team cannot be built: duplicate names or dangling tool references."""
+
+    def __init__(self, message: str, names: Sequence[str]) -> None:
+        self.names = list(names)
+        super().__init__(message)
+
+
+class UnknownAgentError(UserError):
+    """A specialist name that is not on the team."""
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        self.name = name
+        self.known = list(known)
+        super().__init__(f"unknown agent {name!r}; the team has: {', '.join(self.known)}")
+
+
+class PromptTemplateError(UserError):
+    """A prompt template is missing or uses a variable that was not given."""
+
+
+class RunError(BatonError):
+    """Something went wrong while running a goal."""
+
+
+class ModelError(RunError):
+    """A model provider failed to answer."""
+
+
+class RealModelBlockedError(ModelError):
+    """A real provider was asked for while real models are blocked (unit tests)."""
+
+
+class StructuredOutputError(RunError):
+    """A model never produced an answer that validates against the requested schema."""
+
+    def __init__(self, schema_name: str, attempts: int, last_output: str, errors: str) -> None:
+        self.schema_name = schema_name
+        self.attempts = attempts
+        self.last_output = last_output
+        self.errors = errors
+        self.usage: Any = None  # the Usage of every attempt, set by whoever made the calls
+        shown = last_output if len(last_output) <= 300 else last_output[:300] + "..."
+        super().__init__(
+            f"no valid {schema_name} after {attempts} attempt(s); last error: {errors}; last output: {shown!r}"
+        )
+
+
+class ScriptExhaustedError(RunError):
+    """A ``ScriptedModel`` was called more times than answers were queued."""
+
+
+class ToolError(RunError):
+    """A tool raised an exception while running."""
+
+    def __init__(self, tool: str, cause: BaseException) -> None:
+        self.tool = tool
+        super().__init__(f"tool {tool!r} failed: {type(cause).__name__}: {cause}")
+
+
+class SubtaskFailedError(RunError):
+    """A subtask's output was rejected on every allowed attempt."""
+
+    def __init__(self, subtask_id: str, attempts: int, feedback: str) -> None:
+        self.subtask_id = subtask_id
+        self.attempts = attempts
+        self.feedback = feedback
+        super().__init__(f"subtask {subtask_id} rejected after {attempts} attempt(s): {feedback}")

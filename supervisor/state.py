@@ -1,0 +1,93 @@
+"""Run state as plain data: what each subtask did, and the result of a run."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from supervisor.checking import CheckedVerdict
+from supervisor.exceptions import RunError
+from supervisor.models import Usage
+from supervisor.plan import Plan, Subtask
+from supervisor.routing import RouteDecision
+
+StepStatus = Literal["running", "accepted", "rejected", "failed"]
+RunStatus = Literal["done", "failed"]
+
+
+class ToolCall(BaseModel):
+    """One call a specialist made to a tool."""
+
+    tool: str
+    query: str
+    output: str
+
+
+class Attempt(BaseModel):
+    """One try at a subtask: the output and the verdict on it."""
+
+    number: int
+    output: str
+    verdict: CheckedVerdict | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+
+
+class StepRecord(BaseModel):
+    """Everything that happened to one subtask."""
+
+    subtask: Subtask
+    route: RouteDecision
+    attempts: list[Attempt] = Field(default_factory=list)
+    status: StepStatus = "running"
+
+    @property
+    def agent(self) -> str:
+        return self.route.agent
+
+    @property
+    def output(self) -> str | None:
+        """The accepted output, if any."""
+        if self.status == "accepted" and self.attempts:
+            return self.attempts[-1].output
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Step {self.subtask.id} {self.agent} {self.status} after {len(self.attempts)} attempt(s)>"
+
+
+class RunResult(BaseModel):
+    """The outcome of a goal: final output, plan, steps, usage; on failure, the error and all work done."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    run_id: str
+    goal: str
+    status: RunStatus
+    output: str = ""
+    plan: Plan | None = None
+    steps: list[StepRecord] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    usage_by_agent: dict[str, Usage] = Field(default_factory=dict)
+    error: str | None = None
+    error_type: str | None = None
+
+    def raise_for_status(self) -> RunResult:
+        """Raise ``RunError`` if the run failed; return the result otherwise (for chaining)."""
+        if self.status != "done":
+            raise RunError(f"run {self.run_id} failed: {self.error}")
+        return self
+
+    def to_json_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["usage"]["total_tokens"] = self.usage.total_tokens
+        return data
+
+    def __repr__(self) -> str:
+        subtasks = len(self.plan.subtasks) if self.plan else 0
+        shown = self.output if len(self.output) <= 40 else self.output[:37] + "..."
+        tail = f"output={shown!r}" if self.status == "done" else f"error={self.error_type}"
+        return (
+            f"<RunResult {self.status}: {subtasks} subtask(s), {self.usage.calls} model call(s), "
+            f"{self.usage.total_tokens} tokens, {tail}>"
+        )
