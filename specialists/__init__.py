@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from supervisor import Team
 from specialists.drafting import drafting
 from specialists.intake import intake
 from specialists.quality import quality
 from specialists.research import research
+from supervisor import Team
 
 
 def support_desk_team() -> Team:

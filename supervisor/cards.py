@@ -83,16 +83,13 @@ class Team:
             raise TeamError(f"duplicate specialist name(s): {', '.join(duplicates)}", duplicates)
         mismatched = [s.name for s in members if s.card.name != s.name]
         if mismatched:
-            raise TeamError(
-                f"specialist name and card name differ for: {', '.join(mismatched)}", mismatched
-            )
+            raise TeamError(f"specialist name and card name differ for: {', '.join(mismatched)}", mismatched)
         for specialist in members:
             provided = {t.name for t in specialist.tools}
             missing = [t for t in specialist.card.tools if t not in provided]
             if missing:
                 raise TeamError(
-                    f"card {specialist.name!r} names tool(s) the specialist does not provide: "
-                    f"{', '.join(missing)}",
+                    f"card {specialist.name!r} names tool(s) the specialist does not provide: {', '.join(missing)}",
                     missing,
                 )
         self._by_name = {s.name: s for s in members}

@@ -48,8 +48,7 @@ def code_check(output: str) -> CheckedVerdict | None:
     """A verdict code can give on its own, or ``None`` when the model must judge."""
     text = output.strip()
     if not text:
-        return CheckedVerdict(decision="retry", feedback="The answer was empty. Write the answer.",
-                              decided_by="code")
+        return CheckedVerdict(decision="retry", feedback="The answer was empty. Write the answer.", decided_by="code")
     if len(text) < MIN_OUTPUT_CHARS:
         return CheckedVerdict(
             decision="retry",
@@ -57,3 +56,8 @@ def code_check(output: str) -> CheckedVerdict | None:
             decided_by="code",
         )
     return None
+
+
+def code_accepts() -> CheckedVerdict:
+    """The verdict when code alone judges: passing the code checks is acceptance."""
+    return CheckedVerdict(decision="accept", feedback="", decided_by="code")

@@ -68,6 +68,16 @@ class PlanningConfig(_Strict):
     mode: PlanningMode = "auto"
 
 
+JudgeMode = Literal["auto", "model", "code"]
+
+
+class CheckingConfig(_Strict):
+    """Who judges outputs after the code checks pass: ``model`` (the supervisor's model), ``code`` (code checks
+    alone), or ``auto`` (``code`` for the embedded 135M model, which judges close to chance; else ``model``)."""
+
+    judge: JudgeMode = "auto"
+
+
 class TeamConfig(_Strict):
     """Where the team comes from: ``module:function`` returning a list of specialists."""
 
@@ -82,6 +92,7 @@ class BatonConfig(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     planning: PlanningConfig = Field(default_factory=PlanningConfig)
+    checking: CheckingConfig = Field(default_factory=CheckingConfig)
     team: TeamConfig = Field(default_factory=TeamConfig)
 
     def model_for(self, agent: str, declared: str | None = None) -> str:
@@ -106,7 +117,7 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
     for var, raw in sorted(env.items()):
         if not var.startswith(ENV_PREFIX) or ENV_LEVEL_SEPARATOR not in var:
             continue
-        path = [part.lower() for part in var[len(ENV_PREFIX):].split(ENV_LEVEL_SEPARATOR)]
+        path = [part.lower() for part in var[len(ENV_PREFIX) :].split(ENV_LEVEL_SEPARATOR)]
         if any(not part for part in path):
             raise ConfigError(var, [f"{var}: empty key level in the variable name"])
         node = data

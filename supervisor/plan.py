@@ -60,9 +60,7 @@ class Plan(BaseModel):
                 if dep == subtask.id:
                     raise ValueError(f"subtask {subtask.id!r} depends on itself")
                 if dep not in seen:
-                    raise ValueError(
-                        f"subtask {subtask.id!r} depends on {dep!r}, which is not an earlier subtask"
-                    )
+                    raise ValueError(f"subtask {subtask.id!r} depends on {dep!r}, which is not an earlier subtask")
             seen.add(subtask.id)
         return self
 

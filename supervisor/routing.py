@@ -1,9 +1,9 @@
 """Routing: which specialist takes a subtask, and why.
 
 Cards are ranked by similarity to the subtask first; a clear winner is taken as is, and otherwise the model
-chooses between the close candidates. The model answers with a ``RouteChoice`` whose ``agent`` field is an enum of the team's names, so a routing
-answer can only ever name a real agent. ``RouteDecision`` is what the run records: the agent, the reason and
-what decided it.
+chooses between the close candidates. The model answers with a ``RouteChoice`` whose ``agent`` field is an
+enum of the candidates' names, so a routing answer can only ever name a real agent. ``RouteDecision`` is what
+the run records: the agent, the reason, the similarity scores and what decided it.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, create_model
 
 from supervisor import prompts
 from supervisor.cards import Specialist, Team, Tool
-from supervisor.checking import FEEDBACK_MAX, CheckedVerdict, Verdict, code_check
+from supervisor.checking import FEEDBACK_MAX, CheckedVerdict, Verdict, code_accepts, code_check
 from supervisor.config import BatonConfig
 from supervisor.events import (
     AttemptStarted,
@@ -120,9 +120,7 @@ class _Run:
         try:
             completion = await self.step(
                 key,
-                lambda: model.complete(
-                    messages, output_type=output_type, max_tokens=max_tokens, max_reasks=max_reasks
-                ),
+                lambda: model.complete(messages, output_type=output_type, max_tokens=max_tokens, max_reasks=max_reasks),
             )
         except StructuredOutputError as exc:
             if isinstance(exc.usage, Usage):  # failed attempts still cost tokens
@@ -163,6 +161,10 @@ class Supervisor:
 
     >>> supervisor = Supervisor(team, config=load_config("baton.toml"))
     >>> result = supervisor.run_sync("Customer was charged twice for order 1042")
+
+    ``model`` replaces the configured default model (for the supervisor and every specialist); per-role
+    settings in the config (``models.supervisor``, ``models.agents.<name>``) and a specialist's own ``model``
+    still take precedence.
     """
 
     def __init__(
@@ -181,20 +183,18 @@ class Supervisor:
             if name not in self.team:
                 raise UnknownAgentError(name, self.team.names)
         # Resolve every model now: an unknown provider or a missing file fails here, before any work.
-        self._model = self._resolve(model or self.config.supervisor_model)
+        default: str | Model = model if model is not None else self.config.models.default
+        self._model = self._resolve(self.config.models.supervisor or default)
         self._agent_models = {
-            s.name: self._resolve(
-                self.config.models.agents.get(s.name) or s.model or self.config.models.default
-            )
-            for s in self.team
+            s.name: self._resolve(self.config.models.agents.get(s.name) or s.model or default) for s in self.team
         }
         self._limits = self.config.limits
         self._plan_type = self._choose_plan_type()
+        judge = self.config.checking.judge
+        self._model_judges = judge == "model" or (judge == "auto" and self._model.name != EMBEDDED_MODEL)
         self._card_index = CardIndex([s.card for s in self.team])
         self._tool_types = {
-            s.name: _tool_choice_type(tuple(t.name for t in s.allowed_tools()))
-            for s in self.team
-            if s.allowed_tools()
+            s.name: _tool_choice_type(tuple(t.name for t in s.allowed_tools())) for s in self.team if s.allowed_tools()
         }
 
     def _choose_plan_type(self) -> type[Plan]:
@@ -317,7 +317,9 @@ class Supervisor:
     async def _route(self, run: _Run, subtask: Subtask) -> RouteDecision:
         if len(self.team) == 1:
             return RouteDecision(
-                subtask_id=subtask.id, agent=self.team.names[0], reason="the team has one member",
+                subtask_id=subtask.id,
+                agent=self.team.names[0],
+                reason="the team has one member",
                 decided_by="only-agent",
             )
         scores = self._card_index.scores(f"{subtask.description} {subtask.acceptance_criteria}")
@@ -326,7 +328,10 @@ class Supervisor:
         if outright:
             runner_up = sorted(scores.values())[-2]
             return RouteDecision(
-                subtask_id=subtask.id, agent=names[0], decided_by="similarity", scores=scores,
+                subtask_id=subtask.id,
+                agent=names[0],
+                decided_by="similarity",
+                scores=scores,
                 reason=f"its card matches best ({scores[names[0]]:.2f} against {runner_up:.2f})",
             )
         messages = prompts.render("route", subtask=subtask, cards=[self.team[n].card for n in names])
@@ -352,9 +357,7 @@ class Supervisor:
         choice_type = self._tool_types.get(specialist.name)
         if choice_type is None:
             return None
-        messages = prompts.render(
-            "tool_choice", subtask=subtask, goal=run.goal, tools=specialist.allowed_tools()
-        )
+        messages = prompts.render("tool_choice", subtask=subtask, goal=run.goal, tools=specialist.allowed_tools())
         completion = await run.ask(
             StepKey(subtask.id, 1, "tool-choice"),
             specialist.name,
@@ -403,15 +406,19 @@ class Supervisor:
                 max_tokens=self._limits.specialist_max_tokens,
             )
             output = prompts.strip_data_markers(completion.text)
-            run.emit(OutputProduced, subtask_id=subtask.id, agent=specialist.name, attempt=number,
-                     output=output)
-            verdict = code_check(output) or await self._check(run, subtask, output, number)
+            run.emit(OutputProduced, subtask_id=subtask.id, agent=specialist.name, attempt=number, output=output)
+            verdict = code_check(output)
+            if verdict is None:
+                verdict = await self._check(run, subtask, output, number) if self._model_judges else code_accepts()
             record.attempts.append(
-                Attempt(number=number, output=output, verdict=verdict,
-                        tool_calls=[tool_call] if tool_call and number == 1 else [])
+                Attempt(
+                    number=number,
+                    output=output,
+                    verdict=verdict,
+                    tool_calls=[tool_call] if tool_call and number == 1 else [],
+                )
             )
-            run.emit(VerdictGiven, subtask_id=subtask.id, agent=specialist.name, attempt=number,
-                     verdict=verdict)
+            run.emit(VerdictGiven, subtask_id=subtask.id, agent=specialist.name, attempt=number, verdict=verdict)
             if verdict.decision == "accept":
                 record.status = "accepted"
                 return

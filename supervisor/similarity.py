@@ -16,8 +16,43 @@ from supervisor.cards import Card
 _WORD = re.compile(r"[a-z0-9]+")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s")
 _STOPWORDS = frozenset(
-    "a an and are as at be by for from has have in is it its of on or that the their this to was were will "
-    "with your you our we i my me".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+        "your",
+        "you",
+        "our",
+        "we",
+        "i",
+        "my",
+        "me",
+    ]
 )
 K1 = 1.5
 B = 0.75

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -87,7 +87,8 @@ async def ask_structured(
         log.usage.add(completion_usage(response))
         return response
 
-    patched = instructor.patch(create=logged_create, mode=_mode(mode))
+    # instructor's overloads type the patched function as sync; given an async create it is async.
+    patched = cast(RawCreate, instructor.patch(create=logged_create, mode=_mode(mode)))
     try:
         output = await patched(
             response_model=_instructor_ready(output_type),
@@ -98,16 +99,12 @@ async def ask_structured(
     except InstructorRetryException as exc:
         raise _failure(output_type, log, _short(exc)) from exc
     except IncompleteOutputException as exc:
-        raise _failure(
-            output_type, log, "the answer was cut off at max_tokens before the JSON was complete"
-        ) from exc
+        raise _failure(output_type, log, "the answer was cut off at max_tokens before the JSON was complete") from exc
     return Completion(text=log.texts[-1], output=output, usage=log.usage, attempts=len(log.texts))
 
 
 def _failure(output_type: type[BaseModel], log: _AttemptLog, errors: str) -> StructuredOutputError:
-    error = StructuredOutputError(
-        output_type.__name__, len(log.texts), log.texts[-1] if log.texts else "", errors
-    )
+    error = StructuredOutputError(output_type.__name__, len(log.texts), log.texts[-1] if log.texts else "", errors)
     error.usage = log.usage
     return error
 

@@ -93,13 +93,21 @@ _BUILTIN_PROVIDERS: dict[str, str] = {
 _providers: dict[str, ProviderFactory] = {}
 
 # Providers that never leave the process and never cost anything; everything else is "real".
-_OFFLINE_TEST_PREFIXES = frozenset({"scripted"})
+_offline_prefixes: set[str] = {"scripted"}
 BLOCK_REAL_MODELS_ENV = "BATON_BLOCK_REAL_MODELS"
 
 
-def register_provider(prefix: str, factory: ProviderFactory) -> None:
-    """Make ``<prefix>/...`` model strings resolve through ``factory``."""
+def register_provider(prefix: str, factory: ProviderFactory, *, offline: bool = False) -> None:
+    """Make ``<prefix>/...`` model strings resolve through ``factory``.
+
+    ``offline=True`` declares a provider that never leaves the process (a test double): it stays usable
+    while real models are blocked.
+    """
     _providers[prefix] = factory
+    if offline:
+        _offline_prefixes.add(prefix)
+    else:
+        _offline_prefixes.discard(prefix)
 
 
 def known_prefixes() -> list[str]:
@@ -131,7 +139,7 @@ def resolve_model(spec: str, settings: Mapping[str, Mapping[str, Any]] | None = 
     if not sep or not rest:
         raise UnknownProviderError(spec, known_prefixes())
     factory = _factory_for(prefix, spec)
-    if prefix not in _OFFLINE_TEST_PREFIXES and real_models_blocked():
+    if prefix not in _offline_prefixes and real_models_blocked():
         raise RealModelBlockedError(
             f"real model {spec!r} requested while {BLOCK_REAL_MODELS_ENV} is set; "
             "use a ScriptedModel, or mark the test as an integration test"

@@ -63,8 +63,9 @@ def resolve_gguf(rest: str) -> Path:
         return path
     path = Path(rest).expanduser()
     if path.suffix != ".gguf":
-        raise ModelFileNotFoundError(spec, f"{rest} (expected local/{EMBEDDED_MODEL} or local/<path>.gguf)",
-                                     _available_models())
+        raise ModelFileNotFoundError(
+            spec, f"{rest} (expected local/{EMBEDDED_MODEL} or local/<path>.gguf)", _available_models()
+        )
     if not path.is_file():
         raise ModelFileNotFoundError(spec, str(path.resolve()), _available_models())
     return path.resolve()
@@ -81,6 +82,8 @@ def _load(path: Path, settings: Mapping[str, Any]) -> _LoadedModel:
                 n_ctx=int(settings.get("n_ctx", 4096)),
                 n_threads=int(settings.get("n_threads", os.cpu_count() or 2)),
                 seed=int(settings.get("seed", 0)),
+                # The repeat penalty looks back this many tokens; small models repeat whole sentences.
+                last_n_tokens_size=int(settings.get("repeat_window", 256)),
                 verbose=False,
             )
             loaded = _LoadedModel(llama, threading.Lock())
@@ -165,9 +168,7 @@ class LocalModel:
             )
         from supervisor.structured import ask_structured
 
-        return await ask_structured(
-            self._create, messages, output_type, max_reasks=max_reasks, max_tokens=max_tokens
-        )
+        return await ask_structured(self._create, messages, output_type, max_reasks=max_reasks, max_tokens=max_tokens)
 
     def __repr__(self) -> str:
         return f"<LocalModel {self.name!r} {self.path.name}>"

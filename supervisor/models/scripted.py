@@ -9,7 +9,6 @@ answer is re-asked exactly as a real one would be.
 from __future__ import annotations
 
 import json
-import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +40,8 @@ class ScriptedCall:
 
 ScriptedAnswer = str | Mapping[str, Any] | list[Any] | BaseModel | BaseException | Callable[[ScriptedCall], Any]
 
-_named_models: weakref.WeakValueDictionary[str, ScriptedModel] = weakref.WeakValueDictionary()
+# The latest ScriptedModel created under each name, so config files can say "scripted/<name>".
+_named_models: dict[str, ScriptedModel] = {}
 
 
 def _as_text(answer: Any) -> str:
@@ -160,9 +160,7 @@ class ScriptedModel:
             kwargs.pop("response_format", None)
             return await self._create(_output_type=output_type, **kwargs)
 
-        return await ask_structured(
-            create, messages, output_type, max_reasks=max_reasks, max_tokens=max_tokens
-        )
+        return await ask_structured(create, messages, output_type, max_reasks=max_reasks, max_tokens=max_tokens)
 
     def __repr__(self) -> str:
         return f"<ScriptedModel {self.name!r} calls={len(self.calls)} queued={len(self._queue)}>"

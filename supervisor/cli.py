@@ -1,0 +1,117 @@
+"""The ``baton`` command line.
+
+Exit codes: 0 the run is done, 1 the run failed, 2 a usage error (bad arguments, bad config, unknown model).
+User mistakes are one clear message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from supervisor.config import load_config
+from supervisor.events import (
+    AttemptStarted,
+    Event,
+    PlanMade,
+    RunFinished,
+    SubtaskRouted,
+    ToolCalled,
+    VerdictGiven,
+)
+from supervisor.exceptions import BatonError, UserError
+from supervisor.runner import Supervisor
+
+EXIT_DONE, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    name="baton",
+    help="Baton: LLM-supervised multi-agent orchestration.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+class _EventPrinter:
+    """Prints a run as it happens: the plan, each routing, attempt and verdict."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def __call__(self, event: Event) -> None:
+        out = self.console
+        if isinstance(event, PlanMade):
+            table = Table(title="Plan", show_lines=False, title_justify="left")
+            for column in ("id", "subtask", "done when", "after"):
+                table.add_column(column)
+            for s in event.plan.subtasks:
+                table.add_row(
+                    s.id, escape(s.description), escape(s.acceptance_criteria), ", ".join(s.depends_on) or "-"
+                )
+            out.print(table)
+        elif isinstance(event, SubtaskRouted):
+            d = event.decision
+            out.print(f"[bold]{d.subtask_id}[/] -> [cyan]{d.agent}[/] ({d.decided_by}: {escape(d.reason)})")
+        elif isinstance(event, ToolCalled):
+            out.print(f"   {event.agent} calls tool [magenta]{event.tool}[/]({escape(event.query[:60])!r})")
+        elif isinstance(event, AttemptStarted):
+            out.print(f"   attempt {event.attempt}: {event.agent} working...")
+        elif isinstance(event, VerdictGiven):
+            v = event.verdict
+            colour = "green" if v.decision == "accept" else "yellow"
+            note = f": {escape(v.feedback)}" if v.feedback else ""
+            out.print(f"   verdict [{colour}]{v.decision}[/] (by {v.decided_by}){note}")
+        elif isinstance(event, RunFinished):
+            result = event.result
+            if result.status == "done":
+                out.print(Panel(escape(result.output), title="Final answer", title_align="left"))
+            else:
+                out.print(f"[red]run failed[/]: {escape(result.error or '')}")
+            out.print(
+                f"[dim]run {result.run_id}: {result.usage.calls} model call(s), "
+                f"{result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens[/]"
+            )
+
+
+@app.command()
+def run(
+    goal: Annotated[str, typer.Argument(help="The goal, e.g. a customer support ticket.")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Path to baton.toml.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
+) -> None:
+    """Run GOAL with the configured team and print the plan, each step and the final answer."""
+    console = Console(stderr=as_json)
+    try:
+        supervisor = Supervisor(config=load_config(config))
+        printer = None if as_json else _EventPrinter(console)
+        result = supervisor.run_sync(goal, on_event=printer)
+    except UserError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"[red]error[/]: {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except BatonError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"[red]run failed[/]: {escape(str(exc))}")
+        raise typer.Exit(EXIT_FAILED) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json_dict(), indent=2) + "\n")
+    raise typer.Exit(EXIT_DONE if result.status == "done" else EXIT_FAILED)
+
+
+@app.command()
+def version() -> None:
+    """Print Baton's version."""
+    from supervisor import __version__
+
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()
