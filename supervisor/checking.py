@@ -29,6 +29,8 @@ class Verdict(BaseModel):
         note = f": {self.feedback[:50]!r}" if self.feedback else ""
         return f"<Verdict {self.decision}{note}>"
 
+    __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
+
 
 class CheckedVerdict(BaseModel):
     """A verdict with what decided it, as recorded in the run."""
@@ -42,6 +44,8 @@ class CheckedVerdict(BaseModel):
     def __repr__(self) -> str:
         note = f": {self.feedback[:50]!r}" if self.feedback else ""
         return f"<Verdict {self.decision} by {self.decided_by}{note}>"
+
+    __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
 
 
 def code_check(output: str) -> CheckedVerdict | None:

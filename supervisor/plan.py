@@ -36,6 +36,8 @@ class Subtask(BaseModel):
         deps = f" after {','.join(self.depends_on)}" if self.depends_on else ""
         return f"<Subtask {self.id}{deps}: {self.description[:50]!r}>"
 
+    __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
+
 
 class Plan(BaseModel):
     """An ordered list of subtasks; each may depend only on subtasks listed before it."""
@@ -72,6 +74,8 @@ class Plan(BaseModel):
 
     def __repr__(self) -> str:
         return f"<Plan {len(self.subtasks)} subtask(s): {', '.join(s.id for s in self.subtasks)}>"
+
+    __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
 
 
 def _subtask_form(index: int) -> dict[str, Any]:

@@ -32,6 +32,8 @@ class RouteDecision(BaseModel):
     def __repr__(self) -> str:
         return f"<RouteDecision {self.subtask_id} -> {self.agent} by {self.decided_by}: {self.reason[:40]!r}>"
 
+    __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
+
 
 class RouteChoice(BaseModel):
     """What a model answers when asked to route: one agent name and a short reason."""

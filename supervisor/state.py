@@ -55,6 +55,8 @@ class StepRecord(BaseModel):
     def __repr__(self) -> str:
         return f"<Step {self.subtask.id} {self.agent} {self.status} after {len(self.attempts)} attempt(s)>"
 
+    __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
+
 
 class RunResult(BaseModel):
     """The outcome of a goal: final output, plan, steps, usage; on failure, the error and all work done."""
@@ -91,3 +93,5 @@ class RunResult(BaseModel):
             f"<RunResult {self.status}: {subtasks} subtask(s), {self.usage.calls} model call(s), "
             f"{self.usage.total_tokens} tokens, {tail}>"
         )
+
+    __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
