@@ -6,6 +6,7 @@ User mistakes are one clear message, never a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from supervisor.config import load_config
+from supervisor.config import BatonConfig, load_config
 from supervisor.events import (
     AttemptStarted,
     Event,
@@ -28,7 +29,9 @@ from supervisor.events import (
     VerdictGiven,
 )
 from supervisor.exceptions import BatonError, UserError
-from supervisor.runner import Supervisor
+from supervisor.models import Probeable, resolve_model
+from supervisor.runner import Supervisor, load_team
+from supervisor.state import RunResult
 
 EXIT_DONE, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -103,6 +106,69 @@ def run(
     if as_json:
         sys.stdout.write(json.dumps(result.to_json_dict(), indent=2) + "\n")
     raise typer.Exit(EXIT_DONE if result.status == "done" else EXIT_FAILED)
+
+
+def _usage_table(result: RunResult) -> Table:
+    table = Table(title=f"Usage of run {result.run_id}", title_justify="left")
+    for column in ("role", "calls", "prompt tokens", "completion tokens", "cost (USD)"):
+        table.add_column(column, justify="left" if column == "role" else "right")
+    rows = [*result.usage_by_agent.items(), ("total", result.usage)]
+    for role, usage in rows:
+        table.add_row(
+            role, str(usage.calls), str(usage.prompt_tokens), str(usage.completion_tokens), f"{usage.cost_usd:.6f}"
+        )
+    return table
+
+
+def _model_strings(config: BatonConfig) -> dict[str, str]:
+    """The model string of every role, without resolving any (so one bad model does not hide the others)."""
+    team = load_team(config.team.factory)
+    roles = {"supervisor": config.supervisor_model}
+    for member in team:
+        declared = member.model if isinstance(member.model, str) else None
+        roles[member.name] = config.model_for(member.name, declared)
+    return roles
+
+
+async def _probe(spec: str, config: BatonConfig, timeout_s: float) -> tuple[bool, str]:
+    try:
+        model = resolve_model(spec, config.providers)
+        if not isinstance(model, Probeable):
+            return True, "no probe available"
+        return True, await asyncio.wait_for(model.probe(timeout_s), timeout_s + 1)
+    except TimeoutError:
+        return False, f"no answer within {timeout_s:g} s"
+    except Exception as exc:  # a probe reports every failure as a status line, never a traceback
+        return False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@app.command()
+def models(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Path to baton.toml.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each probe.")] = 3.0,
+) -> None:
+    """List the model each role uses and whether it can be reached (a short probe per model)."""
+    try:
+        loaded = load_config(config)
+        roles = _model_strings(loaded)
+    except UserError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"[red]error[/]: {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+    async def probe_all() -> dict[str, tuple[bool, str]]:
+        unique = sorted(set(roles.values()))
+        results = await asyncio.gather(*(_probe(spec, loaded, timeout) for spec in unique))
+        return dict(zip(unique, results, strict=True))
+
+    status = asyncio.run(probe_all())
+    table = Table(title="Models", title_justify="left")
+    for column in ("role", "model", "status"):
+        table.add_column(column)
+    for role, spec in roles.items():
+        ok, detail = status[spec]
+        table.add_row(role, spec, f"[green]ok[/] {escape(detail)}" if ok else f"[red]unreachable[/] {escape(detail)}")
+    Console(soft_wrap=True).print(table)
+    raise typer.Exit(EXIT_DONE if all(ok for ok, _ in status.values()) else EXIT_FAILED)
 
 
 @app.command()

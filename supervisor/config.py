@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from supervisor.exceptions import ConfigError
+from supervisor.pricing import Price
 
 CONFIG_ENV = "BATON_CONFIG"
 DEFAULT_CONFIG_FILE = "baton.toml"
@@ -94,6 +95,7 @@ class BatonConfig(_Strict):
     planning: PlanningConfig = Field(default_factory=PlanningConfig)
     checking: CheckingConfig = Field(default_factory=CheckingConfig)
     team: TeamConfig = Field(default_factory=TeamConfig)
+    prices: dict[str, Price] = Field(default_factory=dict, description="by model string, e.g. openai/gpt-4o-mini")
 
     def model_for(self, agent: str, declared: str | None = None) -> str:
         """The model string for ``agent``: config per agent, else what the specialist declares, else default."""

@@ -12,10 +12,20 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
     │   ├── ModelFileNotFoundError      local/<path>.gguf that does not exist
     │   ├── TeamError                   duplicate specialist names, a card naming a missing tool
     │   ├── UnknownAgentError           a name that is not on the team
+    │   ├── MissingCredentialError      the env var a provider's key should come from is not set
     │   └── PromptTemplateError         missing template or an undefined template variable
     └── RunError
         ├── ModelError                  a provider failed to answer
-        │   └── RealModelBlockedError   a unit test reached for a real provider
+        │   ├── RealModelBlockedError   a unit test reached for a real provider
+        │   └── ProviderError           an HTTP provider failed; names provider, model and endpoint
+        │       ├── ProviderAuthError           401/403: bad or missing key
+        │       ├── ProviderModelNotFoundError  404: the endpoint does not serve that model
+        │       ├── ProviderRateLimitError      429 until the retry budget ran out
+        │       ├── ProviderServerError         5xx until the retry budget ran out
+        │       ├── ProviderTimeoutError        no answer within the timeout, every attempt
+        │       ├── ProviderUnreachableError    the host refused or could not be reached
+        │       ├── ProviderConnectionLostError the connection dropped mid-response
+        │       └── ProviderResponseError       the answer was not the JSON the API promises
         ├── StructuredOutputError       a model never produced a valid structured answer (carries attempts)
         ├── ScriptExhaustedError        a ScriptedModel was asked more often than it was scripted
         ├── ToolError                   a tool raised while running
@@ -83,6 +93,18 @@ class UnknownAgentError(UserError):
         super().__init__(f"unknown agent {name!r}; the team has: {', '.join(self.known)}")
 
 
+class MissingCredentialError(UserError):
+    """A provider needs a key and the environment variable named for it is not set."""
+
+    def __init__(self, provider: str, variable: str) -> None:
+        self.provider = provider
+        self.variable = variable
+        super().__init__(
+            f"{provider}: the API key variable {variable} is not set "
+            f"(set it, or name another one with providers.{provider}.api_key_env)"
+        )
+
+
 class PromptTemplateError(UserError):
     """A prompt template is missing or uses a variable that was not given."""
 
@@ -97,6 +119,51 @@ class ModelError(RunError):
 
 class RealModelBlockedError(ModelError):
     """A real provider was asked for while real models are blocked (unit tests)."""
+
+
+class ProviderError(ModelError):
+    """An HTTP model provider failed; the message names the provider, the model and the endpoint."""
+
+    def __init__(self, provider: str, model: str, endpoint: str, detail: str, attempts: int = 1) -> None:
+        self.provider = provider
+        self.model = model
+        self.endpoint = endpoint
+        self.detail = detail
+        self.attempts = attempts
+        tries = f" after {attempts} attempt(s)" if attempts > 1 else ""
+        super().__init__(f"{provider} model {model!r} at {endpoint}: {detail}{tries}")
+
+
+class ProviderAuthError(ProviderError):
+    """The endpoint rejected the credentials (401/403)."""
+
+
+class ProviderModelNotFoundError(ProviderError):
+    """The endpoint does not serve the requested model (404)."""
+
+
+class ProviderRateLimitError(ProviderError):
+    """Still rate limited (429) when the retry budget ran out."""
+
+
+class ProviderServerError(ProviderError):
+    """Still failing with 5xx when the retry budget ran out."""
+
+
+class ProviderTimeoutError(ProviderError):
+    """No answer within the timeout on every attempt."""
+
+
+class ProviderUnreachableError(ProviderError):
+    """The host refused the connection or could not be resolved."""
+
+
+class ProviderConnectionLostError(ProviderError):
+    """The connection dropped in the middle of a response."""
+
+
+class ProviderResponseError(ProviderError):
+    """The endpoint answered with something that is not the JSON its API promises."""
 
 
 class StructuredOutputError(RunError):

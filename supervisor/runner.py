@@ -42,7 +42,7 @@ from supervisor.exceptions import (
     UnknownAgentError,
     UserError,
 )
-from supervisor.models import Completion, Message, Model, Usage, resolve_model
+from supervisor.models import Completion, Message, Model, Usage, known_prefixes, resolve_model
 from supervisor.models.local import EMBEDDED_MODEL_NAME as EMBEDDED_MODEL
 from supervisor.plan import (
     Plan,
@@ -53,6 +53,7 @@ from supervisor.plan import (
     skeleton_plan_json_schema,
     token_budget,
 )
+from supervisor.pricing import PriceTable
 from supervisor.routing import REASON_MAX, RouteDecision, candidates, route_output_type
 from supervisor.similarity import CardIndex
 from supervisor.state import Attempt, RunResult, StepRecord, ToolCall
@@ -86,8 +87,9 @@ def load_team(factory: str) -> Team:
 class _Run:
     """The state of one run in progress: the step seam, usage and the event fan-out."""
 
-    def __init__(self, goal: str, sinks: Sequence[EventSink]) -> None:
+    def __init__(self, goal: str, sinks: Sequence[EventSink], prices: PriceTable) -> None:
         self.run_id = uuid.uuid4().hex[:12]
+        self._prices = prices
         self.goal = goal
         self._sinks = list(sinks)
         self._seq = 0
@@ -124,12 +126,13 @@ class _Run:
             )
         except StructuredOutputError as exc:
             if isinstance(exc.usage, Usage):  # failed attempts still cost tokens
-                self._count(role, exc.usage)
+                self._count(role, model, exc.usage)
             raise
-        self._count(role, completion.usage)
+        self._count(role, model, completion.usage)
         return completion
 
-    def _count(self, role: str, usage: Usage) -> None:
+    def _count(self, role: str, model: Model, usage: Usage) -> None:
+        usage.cost_usd = self._prices.cost(model.name, usage)
         self.result.usage.add(usage)
         self.result.usage_by_agent.setdefault(role, Usage()).add(usage)
 
@@ -182,6 +185,12 @@ class Supervisor:
         for name in self.config.models.agents:
             if name not in self.team:
                 raise UnknownAgentError(name, self.team.names)
+        for prefix in self.config.providers:
+            if f"{prefix}/..." not in known_prefixes():
+                raise ConfigError(
+                    f"providers.{prefix}",
+                    [f"providers.{prefix}: no such provider; known: {', '.join(known_prefixes())}"],
+                )
         # Resolve every model now: an unknown provider or a missing file fails here, before any work.
         default: str | Model = model if model is not None else self.config.models.default
         self._model = self._resolve(self.config.models.supervisor or default)
@@ -189,6 +198,7 @@ class Supervisor:
             s.name: self._resolve(self.config.models.agents.get(s.name) or s.model or default) for s in self.team
         }
         self._limits = self.config.limits
+        self._prices = PriceTable(self.config.prices)
         self._plan_type = self._choose_plan_type()
         judge = self.config.checking.judge
         self._model_judges = judge == "model" or (judge == "auto" and self._model.name != EMBEDDED_MODEL)
@@ -220,6 +230,10 @@ class Supervisor:
     def model(self) -> Model:
         return self._model
 
+    def models_by_role(self) -> dict[str, Model]:
+        """The model each role uses: ``supervisor`` and every specialist."""
+        return {SUPERVISOR_ROLE: self._model, **self._agent_models}
+
     def model_for(self, agent: str) -> Model:
         if agent not in self._agent_models:
             raise UnknownAgentError(agent, self.team.names)
@@ -231,7 +245,7 @@ class Supervisor:
         """Run ``goal`` to the end. A failed run returns a result with ``status="failed"`` and the work done."""
         if not goal.strip():
             raise UserError("the goal is empty")
-        run = _Run(goal, [on_event] if on_event else [])
+        run = _Run(goal, [on_event] if on_event else [], self._prices)
         run.emit(RunStarted, goal=goal)
         try:
             await self._execute(run)
@@ -272,11 +286,11 @@ class Supervisor:
 
     async def plan(self, goal: str) -> Plan:
         """Plan ``goal`` without running it."""
-        return await self._plan(_Run(goal, []))
+        return await self._plan(_Run(goal, [], self._prices))
 
     async def route(self, subtask: Subtask) -> RouteDecision:
         """Pick the specialist for ``subtask`` without running it."""
-        return await self._route(_Run(subtask.description, []), subtask)
+        return await self._route(_Run(subtask.description, [], self._prices), subtask)
 
     # -- the loop ----------------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     calls: int = 0
+    cost_usd: float = 0.0
 
     @property
     def total_tokens(self) -> int:
@@ -42,9 +43,11 @@ class Usage:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.calls += other.calls
+        self.cost_usd += other.cost_usd
 
     def __repr__(self) -> str:
-        return f"<Usage {self.calls} call(s), {self.prompt_tokens}+{self.completion_tokens} tokens>"
+        cost = f", ${self.cost_usd:.6f}" if self.cost_usd else ""
+        return f"<Usage {self.calls} call(s), {self.prompt_tokens}+{self.completion_tokens} tokens{cost}>"
 
 
 @dataclass(slots=True)
@@ -82,12 +85,23 @@ class Model(Protocol):
         ...
 
 
+@runtime_checkable
+class Probeable(Protocol):
+    """A model that can say, cheaply and within a timeout, whether it can be used."""
+
+    async def probe(self, timeout_s: float = 3.0) -> str:
+        """A one-line report when usable; raises when not."""
+        ...
+
+
 ProviderFactory = Callable[[str, Mapping[str, Any]], Model]
 """Builds a model from the part of the model string after the prefix and the provider's settings."""
 
 # Built-in providers are named by import path so that resolving one imports only that provider.
 _BUILTIN_PROVIDERS: dict[str, str] = {
     "local": "supervisor.models.local:create_local_model",
+    "openai": "supervisor.models.openai:create_openai_model",
+    "litellm": "supervisor.models.litellm:create_litellm_model",
     "scripted": "supervisor.models.scripted:create_scripted_model",
 }
 _providers: dict[str, ProviderFactory] = {}
@@ -152,6 +166,7 @@ __all__ = [
     "Completion",
     "Message",
     "Model",
+    "Probeable",
     "ProviderFactory",
     "Usage",
     "known_prefixes",

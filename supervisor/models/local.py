@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from supervisor.exceptions import ModelError, ModelFileNotFoundError
 from supervisor.models import Completion, Message, Model, Usage
+from supervisor.models.response_format import as_json_object_schema
 
 EMBEDDED_MODEL = "smollm2"
 EMBEDDED_MODEL_NAME = f"local/{EMBEDDED_MODEL}"
@@ -101,16 +102,6 @@ def _close_all() -> None:
     _loaded.clear()
 
 
-def _local_response_format(response_format: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    # llama-cpp-python ignores OpenAI's {"type": "json_schema", ...} without a word and only constrains
-    # decoding for {"type": "json_object", "schema": ...}; translate so every structured answer parses.
-    if not response_format:
-        return None
-    if response_format.get("type") == "json_schema":
-        return {"type": "json_object", "schema": response_format["json_schema"]["schema"]}
-    return dict(response_format)
-
-
 class LocalModel:
     """A GGUF model run in this process."""
 
@@ -142,7 +133,7 @@ class LocalModel:
             "max_tokens": kwargs.get("max_tokens") or self._default_max_tokens,
             "temperature": self._temperature,
             "repeat_penalty": 1.0 if kwargs.get("response_format") else self._repeat_penalty,
-            "response_format": _local_response_format(kwargs.get("response_format")),
+            "response_format": as_json_object_schema(kwargs.get("response_format")),
         }
         return await asyncio.to_thread(self._generate, request)
 
@@ -169,6 +160,11 @@ class LocalModel:
         from supervisor.structured import ask_structured
 
         return await ask_structured(self._create, messages, output_type, max_reasks=max_reasks, max_tokens=max_tokens)
+
+    async def probe(self, timeout_s: float = 3.0) -> str:
+        del timeout_s  # a file check needs no network
+        size_mb = self.path.stat().st_size / 1e6
+        return f"in-process, {self.path.name} ({size_mb:.0f} MB)"
 
     def __repr__(self) -> str:
         return f"<LocalModel {self.name!r} {self.path.name}>"
