@@ -42,7 +42,7 @@ from supervisor.exceptions import (
     UnknownAgentError,
     UserError,
 )
-from supervisor.models import Completion, Message, Model, Usage, known_prefixes, resolve_model
+from supervisor.models import Closeable, Completion, Message, Model, Usage, known_prefixes, resolve_model
 from supervisor.models.local import EMBEDDED_MODEL_NAME as EMBEDDED_MODEL
 from supervisor.plan import (
     Plan,
@@ -262,8 +262,28 @@ class Supervisor:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(self.run(goal, on_event=on_event))
+            return asyncio.run(self._run_then_close(goal, on_event))
         raise UserError("run_sync() was called inside a running event loop; use 'await supervisor.run(...)'")
+
+    async def _run_then_close(self, goal: str, on_event: EventSink | None) -> RunResult:
+        try:
+            return await self.run(goal, on_event=on_event)
+        finally:
+            await self.aclose()  # the loop ends with this call: its connections must not outlive it
+
+    async def aclose(self) -> None:
+        """Close the connections the models opened on the running event loop."""
+        seen: set[int] = set()
+        for model in self.models_by_role().values():
+            if id(model) not in seen and isinstance(model, Closeable):
+                seen.add(id(model))
+                await model.aclose()
+
+    async def __aenter__(self) -> Supervisor:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def stream(self, goal: str) -> AsyncIterator[Event]:
         """Run ``goal`` and yield its events as they happen; the last one is ``RunFinished``."""

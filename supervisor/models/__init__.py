@@ -94,6 +94,13 @@ class Probeable(Protocol):
         ...
 
 
+@runtime_checkable
+class Closeable(Protocol):
+    """A model holding connections that should be closed before its event loop ends."""
+
+    async def aclose(self) -> None: ...
+
+
 ProviderFactory = Callable[[str, Mapping[str, Any]], Model]
 """Builds a model from the part of the model string after the prefix and the provider's settings."""
 
@@ -163,6 +170,7 @@ def resolve_model(spec: str, settings: Mapping[str, Mapping[str, Any]] | None = 
 
 __all__ = [
     "BLOCK_REAL_MODELS_ENV",
+    "Closeable",
     "Completion",
     "Message",
     "Model",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,6 +62,15 @@ class LitellmModel(ChatCompletionsModel):
             max_retries=0,
             **request,
         )
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients litellm cached for this event loop, and forget them."""
+        if "litellm" not in sys.modules:
+            return
+        from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
+
+        await close_litellm_async_clients()  # type: ignore[no-untyped-call]  # litellm leaves it unannotated
+        import_litellm().in_memory_llm_clients_cache.flush_cache()
 
     async def probe(self, timeout_s: float = 3.0) -> str:
         if self.settings.base_url is None:

@@ -54,6 +54,12 @@ class OpenAIModel(ChatCompletionsModel):
             self._clients[loop] = client
         return client
 
+    async def aclose(self) -> None:
+        """Close the connection pool this event loop opened (``run_sync`` calls it before its loop ends)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
+
     async def _send(self, **request: Any) -> Any:
         return await self._client().chat.completions.create(model=self.model, **request)
 

@@ -34,9 +34,16 @@ def server() -> Iterator[FaultServer]:
 
 def ask(spec: str, base_url: str, **settings: Any) -> Any:
     retry = {"attempts": 3, "base_wait_s": 0.0, "max_wait_s": 5.0, "total_s": 20.0} | settings.pop("retry", {})
-    prefix = spec.split("/")[0]
+    prefix = spec.split("/", maxsplit=1)[0]
     model = resolve_model(spec, {prefix: {"base_url": base_url, "retry": retry, **settings}})
-    return asyncio.run(model.complete([{"role": "user", "content": "ping"}], max_tokens=4))
+
+    async def call() -> Any:
+        try:
+            return await model.complete([{"role": "user", "content": "ping"}], max_tokens=4)
+        finally:
+            await model.aclose()  # type: ignore[attr-defined]
+
+    return asyncio.run(call())
 
 
 @pytest.mark.parametrize("spec", PATHS)
