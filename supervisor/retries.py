@@ -7,6 +7,7 @@ wrong is control flow in the supervisor, never here.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -48,7 +49,12 @@ class RetriesExhaustedError(Exception):
         self.attempts = attempts
 
 
-async def with_transport_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy, classify: Classifier) -> T:
+async def with_transport_retries(
+    call: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    classify: Classifier,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
     """Await ``call()``, retrying the faults ``classify`` marks retryable; else re-raise at once.
 
     When the budget runs out, raises ``RetriesExhaustedError`` wrapping the last fault.
@@ -74,6 +80,7 @@ async def with_transport_retries(call: Callable[[], Awaitable[T]], policy: Retry
         wait=wait,
         retry=retry_if_exception(retryable),
         reraise=True,
+        sleep=sleep,
     )
     attempts = 0
     try:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from supervisor.exceptions import ConfigError, MissingCredentialError, ProviderResponseError
 from supervisor.models import Completion, Message
@@ -48,16 +48,24 @@ class ChatProviderSettings(BaseModel):
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int = Field(default=512, ge=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_keys_in_files(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "api_key" in data:
+            raise ValueError(
+                "keys never go in the config file: put it in an environment variable and name it with api_key_env"
+            )
+        return data
+
 
 def parse_settings(prefix: str, settings: Mapping[str, Any]) -> ChatProviderSettings:
     try:
         return ChatProviderSettings.model_validate(dict(settings))
     except ValidationError as exc:
-        problems = [
-            f"providers.{prefix}.{'.'.join(str(p) for p in e['loc'])}: "
-            + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
-            for e in exc.errors()
-        ]
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in (f"providers.{prefix}", *error["loc"]))
+            problems.append(f"{key}: {'unknown key' if error['type'] == 'extra_forbidden' else error['msg']}")
         raise ConfigError(f"providers.{prefix}", problems) from None
 
 
