@@ -60,3 +60,25 @@ def test_baton_models_reports_the_server_reachable(llama_server: LlamaServer, tm
     outcome = CliRunner().invoke(app, ["models", "--config", str(path)])
     assert outcome.exit_code == 0, outcome.output
     assert "openai/smollm2" in outcome.output and "reachable" in outcome.output
+
+
+@pytest.mark.parametrize("mode", ["auto", "json_object_schema", "tools"])
+def test_structured_output_works_in_each_mode_the_server_supports(mode: str, llama_server: LlamaServer) -> None:
+    import asyncio
+
+    from supervisor import Verdict, resolve_model
+    from supervisor.models.chat_http import detect_mode
+
+    settings = {"openai": {"base_url": llama_server.base_url, "temperature": 0, "structured_mode": mode}}
+    model = resolve_model("openai/smollm2", settings)
+    messages = [{"role": "user", "content": "Is 'Dear customer, your refund is on its way.' polite? Verdict:"}]
+
+    async def ask() -> object:
+        try:
+            return await model.complete(messages, output_type=Verdict, max_tokens=256)  # type: ignore[arg-type]
+        finally:
+            await model.aclose()  # type: ignore[attr-defined]
+
+    completion = asyncio.run(ask())
+    assert isinstance(completion.output, Verdict)  # type: ignore[attr-defined]
+    assert asyncio.run(detect_mode(llama_server.base_url)) == "json_object_schema"  # the probe knows llama.cpp
