@@ -1,20 +1,10 @@
-"""The bundled example team: a customer-support desk (intake -> research -> drafting -> quality review)."""
+"""The bundled example teams, one module each: support desk, content studio, research desk, order desk."""
 
 from __future__ import annotations
 
-from specialists.drafting import drafting
-from specialists.intake import intake
-from specialists.quality import quality
-from specialists.research import research
-from supervisor import Team
+from specialists.content_studio import content_studio_team
+from specialists.order_desk import order_desk_team
+from specialists.research_desk import research_desk_team
+from specialists.support_desk import support_desk_team
 
-
-def support_desk_team() -> Team:
-    """The four support-desk specialists; a ticket usually flows through them in this order."""
-    return Team(
-        [intake(), research(), drafting(), quality()],
-        pipeline=("intake", "research", "drafting", "quality"),
-    )
-
-
-__all__ = ["support_desk_team"]
+__all__ = ["content_studio_team", "order_desk_team", "research_desk_team", "support_desk_team"]

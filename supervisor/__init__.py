@@ -4,9 +4,10 @@ A supervisor model plans a goal into subtasks, routes each to a specialist by it
 output, and answers. Heavy provider SDKs are imported only when a model of theirs is first used.
 """
 
-from supervisor.cards import Card, Specialist, Team, Tool
+from supervisor.cards import Card, Specialist, Team, Tool, WorkflowStep
 from supervisor.checking import CheckedVerdict, Verdict
 from supervisor.config import BatonConfig, LimitsConfig, ModelsConfig, load_config
+from supervisor.context import StepKey
 from supervisor.events import (
     AttemptStarted,
     Event,
@@ -39,7 +40,7 @@ from supervisor.models import Completion, Message, Model, Usage, register_provid
 from supervisor.models.scripted import ScriptedCall, ScriptedModel
 from supervisor.plan import Plan, Subtask
 from supervisor.routing import RouteDecision
-from supervisor.runner import StepKey, Supervisor
+from supervisor.runner import Supervisor
 from supervisor.state import Attempt, RunResult, StepRecord, ToolCall
 
 __version__ = "0.1.0"
@@ -93,6 +94,7 @@ __all__ = [
     "UserError",
     "Verdict",
     "VerdictGiven",
+    "WorkflowStep",
     "__version__",
     "load_config",
     "register_provider",

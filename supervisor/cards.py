@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from supervisor.checking import OutputChecks, Predicate
 from supervisor.exceptions import TeamError, UnknownAgentError
 from supervisor.models import Model
 
@@ -30,6 +31,7 @@ class Card(BaseModel):
     outputs: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     tools: tuple[str, ...] = Field(default=(), description="names of the tools this specialist may call")
+    checks: OutputChecks = Field(default_factory=OutputChecks, description="what code checks on every output")
 
     def summary(self) -> str:
         """One routing line: name, description and skills."""
@@ -62,6 +64,8 @@ class Specialist:
     instructions: str
     model: str | Model | None = None
     tools: Sequence[Tool] = field(default_factory=tuple)
+    predicates: Sequence[Predicate] = field(default_factory=tuple)
+    """User checks run on every output of this specialist (each returns a problem or ``None``)."""
 
     def allowed_tools(self) -> list[Tool]:
         """The tools this specialist provides that its card allows, in card order."""
@@ -69,11 +73,29 @@ class Specialist:
         return [by_name[name] for name in self.card.tools if name in by_name]
 
 
-class Team:
-    """An ordered, validated set of specialists."""
+@dataclass(frozen=True)
+class WorkflowStep:
+    """One step of a team's usual workflow: the agent, the (1-based) earlier steps it needs, and its wording."""
 
-    def __init__(self, specialists: Iterable[Specialist], *, pipeline: Sequence[str] | None = None) -> None:
-        """``pipeline`` optionally names the usual order of work; planners may start from it."""
+    agent: str
+    after: tuple[int, ...] = ()
+    description: str | None = None
+
+
+class Team:
+    """An ordered, validated set of specialists, optionally with the workflow they usually follow.
+
+    ``pipeline`` names agents that run one after the other; ``workflow`` is the general form (a DAG of steps).
+    Planners may start from the workflow; ``Supervisor.run(goal, pipeline=...)`` can enforce one.
+    """
+
+    def __init__(
+        self,
+        specialists: Iterable[Specialist],
+        *,
+        pipeline: Sequence[str] | None = None,
+        workflow: Sequence[WorkflowStep] | None = None,
+    ) -> None:
         members = list(specialists)
         if not members:
             raise TeamError("a team needs at least one specialist", [])
@@ -93,10 +115,16 @@ class Team:
                     missing,
                 )
         self._by_name = {s.name: s for s in members}
-        unknown = [name for name in pipeline or () if name not in self._by_name]
+        if pipeline and workflow:
+            raise TeamError("give a team either a pipeline or a workflow, not both", [])
+        steps = list(workflow or [WorkflowStep(a, after=(i,) if i else ()) for i, a in enumerate(pipeline or ())])
+        unknown = [step.agent for step in steps if step.agent not in self._by_name]
         if unknown:
-            raise TeamError(f"pipeline names agent(s) not on the team: {', '.join(unknown)}", unknown)
-        self.pipeline: tuple[str, ...] = tuple(pipeline or ())
+            raise TeamError(f"workflow names agent(s) not on the team: {', '.join(unknown)}", unknown)
+        for number, step in enumerate(steps, start=1):
+            if any(not 1 <= dep < number for dep in step.after):
+                raise TeamError(f"workflow step {number} ({step.agent}) must come after earlier steps only", [])
+        self.workflow: tuple[WorkflowStep, ...] = tuple(steps)
 
     @property
     def names(self) -> list[str]:

@@ -10,12 +10,13 @@ and, for TOML syntax, the line.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from supervisor.exceptions import ConfigError
 from supervisor.pricing import Price
@@ -48,14 +49,60 @@ class LimitsConfig(_Strict):
     max_subtasks: int = Field(default=4, ge=1, le=12)
     specialist_max_tokens: int = Field(default=256, ge=16, le=8192)
     answer_max_tokens: int = Field(default=320, ge=16, le=8192)
+    max_concurrency: int = Field(default=4, ge=1, le=256, description="subtasks running at once")
+    max_agent_runs: int = Field(default=8, ge=1, description="runs of any one agent per goal")
+    agent_runs: dict[str, int] = Field(default_factory=dict, description="per-agent override of max_agent_runs")
+    max_steps: int = Field(default=40, ge=1, description="specialist runs per goal, all agents together")
+    max_replans: int = Field(default=1, ge=0)
+    max_reroutes: int = Field(default=2, ge=0, description="reroutes per subtask")
+    token_budget: int | None = Field(default=None, ge=1, description="tokens per goal, all calls together")
+    cost_budget_usd: float | None = Field(default=None, ge=0)
+    step_timeout_s: float | None = Field(default=None, gt=0, description="wall clock per specialist step")
+    goal_timeout_s: float | None = Field(default=None, gt=0, description="wall clock per goal")
+
+
+SimilarityMode = Literal["auto", "embeddings", "bm25"]
+
+
+class RouteRule(_Strict):
+    """``[[routing.rules]]``: subtasks matching ``pattern`` (a regex) or any of ``keywords`` go to ``agent``."""
+
+    agent: str
+    pattern: str | None = None
+    keywords: tuple[str, ...] = ()
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> RouteRule:
+        if self.pattern is None and not self.keywords:
+            raise ValueError("a rule needs a pattern or keywords")
+        return self
 
 
 class RoutingConfig(_Strict):
-    """How subtasks find their agent: card similarity first, the model between close candidates."""
+    """How subtasks find their agent: rules first, then card similarity, the model between close candidates."""
 
+    rules: tuple[RouteRule, ...] = ()
+    similarity: SimilarityMode = Field(
+        default="auto",
+        description="card ranking: embeddings (all-MiniLM-L6-v2), bm25, or auto (embeddings if installed)",
+    )
     candidates: int = Field(default=2, ge=2, le=20, description="agents the model chooses between")
-    decide_margin: float = Field(
-        default=1.5, ge=1.0, description="best/runner-up similarity ratio at which no model is asked"
+    decide_gap: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="relative lead of the best card over the runner-up, (best - second) / best, at which no model "
+        "is asked; None: the ranker's default",
     )
 
 
@@ -77,6 +124,9 @@ class CheckingConfig(_Strict):
     alone), or ``auto`` (``code`` for the embedded 135M model, which judges close to chance; else ``model``)."""
 
     judge: JudgeMode = "auto"
+    min_relevance: float | None = Field(
+        default=None, ge=0, le=1, description="least similarity of an output to its task; None: the ranker's default"
+    )
 
 
 class TeamConfig(_Strict):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from supervisor.checking import CheckedVerdict
+    from supervisor.escalation import Escalation, HumanDecision
     from supervisor.plan import Plan
     from supervisor.routing import RouteDecision
     from supervisor.state import RunResult
@@ -67,6 +68,37 @@ class VerdictGiven(Event):
     agent: str
     attempt: int
     verdict: CheckedVerdict
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rerouted(Event):
+    subtask_id: str
+    from_agent: str
+    to_agent: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Replanned(Event):
+    plan: Plan
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EscalationRaised(Event):
+    escalation: Escalation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HumanDecided(Event):
+    subtask_id: str
+    decision: HumanDecision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyStopped(Event):
+    policy: str
+    detail: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

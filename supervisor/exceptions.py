@@ -29,7 +29,16 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── StructuredOutputError       a model never produced a valid structured answer (carries attempts)
         ├── ScriptExhaustedError        a ScriptedModel was asked more often than it was scripted
         ├── ToolError                   a tool raised while running
-        └── SubtaskFailedError          a subtask was rejected after all its attempts
+        ├── SubtaskFailedError          a subtask was rejected after all its attempts (or by a person)
+        ├── EmbeddingModelError         the sentence-embedding weights are incomplete, corrupt or not the pinned file
+        └── PolicyStopError             a policy bound the work; the run stops with what was accepted
+            ├── AgentRunLimitError      an agent would run more than its limit per goal
+            ├── StepLimitError          more specialist steps than the goal allows
+            ├── ReplanLimitError        more re-plans than allowed
+            ├── TokenBudgetError        the goal's token budget is spent
+            ├── CostBudgetError         the goal's cost budget is spent
+            ├── StepTimeoutError        one step ran past its wall-clock limit
+            └── GoalTimeoutError        the goal ran past its wall-clock limit
 """
 
 from __future__ import annotations
@@ -201,3 +210,51 @@ class SubtaskFailedError(RunError):
         self.attempts = attempts
         self.feedback = feedback
         super().__init__(f"subtask {subtask_id} rejected after {attempts} attempt(s): {feedback}")
+
+
+class PolicyStopError(RunError):
+    """A policy stopped the run; accepted outputs are kept in the result."""
+
+    policy = "policy"
+
+    def __init__(self, detail: str, limit: float | None = None) -> None:
+        self.detail = detail
+        self.limit = limit
+        super().__init__(f"policy {self.policy} stopped the run: {detail}")
+
+
+class AgentRunLimitError(PolicyStopError):
+    policy = "max_agent_runs"
+
+
+class StepLimitError(PolicyStopError):
+    policy = "max_steps"
+
+
+class ReplanLimitError(PolicyStopError):
+    policy = "max_replans"
+
+
+class TokenBudgetError(PolicyStopError):
+    policy = "token_budget"
+
+
+class CostBudgetError(PolicyStopError):
+    policy = "cost_budget_usd"
+
+
+class StepTimeoutError(PolicyStopError):
+    policy = "step_timeout_s"
+
+
+class GoalTimeoutError(PolicyStopError):
+    policy = "goal_timeout_s"
+
+
+class EmbeddingModelError(RunError):
+    """The sentence-embedding model's files are missing, malformed, or not the exact weights Baton pins."""
+
+    def __init__(self, model_dir: str, detail: str) -> None:
+        self.model_dir = model_dir
+        self.detail = detail
+        super().__init__(f"sentence-embedding model at {model_dir}: {detail}")

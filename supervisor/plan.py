@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from supervisor.cards import Card
+from supervisor.cards import Team
+from supervisor.checking import OutputChecks
 
 DESCRIPTION_MAX = 200
 CRITERIA_MAX = 160
@@ -31,6 +31,8 @@ class Subtask(BaseModel):
     description: str = Field(min_length=3, max_length=DESCRIPTION_MAX)
     acceptance_criteria: str = Field(min_length=3, max_length=CRITERIA_MAX)
     depends_on: tuple[str, ...] = ()
+    agent: str | None = Field(default=None, description="the agent the plan suggests; routing may follow it")
+    checks: OutputChecks | None = Field(default=None, description="code checks on top of the agent card's")
 
     def __repr__(self) -> str:
         deps = f" after {','.join(self.depends_on)}" if self.depends_on else ""
@@ -44,6 +46,7 @@ class Plan(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     max_subtasks: ClassVar[int] = 12
+    agent_names: ClassVar[tuple[str, ...]] = ()  # when set, every suggested agent must be one of them
 
     subtasks: tuple[Subtask, ...] = Field(min_length=1)
 
@@ -56,6 +59,12 @@ class Plan(BaseModel):
         for subtask in self.subtasks:
             if subtask.id in seen:
                 raise ValueError(f"subtask id {subtask.id!r} is used twice")
+            names = type(self).agent_names
+            if subtask.agent is not None and names and subtask.agent not in names:
+                raise ValueError(
+                    f"subtask {subtask.id!r} names agent {subtask.agent!r}, which is not on the team "
+                    f"({', '.join(names)})"
+                )
             if len(set(subtask.depends_on)) != len(subtask.depends_on):
                 raise ValueError(f"subtask {subtask.id!r} lists a dependency twice")
             for dep in subtask.depends_on:
@@ -124,13 +133,14 @@ class SkeletonStep:
     agent: str
     descriptions: tuple[str, ...]
     criteria: tuple[str, ...]
+    after: tuple[int, ...] = ()
 
 
 def skeleton_plan_json_schema(steps: tuple[SkeletonStep, ...], min_subtasks: int) -> dict[str, Any]:
     """A schema where a model adapts a skeleton: it keeps a prefix of the steps and picks each wording.
 
-    Step ``i`` depends on step ``i - 1`` (a pipeline); descriptions and criteria are enums of the wordings the
-    skeleton offers, so even a very small model writes a plan that makes sense.
+    Dependencies and agents are fixed by the skeleton; descriptions and criteria are enums of the wordings it
+    offers, so even a very small model writes a plan that makes sense.
     """
 
     def form(index: int, step: SkeletonStep) -> dict[str, Any]:
@@ -140,9 +150,10 @@ def skeleton_plan_json_schema(steps: tuple[SkeletonStep, ...], min_subtasks: int
                 "id": {"const": f"s{index}"},
                 "description": {"enum": list(step.descriptions)},
                 "acceptance_criteria": {"enum": list(step.criteria)},
-                "depends_on": {"const": [f"s{index - 1}"] if index > 1 else []},
+                "depends_on": {"const": [f"s{dep}" for dep in step.after]},
+                "agent": {"const": step.agent},
             },
-            "required": ["id", "description", "acceptance_criteria", "depends_on"],
+            "required": ["id", "description", "acceptance_criteria", "depends_on", "agent"],
             "additionalProperties": False,
         }
 
@@ -165,20 +176,25 @@ def skeleton_plan_json_schema(steps: tuple[SkeletonStep, ...], min_subtasks: int
     }
 
 
-def skeleton_from_cards(cards: Sequence[Card]) -> tuple[SkeletonStep, ...]:
-    """A pipeline skeleton: one step per card, worded from the card's examples and outputs."""
-    return tuple(
-        SkeletonStep(
-            agent=card.name,
-            descriptions=tuple(e[:DESCRIPTION_MAX] for e in card.examples) or (card.description[:DESCRIPTION_MAX],),
-            criteria=tuple(f"gives {o}"[:CRITERIA_MAX] for o in card.outputs) or ("answers the subtask fully",),
+def skeleton_from_workflow(team: Team) -> tuple[SkeletonStep, ...]:
+    """A skeleton from the team's workflow, worded from each step's own description or its agent's card."""
+    steps = []
+    for step in team.workflow:
+        card = team[step.agent].card
+        wordings = (step.description,) if step.description else card.examples or (card.description,)
+        steps.append(
+            SkeletonStep(
+                agent=step.agent,
+                descriptions=tuple(w[:DESCRIPTION_MAX] for w in wordings),
+                criteria=tuple(f"gives {o}"[:CRITERIA_MAX] for o in card.outputs) or ("answers the subtask fully",),
+                after=step.after,
+            )
         )
-        for card in cards
-    )
+    return tuple(steps)
 
 
 @functools.cache
-def _plan_type(schema_json: str, max_subtasks: int) -> type[Plan]:
+def _plan_type(schema_json: str, max_subtasks: int, agent_names: tuple[str, ...]) -> type[Plan]:
     schema = json.loads(schema_json)
 
     def replace_schema(generated: dict[str, Any]) -> None:
@@ -191,14 +207,15 @@ def _plan_type(schema_json: str, max_subtasks: int) -> type[Plan]:
         {
             "model_config": ConfigDict(extra="forbid", frozen=True, json_schema_extra=replace_schema),
             "max_subtasks": max_subtasks,
+            "agent_names": agent_names,
             "__module__": __name__,
         },
     )
 
 
-def plan_output_type(schema: dict[str, Any], max_subtasks: int) -> type[Plan]:
+def plan_output_type(schema: dict[str, Any], max_subtasks: int, agent_names: tuple[str, ...] = ()) -> type[Plan]:
     """A ``Plan`` subclass whose JSON schema is ``schema``: what a model fills in under constrained decoding."""
-    return _plan_type(json.dumps(schema, sort_keys=True), max_subtasks)
+    return _plan_type(json.dumps(schema, sort_keys=True), max_subtasks, agent_names)
 
 
 def token_budget(max_subtasks: int) -> int:

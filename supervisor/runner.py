@@ -1,8 +1,8 @@
-"""The supervisor loop: plan -> route -> run -> check -> (retry | continue) -> answer.
+"""The supervisor loop: plan -> route -> run -> check -> (accept | retry | reroute | replan | escalate) -> answer.
 
-This is the only module with the loop. Every nondeterministic action (a model call, a tool call, later a
-person's answer) goes through ``_Run.step``, keyed by what it is (subtask, attempt, call). Today a step simply
-awaits; the durable journal turns each step into a checkpoint without touching the loop.
+This is the only module with the loop. Subtasks run as a DAG: every subtask whose dependencies are accepted
+starts at once (up to ``limits.max_concurrency``), and each receives only its dependencies' outputs and the
+goal. Everything nondeterministic passes through the run context's step seam (``supervisor.context``).
 """
 
 from __future__ import annotations
@@ -10,67 +10,73 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
-
-from pydantic import BaseModel, Field, create_model
+from typing import Literal
 
 from supervisor import prompts
-from supervisor.cards import Specialist, Team, Tool
-from supervisor.checking import FEEDBACK_MAX, CheckedVerdict, Verdict, code_accepts, code_check
+from supervisor.cards import Specialist, Team
+from supervisor.checking import (
+    FEEDBACK_MAX,
+    CheckContext,
+    CheckedVerdict,
+    Verdict,
+    code_problems,
+    code_verdict,
+    verdict_output_type,
+)
 from supervisor.config import BatonConfig
+from supervisor.context import RunContext, StepKey
+
+__all__ = ["StepKey", "Supervisor", "load_team", "pipeline_plan"]
+from supervisor.escalation import Escalation, EscalationHandler, HumanDecision, ask_person
 from supervisor.events import (
     AttemptStarted,
+    EscalationRaised,
     Event,
     EventSink,
+    HumanDecided,
     OutputProduced,
     PlanMade,
+    PolicyStopped,
+    Replanned,
+    Rerouted,
     RunFinished,
     RunStarted,
     SubtaskRouted,
-    ToolCalled,
     VerdictGiven,
 )
 from supervisor.exceptions import (
     ConfigError,
+    GoalTimeoutError,
+    PolicyStopError,
     RunError,
-    StructuredOutputError,
+    StepTimeoutError,
     SubtaskFailedError,
-    ToolError,
     UnknownAgentError,
     UserError,
 )
-from supervisor.models import Closeable, Completion, Message, Model, Usage, known_prefixes, resolve_model
+from supervisor.models import Closeable, Model, known_prefixes, resolve_model
 from supervisor.models.local import EMBEDDED_MODEL_NAME as EMBEDDED_MODEL
 from supervisor.plan import (
     Plan,
     Subtask,
     plan_json_schema,
     plan_output_type,
-    skeleton_from_cards,
+    skeleton_from_workflow,
     skeleton_plan_json_schema,
     token_budget,
 )
+from supervisor.policy import PolicyGuard
 from supervisor.pricing import PriceTable
-from supervisor.routing import REASON_MAX, RouteDecision, candidates, route_output_type
-from supervisor.similarity import CardIndex
-from supervisor.state import Attempt, RunResult, StepRecord, ToolCall
+from supervisor.ranking import card_ranker
+from supervisor.routing import REASON_MAX, CodeRoute, RouteDecision, candidates, match_rule, route_output_type
+from supervisor.state import Attempt, RunResult, StepRecord
+from supervisor.work import AttemptOutput, use_tool, write_answer
 
-T = TypeVar("T")
 SUPERVISOR_ROLE = "supervisor"
-TOOL_QUERY_MAX = 120
-NO_TOOL = "none"
-
-
-@dataclass(frozen=True, slots=True)
-class StepKey:
-    """What a step is: the node (subtask id or ``plan``/``answer``), the attempt, and the call within it."""
-
-    node: str
-    attempt: int
-    call: str
+Outcome = Literal["accepted", "replan", "waiting"]
+Aggregator = Callable[[str, dict[str, str]], str | Awaitable[str]]
+"""A user-given aggregation: (goal, accepted outputs by subtask id) -> the final answer."""
 
 
 def load_team(factory: str) -> Team:
@@ -84,79 +90,20 @@ def load_team(factory: str) -> Team:
     return members if isinstance(members, Team) else Team(members)
 
 
-class _Run:
-    """The state of one run in progress: the step seam, usage and the event fan-out."""
-
-    def __init__(self, goal: str, sinks: Sequence[EventSink], prices: PriceTable) -> None:
-        self.run_id = uuid.uuid4().hex[:12]
-        self._prices = prices
-        self.goal = goal
-        self._sinks = list(sinks)
-        self._seq = 0
-        self.result = RunResult(run_id=self.run_id, goal=goal, status="failed")
-
-    def emit(self, make: Callable[..., Event], **fields: Any) -> None:
-        if not self._sinks:
-            return  # nobody listens: build no event
-        self._seq += 1
-        event = make(run_id=self.run_id, seq=self._seq, **fields)
-        for sink in self._sinks:
-            sink(event)
-
-    async def step(self, key: StepKey, action: Callable[[], Awaitable[T]]) -> T:
-        """The one seam every nondeterministic action passes through."""
-        del key  # the journal will record and replay by this key
-        return await action()
-
-    async def ask(
-        self,
-        key: StepKey,
-        role: str,
-        model: Model,
-        messages: list[Message],
-        *,
-        output_type: type[BaseModel] | None = None,
-        max_tokens: int | None = None,
-        max_reasks: int = 2,
-    ) -> Completion:
-        try:
-            completion = await self.step(
-                key,
-                lambda: model.complete(messages, output_type=output_type, max_tokens=max_tokens, max_reasks=max_reasks),
+def pipeline_plan(agents: Sequence[str], goal: str) -> Plan:
+    """A fixed pipeline as a plan: each agent in order, each receiving the previous one's output."""
+    return Plan(
+        subtasks=tuple(
+            Subtask(
+                id=f"s{i}",
+                description=f"Do your part of the goal as {agent}: {goal}"[:200],
+                acceptance_criteria="a complete answer for this stage of the work",
+                depends_on=(f"s{i - 1}",) if i > 1 else (),
+                agent=agent,
             )
-        except StructuredOutputError as exc:
-            if isinstance(exc.usage, Usage):  # failed attempts still cost tokens
-                self._count(role, model, exc.usage)
-            raise
-        self._count(role, model, completion.usage)
-        return completion
-
-    def _count(self, role: str, model: Model, usage: Usage) -> None:
-        usage.cost_usd = self._prices.cost(model.name, usage)
-        self.result.usage.add(usage)
-        self.result.usage_by_agent.setdefault(role, Usage()).add(usage)
-
-
-def _tool_choice_type(tool_names: tuple[str, ...]) -> type[BaseModel]:
-    choice = Literal[(*tool_names, NO_TOOL)]  # type: ignore[valid-type]
-    model: type[BaseModel] = create_model(
-        "ToolChoice",
-        tool=(choice, ...),
-        query=(str, Field(default="", max_length=TOOL_QUERY_MAX)),
+            for i, agent in enumerate(agents, start=1)
+        )
     )
-    return model
-
-
-async def _call_tool(tool: Tool, query: str) -> str:
-    try:
-        if inspect.iscoroutinefunction(tool.function):
-            result = await tool.function(query)
-        else:
-            # A plain function may block (I/O); keep it off the event loop.
-            result = await asyncio.to_thread(tool.function, query)
-    except Exception as exc:
-        raise ToolError(tool.name, exc) from exc
-    return str(result)
 
 
 class Supervisor:
@@ -167,7 +114,8 @@ class Supervisor:
 
     ``model`` replaces the configured default model (for the supervisor and every specialist); per-role
     settings in the config (``models.supervisor``, ``models.agents.<name>``) and a specialist's own ``model``
-    still take precedence.
+    still take precedence. ``escalation_handler`` answers escalations (sync or async); without one a run that
+    needs a person stops in ``waiting_for_human``. ``aggregate`` replaces the supervisor's final answer.
     """
 
     def __init__(
@@ -176,21 +124,16 @@ class Supervisor:
         *,
         config: BatonConfig | None = None,
         model: str | Model | None = None,
+        routes: Sequence[CodeRoute] = (),
+        escalation_handler: EscalationHandler | None = None,
+        aggregate: Aggregator | None = None,
     ) -> None:
         self.config = config or BatonConfig()
         if team is None:
             self.team = load_team(self.config.team.factory)
         else:
             self.team = team if isinstance(team, Team) else Team(team)
-        for name in self.config.models.agents:
-            if name not in self.team:
-                raise UnknownAgentError(name, self.team.names)
-        for prefix in self.config.providers:
-            if f"{prefix}/..." not in known_prefixes():
-                raise ConfigError(
-                    f"providers.{prefix}",
-                    [f"providers.{prefix}: no such provider; known: {', '.join(known_prefixes())}"],
-                )
+        self._check_names(routes)
         # Resolve every model now: an unknown provider or a missing file fails here, before any work.
         default: str | Model = model if model is not None else self.config.models.default
         self._model = self._resolve(self.config.models.supervisor or default)
@@ -199,27 +142,40 @@ class Supervisor:
         }
         self._limits = self.config.limits
         self._prices = PriceTable(self.config.prices)
+        self._weak_supervisor = self._model.name == EMBEDDED_MODEL
         self._plan_type = self._choose_plan_type()
         judge = self.config.checking.judge
-        self._model_judges = judge == "model" or (judge == "auto" and self._model.name != EMBEDDED_MODEL)
-        self._card_index = CardIndex([s.card for s in self.team])
-        self._tool_types = {
-            s.name: _tool_choice_type(tuple(t.name for t in s.allowed_tools())) for s in self.team if s.allowed_tools()
-        }
+        self._model_judges = judge == "model" or (judge == "auto" and not self._weak_supervisor)
+        self._ranker = card_ranker([s.card for s in self.team], self.config.routing.similarity)
+        self._routes = list(routes)
+        self._handler = escalation_handler
+        self._aggregate = aggregate
+
+    def _check_names(self, routes: Sequence[CodeRoute]) -> None:
+        named = [*self.config.models.agents, *(r.agent for r in self.config.routing.rules), *(r.agent for r in routes)]
+        for name in named:
+            if name not in self.team:
+                raise UnknownAgentError(name, self.team.names)
+        for prefix in self.config.providers:
+            if f"{prefix}/..." not in known_prefixes():
+                raise ConfigError(
+                    f"providers.{prefix}",
+                    [f"providers.{prefix}: no such provider; known: {', '.join(known_prefixes())}"],
+                )
 
     def _choose_plan_type(self) -> type[Plan]:
         limits, mode = self._limits, self.config.planning.mode
+        names = tuple(self.team.names)
         if mode == "auto":
-            weak = self._model.name == EMBEDDED_MODEL
-            mode = "skeleton" if weak and self.team.pipeline else "free"
+            mode = "skeleton" if self._weak_supervisor and self.team.workflow else "free"
         if mode == "skeleton":
-            if not self.team.pipeline:
-                raise ConfigError("planning.mode", ["planning.mode: 'skeleton' needs a team with a pipeline"])
-            steps = skeleton_from_cards([self.team[name].card for name in self.team.pipeline])
-            steps = steps[: limits.max_subtasks]
-            return plan_output_type(skeleton_plan_json_schema(steps, limits.min_subtasks), limits.max_subtasks)
+            if not self.team.workflow:
+                raise ConfigError("planning.mode", ["planning.mode: 'skeleton' needs a team with a workflow"])
+            steps = skeleton_from_workflow(self.team)[: limits.max_subtasks]
+            schema = skeleton_plan_json_schema(steps, limits.min_subtasks)
+            return plan_output_type(schema, limits.max_subtasks, names)
         low = min(limits.min_subtasks, limits.max_subtasks)
-        return plan_output_type(plan_json_schema(low, limits.max_subtasks), limits.max_subtasks)
+        return plan_output_type(plan_json_schema(low, limits.max_subtasks), limits.max_subtasks, names)
 
     def _resolve(self, model: str | Model) -> Model:
         if isinstance(model, str):
@@ -241,33 +197,78 @@ class Supervisor:
 
     # -- public entry points ---------------------------------------------------------------------------
 
-    async def run(self, goal: str, *, on_event: EventSink | None = None) -> RunResult:
-        """Run ``goal`` to the end. A failed run returns a result with ``status="failed"`` and the work done."""
+    async def run(
+        self,
+        goal: str,
+        *,
+        plan: Plan | None = None,
+        pipeline: Sequence[str] | None = None,
+        on_event: EventSink | None = None,
+    ) -> RunResult:
+        """Run ``goal`` to the end; or follow a given ``plan``, or a fixed ``pipeline`` of agents in order.
+
+        A run that fails returns ``status="failed"``, a policy stop ``"stopped"``, an escalation without a
+        handler ``"waiting_for_human"``; each keeps every accepted output.
+        """
         if not goal.strip():
             raise UserError("the goal is empty")
-        run = _Run(goal, [on_event] if on_event else [], self._prices)
+        if plan is not None and pipeline is not None:
+            raise UserError("give run() a plan or a pipeline, not both")
+        given = pipeline_plan(pipeline, goal) if pipeline is not None else plan
+        if given is not None:
+            self._check_plan(given)
+        run = RunContext(goal, [on_event] if on_event else [], self._prices, PolicyGuard(self._limits))
         run.emit(RunStarted, goal=goal)
-        try:
-            await self._execute(run)
-            run.result.status = "done"
-        except RunError as exc:
-            run.result.status = "failed"
-            run.result.error = str(exc)
-            run.result.error_type = type(exc).__name__
-        run.emit(RunFinished, result=run.result)
+        await self._drive(run, lambda: self._execute(run, given))
         return run.result
 
-    def run_sync(self, goal: str, *, on_event: EventSink | None = None) -> RunResult:
+    async def resume(
+        self, result: RunResult, decision: HumanDecision, *, on_event: EventSink | None = None
+    ) -> RunResult:
+        """Continue a run that stopped in ``waiting_for_human`` with a person's ``decision``."""
+        if result.status != "waiting_for_human" or result.pending is None or result.plan is None:
+            raise UserError(f"run {result.run_id} is {result.status}, not waiting for a person")
+        restored = result.model_copy(deep=True)
+        guard = PolicyGuard(self._limits)
+        for step in restored.steps:
+            for attempt in step.attempts:
+                guard.agent_runs[attempt.agent] += 1
+                guard.steps += 1
+        guard.replans = len(restored.replans)
+        run = RunContext(result.goal, [on_event] if on_event else [], self._prices, guard, restored)
+        pending, run.result.pending = result.pending, None
+        record = next(s for s in restored.steps if s.status == "waiting_for_human")
+        current = restored.replans[-1] if restored.replans else result.plan
+
+        async def continue_run() -> None:
+            await self._apply_decision(run, record, decision, pending)
+            await self._finish(run, current)
+
+        await self._drive(run, continue_run)
+        return run.result
+
+    def run_sync(
+        self,
+        goal: str,
+        *,
+        plan: Plan | None = None,
+        pipeline: Sequence[str] | None = None,
+        on_event: EventSink | None = None,
+    ) -> RunResult:
         """``run`` for code that is not inside an event loop."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(self._run_then_close(goal, on_event))
+            return asyncio.run(self._closing(self.run(goal, plan=plan, pipeline=pipeline, on_event=on_event)))
         raise UserError("run_sync() was called inside a running event loop; use 'await supervisor.run(...)'")
 
-    async def _run_then_close(self, goal: str, on_event: EventSink | None) -> RunResult:
+    def resume_sync(self, result: RunResult, decision: HumanDecision) -> RunResult:
+        """``resume`` for code that is not inside an event loop."""
+        return asyncio.run(self._closing(self.resume(result, decision)))
+
+    async def _closing(self, work: Awaitable[RunResult]) -> RunResult:
         try:
-            return await self.run(goal, on_event=on_event)
+            return await work
         finally:
             await self.aclose()  # the loop ends with this call: its connections must not outlive it
 
@@ -285,13 +286,13 @@ class Supervisor:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def stream(self, goal: str) -> AsyncIterator[Event]:
+    async def stream(self, goal: str, *, plan: Plan | None = None) -> AsyncIterator[Event]:
         """Run ``goal`` and yield its events as they happen; the last one is ``RunFinished``."""
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
 
         async def runner() -> None:
             try:
-                await self.run(goal, on_event=queue.put_nowait)
+                await self.run(goal, plan=plan, on_event=queue.put_nowait)
             finally:
                 queue.put_nowait(None)
 
@@ -306,36 +307,124 @@ class Supervisor:
 
     async def plan(self, goal: str) -> Plan:
         """Plan ``goal`` without running it."""
-        return await self._plan(_Run(goal, [], self._prices))
+        return await self._plan(self._context(goal))
 
     async def route(self, subtask: Subtask) -> RouteDecision:
         """Pick the specialist for ``subtask`` without running it."""
-        return await self._route(_Run(subtask.description, [], self._prices), subtask)
+        return await self._route(self._context(subtask.description), subtask)
+
+    def _context(self, goal: str) -> RunContext:
+        return RunContext(goal, [], self._prices, PolicyGuard(self._limits))
+
+    def _check_plan(self, plan: Plan) -> None:
+        unknown = [s.agent for s in plan.subtasks if s.agent is not None and s.agent not in self.team]
+        if unknown:
+            raise UnknownAgentError(unknown[0], self.team.names)
 
     # -- the loop ----------------------------------------------------------------------------------------
 
-    async def _execute(self, run: _Run) -> None:
-        plan = await self._plan(run)
+    async def _drive(self, run: RunContext, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work`` under the goal's timeout and turn how it ends into the result's status."""
+        try:
+            async with asyncio.timeout(self._limits.goal_timeout_s):
+                await work()
+        except TimeoutError:
+            self._stop(run, GoalTimeoutError(f"the goal ran past {self._limits.goal_timeout_s} s"))
+        except PolicyStopError as exc:
+            self._stop(run, exc)
+        except RunError as exc:
+            run.result.status = "failed"
+            run.result.error, run.result.error_type = str(exc), type(exc).__name__
+        run.result.peak_concurrency = max(run.result.peak_concurrency, run.peak)
+        run.emit(RunFinished, result=run.result)
+
+    def _stop(self, run: RunContext, exc: PolicyStopError) -> None:
+        run.result.status = "stopped"
+        run.result.error, run.result.error_type = str(exc), type(exc).__name__
+        run.emit(PolicyStopped, policy=exc.policy, detail=exc.detail)
+
+    async def _execute(self, run: RunContext, given: Plan | None) -> None:
+        plan = given or await self._plan(run)
         run.result.plan = plan
         run.emit(PlanMade, plan=plan)
-        for subtask in plan.subtasks:  # dependencies always come earlier, so list order is a valid order
-            decision = await self._route(run, subtask)
-            run.emit(SubtaskRouted, decision=decision)
-            record = StepRecord(subtask=subtask, route=decision)
-            run.result.steps.append(record)
-            await self._work(run, record)
-        run.result.output = await self._answer(run)
+        await self._finish(run, plan)
 
-    async def _plan(self, run: _Run) -> Plan:
+    async def _finish(self, run: RunContext, plan: Plan) -> None:
+        """Run the plan's remaining subtasks, re-planning when a verdict asks for it, then answer."""
+        while True:
+            signal = await self._run_dag(run, plan)
+            if signal == "waiting":
+                run.result.status = "waiting_for_human"
+                return
+            if signal != "replan":
+                break
+            run.guard.before_replan()
+            plan = await self._replan(run, plan)
+            run.result.replans.append(plan)
+            run.emit(Replanned, plan=plan, reason=run.replan_reason)
+        run.result.output = await self._answer(run)
+        run.result.status = "done"
+
+    async def _run_dag(self, run: RunContext, plan: Plan) -> Outcome | Literal["done"]:
+        pending = [s for s in plan.subtasks if s.id not in run.accepted]
+        running: dict[asyncio.Task[Outcome], str] = {}
+        signal: Outcome | None = None
+        try:
+            while True:
+                if signal is None:  # after a replan or escalation signal, start nothing new
+                    for subtask in [s for s in pending if all(d in run.accepted for d in s.depends_on)]:
+                        if len(running) >= self._limits.max_concurrency:
+                            break
+                        pending.remove(subtask)
+                        running[asyncio.create_task(self._subtask(run, subtask))] = subtask.id
+                if not running:
+                    break
+                finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    running.pop(task)
+                    outcome = task.result()  # a failure propagates; the finally below cancels the rest
+                    if outcome == "waiting" or (outcome == "replan" and signal is None):
+                        signal = outcome
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+        if signal is not None:
+            return signal
+        if pending:
+            raise RunError(f"subtask(s) {', '.join(s.id for s in pending)} never became ready")
+        return "done"
+
+    async def _subtask(self, run: RunContext, subtask: Subtask) -> Outcome:
+        decision = await self._route(run, subtask)
+        run.emit(SubtaskRouted, decision=decision)
+        record = StepRecord(subtask=subtask, route=decision)
+        run.result.steps.append(record)
+        run.active += 1
+        run.peak = max(run.peak, run.active)
+        try:
+            return await self._work(run, record)
+        except asyncio.CancelledError:
+            record.status = "cancelled"
+            raise
+        except BaseException:
+            if record.status == "running":
+                record.status = "failed"
+            raise
+        finally:
+            run.active -= 1
+
+    async def _plan(self, run: RunContext, note: str = "") -> Plan:
         messages = prompts.render(
             "plan",
             goal=run.goal,
             cards=[s.card for s in self.team],
             min_subtasks=self._limits.min_subtasks,
             max_subtasks=self._limits.max_subtasks,
+            note=note,
         )
         completion = await run.ask(
-            StepKey("plan", 1, "plan"),
+            StepKey("plan", len(run.result.replans) + 1, "plan"),
             SUPERVISOR_ROLE,
             self._model,
             messages,
@@ -348,17 +437,37 @@ class Supervisor:
         # Re-validate as the plain Plan type so results never carry the schema-carrying subclass.
         return Plan.model_validate(completion.output.model_dump())
 
-    async def _route(self, run: _Run, subtask: Subtask) -> RouteDecision:
-        if len(self.team) == 1:
-            return RouteDecision(
-                subtask_id=subtask.id,
-                agent=self.team.names[0],
-                reason="the team has one member",
-                decided_by="only-agent",
+    async def _replan(self, run: RunContext, previous: Plan) -> Plan:
+        done = ", ".join(f"{sid} ({previous.get(sid).description})" for sid in run.accepted if _has(previous, sid))
+        note = f"Already done: {done or 'nothing'}. Plan only the remaining work. Reason: {run.replan_reason}"
+        fresh = await self._plan(run, note)
+        # New ids must not collide with finished ones; dependencies are renamed with them.
+        prefix = f"r{len(run.result.replans) + 1}."
+        return Plan(
+            subtasks=tuple(
+                s.model_copy(update={"id": prefix + s.id, "depends_on": tuple(prefix + d for d in s.depends_on)})
+                for s in fresh.subtasks
             )
-        scores = self._card_index.scores(f"{subtask.description} {subtask.acceptance_criteria}")
+        )
+
+    async def _route(self, run: RunContext, subtask: Subtask) -> RouteDecision:
+        text = f"{subtask.description} {subtask.acceptance_criteria}"
+        rule = match_rule(subtask.description, self.config.routing.rules, self._routes)
+        if rule is not None:
+            return RouteDecision(subtask_id=subtask.id, agent=rule[0], reason=f"matched {rule[1]}", decided_by="rule")
+        if subtask.agent is not None:
+            return RouteDecision(
+                subtask_id=subtask.id, agent=subtask.agent, reason="named by the plan", decided_by="plan"
+            )
+        if len(self.team) == 1:
+            only = self.team.names[0]
+            return RouteDecision(
+                subtask_id=subtask.id, agent=only, reason="the team has one member", decided_by="only-agent"
+            )
+        scores = self._ranker.scores(text)
         routing = self.config.routing
-        names, outright = candidates(scores, routing.candidates, routing.decide_margin)
+        gap = routing.decide_gap if routing.decide_gap is not None else self._ranker.default_decide_gap
+        names, outright = candidates(scores, routing.candidates, gap)
         if outright:
             runner_up = sorted(scores.values())[-2]
             return RouteDecision(
@@ -378,110 +487,160 @@ class Supervisor:
             max_tokens=REASON_MAX + 48,
             max_reasks=self._limits.max_reasks,
         )
-        choice = completion.output
         return RouteDecision(
             subtask_id=subtask.id,
-            agent=getattr(choice, "agent"),  # noqa: B009 - field of a model built at run time
-            reason=getattr(choice, "reason"),  # noqa: B009
+            agent=getattr(completion.output, "agent"),  # noqa: B009 - field of a model built at run time
+            reason=getattr(completion.output, "reason"),  # noqa: B009
             decided_by="model",
             scores=scores,
         )
 
-    async def _use_tool(self, run: _Run, specialist: Specialist, subtask: Subtask) -> ToolCall | None:
-        choice_type = self._tool_types.get(specialist.name)
-        if choice_type is None:
-            return None
-        messages = prompts.render("tool_choice", subtask=subtask, goal=run.goal, tools=specialist.allowed_tools())
-        completion = await run.ask(
-            StepKey(subtask.id, 1, "tool-choice"),
-            specialist.name,
-            self.model_for(specialist.name),
-            messages,
-            output_type=choice_type,
-            max_tokens=TOOL_QUERY_MAX + 48,
-            max_reasks=self._limits.max_reasks,
-        )
-        name = str(getattr(completion.output, "tool"))  # noqa: B009
-        query = str(getattr(completion.output, "query")) or subtask.description  # noqa: B009
-        if name == NO_TOOL:
-            return None
-        tool = next(t for t in specialist.allowed_tools() if t.name == name)
-        run.emit(ToolCalled, subtask_id=subtask.id, agent=specialist.name, tool=name, query=query)
-        output = await run.step(StepKey(subtask.id, 1, f"tool:{name}"), lambda: _call_tool(tool, query))
-        return ToolCall(tool=name, query=query, output=output)
-
-    async def _work(self, run: _Run, record: StepRecord) -> None:
-        subtask, specialist = record.subtask, self.team[record.agent]
-        # The tool runs once per subtask: a retry reuses its result instead of repeating a side effect.
-        tool_call = await self._use_tool(run, specialist, subtask)
-        inputs = [
-            {"id": step.subtask.id, "output": step.output}
-            for step in run.result.steps
-            if step.subtask.id in subtask.depends_on
-        ]
-        feedback = ""
-        for number in range(1, self._limits.max_attempts + 1):
-            run.emit(AttemptStarted, subtask_id=subtask.id, agent=specialist.name, attempt=number)
-            messages = prompts.render(
-                "specialist",
-                instructions=specialist.instructions,
-                card=specialist.card,
-                goal=run.goal,
-                subtask=subtask,
-                inputs=inputs,
-                tool_result=tool_call,
-                feedback=feedback,
-            )
-            completion = await run.ask(
-                StepKey(subtask.id, number, "work"),
-                specialist.name,
-                self.model_for(specialist.name),
-                messages,
-                max_tokens=self._limits.specialist_max_tokens,
-            )
-            output = prompts.strip_data_markers(completion.text)
-            run.emit(OutputProduced, subtask_id=subtask.id, agent=specialist.name, attempt=number, output=output)
-            verdict = code_check(output)
-            if verdict is None:
-                verdict = await self._check(run, subtask, output, number) if self._model_judges else code_accepts()
+    async def _work(self, run: RunContext, record: StepRecord) -> Outcome:
+        subtask = record.subtask
+        inputs = [{"id": dep, "output": run.accepted[dep]} for dep in subtask.depends_on if dep in run.accepted]
+        feedback, tried, reroutes, tool_calls = "", 0, 0, {}
+        while True:
+            agent = record.route.agent
+            specialist, model = self.team[agent], self.model_for(agent)
+            if tried >= self._limits.max_attempts:
+                record.status = "rejected"
+                raise SubtaskFailedError(subtask.id, len(record.attempts), feedback)
+            tried += 1
+            number = len(record.attempts) + 1
+            run.guard.before_agent_run(agent)
+            run.emit(AttemptStarted, subtask_id=subtask.id, agent=agent, attempt=number)
+            try:
+                async with asyncio.timeout(self._limits.step_timeout_s):
+                    if agent not in tool_calls:  # a tool runs once per agent: retries must not repeat side effects
+                        tool_calls[agent] = await use_tool(run, specialist, model, subtask, self._limits.max_reasks)
+                    answer = await write_answer(
+                        run,
+                        specialist=specialist,
+                        model=model,
+                        subtask=subtask,
+                        number=number,
+                        inputs=inputs,
+                        tool_call=tool_calls[agent],
+                        feedback=feedback,
+                        max_tokens=self._limits.specialist_max_tokens,
+                    )
+            except TimeoutError:
+                record.status = "failed"
+                raise StepTimeoutError(
+                    f"subtask {subtask.id} attempt {number} ({agent}) ran past {self._limits.step_timeout_s} s",
+                    self._limits.step_timeout_s,
+                ) from None
+            run.emit(OutputProduced, subtask_id=subtask.id, agent=agent, attempt=number, output=answer.text)
+            verdict = await self._verdict(run, specialist, subtask, answer, number)
+            made = tool_calls[agent]
+            calls = [made] if made is not None and tried == 1 else []
             record.attempts.append(
-                Attempt(
-                    number=number,
-                    output=output,
-                    verdict=verdict,
-                    tool_calls=[tool_call] if tool_call and number == 1 else [],
-                )
+                Attempt(number=number, agent=agent, output=answer.text, verdict=verdict, tool_calls=calls)
             )
-            run.emit(VerdictGiven, subtask_id=subtask.id, agent=specialist.name, attempt=number, verdict=verdict)
+            run.emit(VerdictGiven, subtask_id=subtask.id, agent=agent, attempt=number, verdict=verdict)
             if verdict.decision == "accept":
-                record.status = "accepted"
-                return
+                self._accept(run, record, answer.text)
+                return "accepted"
+            if verdict.decision == "replan":
+                record.status = "replanned"
+                run.replan_reason = verdict.feedback or f"subtask {subtask.id} cannot be done as planned"
+                return "replan"
+            if verdict.decision == "escalate":
+                return await self._escalate(run, record, answer.text, verdict.feedback)
+            target = verdict.agent or ""
+            if (
+                verdict.decision == "reroute"
+                and target in self.team
+                and target != agent
+                and reroutes < self._limits.max_reroutes
+            ):
+                reroutes, tried, feedback = reroutes + 1, 0, ""
+                reason = verdict.feedback or f"{target} fits this subtask better"
+                record.route = RouteDecision(
+                    subtask_id=subtask.id, agent=target, reason=reason, decided_by="supervisor"
+                )
+                run.emit(Rerouted, subtask_id=subtask.id, from_agent=agent, to_agent=target, reason=reason)
+                continue
             feedback = verdict.feedback or "The answer did not meet the acceptance criteria."
-        record.status = "rejected"
-        raise SubtaskFailedError(subtask.id, len(record.attempts), feedback)
 
-    async def _check(self, run: _Run, subtask: Subtask, output: str, attempt: int) -> CheckedVerdict:
-        messages = prompts.render("check", subtask=subtask, output=output)
+    def _accept(self, run: RunContext, record: StepRecord, output: str) -> None:
+        record.status = "accepted"
+        run.accepted[record.subtask.id] = output
+
+    async def _verdict(
+        self, run: RunContext, specialist: Specialist, subtask: Subtask, answer: AttemptOutput, attempt: int
+    ) -> CheckedVerdict:
+        output, truncated = answer.text, answer.truncated
+        context = CheckContext(
+            goal=run.goal, task=subtask.description, output=output, agent=specialist.name, truncated=truncated
+        )
+        checks = specialist.card.checks.merged(subtask.checks)
+        floor = self.config.checking.min_relevance
+        floor = self._ranker.default_min_relevance if floor is None else floor
+        problems = code_problems(context, checks, specialist.predicates, self._ranker.relevance, floor)
+        if problems or not self._model_judges:
+            return code_verdict(problems)
+        messages = prompts.render("check", subtask=subtask, output=output, agents=self.team.names)
         completion = await run.ask(
             StepKey(subtask.id, attempt, "check"),
             SUPERVISOR_ROLE,
             self._model,
             messages,
-            output_type=Verdict,
-            max_tokens=FEEDBACK_MAX + 32,
+            output_type=verdict_output_type(tuple(self.team.names)),
+            max_tokens=FEEDBACK_MAX + 64,
             max_reasks=self._limits.max_reasks,
         )
         verdict = completion.output
         if not isinstance(verdict, Verdict):
             raise RunError(f"the checker returned {type(verdict).__name__}, not a Verdict")
-        return CheckedVerdict(decision=verdict.decision, feedback=verdict.feedback, decided_by="model")
+        return CheckedVerdict(
+            decision=verdict.decision, feedback=verdict.feedback, decided_by="model", agent=verdict.agent or None
+        )
 
-    async def _answer(self, run: _Run) -> str:
-        results = [
-            {"id": step.subtask.id, "agent": step.agent, "output": step.output}
-            for step in run.result.steps
-            if step.output is not None
-        ]
+    async def _escalate(self, run: RunContext, record: StepRecord, output: str, reason: str) -> Outcome:
+        escalation = Escalation(
+            run_id=run.run_id,
+            subtask_id=record.subtask.id,
+            agent=record.agent,
+            task=record.subtask.description,
+            output=output,
+            reason=reason or "the supervisor asked for a person's decision",
+        )
+        run.emit(EscalationRaised, escalation=escalation)
+        if self._handler is None:
+            record.status = "waiting_for_human"
+            run.result.pending = escalation
+            return "waiting"
+        handler = self._handler
+        decision = await run.step(
+            StepKey(record.subtask.id, len(record.attempts), "person"), lambda: ask_person(handler, escalation)
+        )
+        await self._apply_decision(run, record, decision, escalation)
+        return "accepted"
+
+    async def _apply_decision(
+        self, run: RunContext, record: StepRecord, decision: HumanDecision, escalation: Escalation
+    ) -> None:
+        run.emit(HumanDecided, subtask_id=record.subtask.id, decision=decision)
+        if decision.action == "reject":
+            record.status = "rejected"
+            raise SubtaskFailedError(record.subtask.id, len(record.attempts), f"rejected by {decision.by}")
+        output = escalation.output if decision.action == "approve" else decision.text
+        verdict = CheckedVerdict(decision="accept", feedback=f"{decision.action} by {decision.by}", decided_by="person")
+        if decision.action == "approve":
+            record.attempts[-1] = record.attempts[-1].model_copy(update={"verdict": verdict})
+        else:
+            record.attempts.append(
+                Attempt(number=len(record.attempts) + 1, agent=decision.by, output=output, verdict=verdict)
+            )
+        self._accept(run, record, output)
+
+    async def _answer(self, run: RunContext) -> str:
+        accepted = {s.subtask.id: s for s in run.result.steps if s.output is not None}
+        if self._aggregate is not None:
+            answer = self._aggregate(run.goal, {sid: s.output or "" for sid, s in accepted.items()})
+            return str(await answer) if inspect.isawaitable(answer) else str(answer)
+        results = [{"id": sid, "agent": s.agent, "output": s.output} for sid, s in accepted.items()]
         messages = prompts.render("answer", goal=run.goal, results=results)
         completion = await run.ask(
             StepKey("answer", 1, "answer"),
@@ -491,3 +650,7 @@ class Supervisor:
             max_tokens=self._limits.answer_max_tokens,
         )
         return prompts.strip_data_markers(completion.text)
+
+
+def _has(plan: Plan, subtask_id: str) -> bool:
+    return any(s.id == subtask_id for s in plan.subtasks)

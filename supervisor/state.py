@@ -7,13 +7,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from supervisor.checking import CheckedVerdict
+from supervisor.escalation import Escalation
 from supervisor.exceptions import RunError
 from supervisor.models import Usage
 from supervisor.plan import Plan, Subtask
 from supervisor.routing import RouteDecision
 
-StepStatus = Literal["running", "accepted", "rejected", "failed"]
-RunStatus = Literal["done", "failed"]
+StepStatus = Literal["running", "accepted", "rejected", "failed", "cancelled", "replanned", "waiting_for_human"]
+RunStatus = Literal["done", "failed", "stopped", "waiting_for_human"]
 
 
 class ToolCall(BaseModel):
@@ -25,9 +26,10 @@ class ToolCall(BaseModel):
 
 
 class Attempt(BaseModel):
-    """One try at a subtask: the output and the verdict on it."""
+    """One try at a subtask: who made it, the output and the verdict on it."""
 
     number: int
+    agent: str = ""
     output: str
     verdict: CheckedVerdict | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
@@ -73,11 +75,19 @@ class RunResult(BaseModel):
     usage_by_agent: dict[str, Usage] = Field(default_factory=dict)
     error: str | None = None
     error_type: str | None = None
+    replans: list[Plan] = Field(default_factory=list, description="plans made for the remaining work")
+    pending: Escalation | None = Field(default=None, description="what a person must decide to resume")
+    peak_concurrency: int = 0
+
+    @property
+    def accepted(self) -> dict[str, str]:
+        """Accepted outputs by subtask id."""
+        return {s.subtask.id: s.output for s in self.steps if s.output is not None}
 
     def raise_for_status(self) -> RunResult:
         """Raise ``RunError`` if the run failed; return the result otherwise (for chaining)."""
         if self.status != "done":
-            raise RunError(f"run {self.run_id} failed: {self.error}")
+            raise RunError(f"run {self.run_id} ended {self.status}: {self.error or 'a person must decide'}")
         return self
 
     def to_json_dict(self) -> dict[str, Any]:

@@ -49,6 +49,17 @@ def plan_answer(*subtasks: tuple[str, str, list[str]]) -> dict[str, Any]:
     }
 
 
+def task_of(call: ScriptedCall) -> str:
+    """The task line of a specialist prompt."""
+    line = next((x for x in call.last_user.splitlines() if x.startswith("Your task:")), "the goal")
+    return line.removeprefix("Your task:").strip()
+
+
+def on_topic_answer(call: ScriptedCall) -> str:
+    """A complete answer about the call's own task, so code checks pass."""
+    return f"Output for: {task_of(call)}. It deals with the task in full, as asked."
+
+
 Responder = Callable[[ScriptedCall], Any]
 
 
@@ -74,6 +85,6 @@ def responder(
             return {"decision": decision, "feedback": feedback}
         if kind == "ToolChoice":
             return {"tool": "lookup", "query": "refund policy"}
-        return text(call) if text else f"Output for: {call.last_user.splitlines()[-1]} (long enough)"
+        return text(call) if text else on_topic_answer(call)
 
     return respond

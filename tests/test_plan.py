@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from supervisor import Card, Plan
+from supervisor import Card, Plan, Specialist, Team
 from supervisor.plan import (
     plan_json_schema,
     plan_output_type,
-    skeleton_from_cards,
+    skeleton_from_workflow,
     skeleton_plan_json_schema,
     token_budget,
 )
@@ -57,17 +57,41 @@ def test_free_schema_has_one_form_per_length_and_only_earlier_dependencies() -> 
     assert third["description"]["maxLength"] > 0
 
 
+def member(name: str, example: str) -> Specialist:
+    card = Card(name=name, description=name, examples=(example,), outputs=("a note",))
+    return Specialist(name=name, card=card, instructions="x")
+
+
 def test_skeleton_schema_offers_the_cards_wordings_as_enums() -> None:
-    cards = [
-        Card(name="intake", description="Triage", examples=("Triage the ticket",), outputs=("a note",)),
-        Card(name="drafting", description="Write", examples=("Write the reply",), outputs=("an email",)),
-    ]
-    schema = skeleton_plan_json_schema(skeleton_from_cards(cards), min_subtasks=1)
+    team = Team(
+        [member("intake", "Triage the ticket"), member("drafting", "Write the reply")], pipeline=("intake", "drafting")
+    )
+    schema = skeleton_plan_json_schema(skeleton_from_workflow(team), min_subtasks=1)
     forms = schema["properties"]["subtasks"]["anyOf"]
     assert forms[0]["maxItems"] == 2  # the whole skeleton is offered first
     second = forms[0]["prefixItems"][1]["properties"]
     assert second["description"] == {"enum": ["Write the reply"]}
     assert second["depends_on"] == {"const": ["s1"]}
+    assert second["agent"] == {"const": "drafting"}
+
+
+def test_a_workflow_skeleton_keeps_parallel_steps_parallel() -> None:
+    from supervisor import WorkflowStep
+
+    team = Team(
+        [member("a", "Do a"), member("b", "Do b"), member("c", "Do c")],
+        workflow=[WorkflowStep("a"), WorkflowStep("b"), WorkflowStep("c", after=(1, 2), description="Join them")],
+    )
+    form = skeleton_plan_json_schema(skeleton_from_workflow(team), min_subtasks=3)["properties"]["subtasks"]
+    third = form["prefixItems"][2]["properties"]
+    assert third["depends_on"] == {"const": ["s1", "s2"]}
+    assert third["description"] == {"enum": ["Join them"]}
+
+
+def test_a_plan_naming_an_agent_off_the_team_is_invalid() -> None:
+    typed = plan_output_type(plan_json_schema(1, 2), 2, ("writer",))
+    with pytest.raises(ValidationError, match="not on the team"):
+        typed.model_validate({"subtasks": [{**subtask("s1", []), "agent": "hacker"}]})
 
 
 def test_token_budget_exceeds_the_worst_case_of_the_schema() -> None:

@@ -28,7 +28,7 @@ def test_close_candidates_are_decided_by_the_model_from_an_enum_of_them() -> Non
         [{"agent": "nobody", "reason": "x"}, {"agent": "reviewer", "reason": "it reviews"}],
         name="route-close",
     )
-    config = BatonConfig.model_validate({"routing": {"decide_margin": 1000}})
+    config = BatonConfig.model_validate({"routing": {"decide_gap": 1.0, "similarity": "bm25"}})
     decision = asyncio.run(Supervisor(make_team(), model=model, config=config).route(subtask("Review the text")))
     assert decision.agent == "reviewer"
     assert decision.decided_by == "model"
@@ -40,6 +40,7 @@ def test_close_candidates_are_decided_by_the_model_from_an_enum_of_them() -> Non
 
 
 def test_candidates_without_evidence_keep_every_agent() -> None:
-    assert candidates({"a": 0.0, "b": 0.0, "c": 0.0}, 2, 1.5) == (["a", "b", "c"], False)
-    assert candidates({"a": 3.0, "b": 1.0, "c": 0.0}, 2, 1.5) == (["a"], True)
-    assert candidates({"a": 3.0, "b": 2.5, "c": 2.0}, 2, 1.5) == (["a", "b"], False)
+    assert candidates({"a": 0.0, "b": 0.0, "c": 0.0}, 2, 0.3) == (["a", "b", "c"], False)
+    assert candidates({"a": 3.0, "b": 1.0, "c": 0.0}, 2, 0.3) == (["a"], True)
+    assert candidates({"a": 3.0, "b": 2.5, "c": 2.0}, 2, 0.3) == (["a", "b"], False)
+    assert candidates({"a": 3.0, "b": 2.5, "c": 2.0}, 3, 0.3) == (["a", "b", "c"], False)

@@ -19,7 +19,7 @@ from supervisor import (
     UserError,
     VerdictGiven,
 )
-from supervisor.runner import _Run
+from supervisor.context import RunContext as _Run
 
 TWO_STEP_PLAN = plan_answer(
     ("s1", "Write the reply email about the refund", []),
@@ -61,7 +61,7 @@ def test_rejected_output_is_retried_with_the_feedback() -> None:
 
     first = result.steps[0]
     assert [a.verdict.decision for a in first.attempts] == ["retry", "accept"]  # type: ignore[union-attr]
-    work_calls = [c for c in model.calls if c.output_type is None and "Write the reply email" in c.prompt]
+    work_calls = [c for c in model.calls if c.output_type is None and "Your task: Write the reply email" in c.prompt]
     assert len(work_calls) == 2
     assert "Mention the refund amount." not in work_calls[0].prompt
     assert "Mention the refund amount." in work_calls[1].prompt

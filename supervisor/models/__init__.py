@@ -58,6 +58,8 @@ class Completion:
     output: BaseModel | None = None
     usage: Usage = field(default_factory=Usage)
     attempts: int = 1
+    finish_reason: str | None = None
+    """``"length"`` when the answer was cut off at ``max_tokens``."""
 
 
 @runtime_checkable

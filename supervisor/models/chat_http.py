@@ -173,7 +173,11 @@ class ChatCompletionsModel:
             from supervisor.structured import completion_text, completion_usage
 
             response = await self._create(messages=list(messages), max_tokens=max_tokens)
-            return Completion(text=completion_text(response), usage=completion_usage(response))
+            return Completion(
+                text=completion_text(response),
+                usage=completion_usage(response),
+                finish_reason=response.choices[0].finish_reason,
+            )
         from supervisor.models.response_format import as_json_object_schema
         from supervisor.structured import ask_structured
 

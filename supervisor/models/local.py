@@ -156,6 +156,7 @@ class LocalModel:
             return Completion(
                 text=str(raw["choices"][0]["message"]["content"] or ""),
                 usage=Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)), 1),
+                finish_reason=raw["choices"][0].get("finish_reason"),
             )
         from supervisor.structured import ask_structured
 

@@ -8,6 +8,7 @@ answer is re-asked exactly as a real one would be.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -69,8 +70,13 @@ class ScriptedModel:
         *,
         respond: Callable[[ScriptedCall], Any] | None = None,
         name: str = "test",
+        latency_s: float = 0.0,
     ) -> None:
+        """``latency_s`` makes every call take that long (awaited), so concurrency can be observed."""
         self._queue: deque[ScriptedAnswer] = deque(answers)
+        self._latency_s = latency_s
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._respond = respond
         self._name = name
         self.calls: list[ScriptedCall] = []
@@ -147,11 +153,27 @@ class ScriptedModel:
         max_tokens: int | None = None,
         max_reasks: int = 2,
     ) -> Completion:
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self._latency_s:
+                await asyncio.sleep(self._latency_s)
+            return await self._complete(messages, output_type, max_tokens, max_reasks)
+        finally:
+            self.in_flight -= 1
+
+    async def _complete(
+        self,
+        messages: Sequence[Message],
+        output_type: type[BaseModel] | None,
+        max_tokens: int | None,
+        max_reasks: int,
+    ) -> Completion:
         if output_type is None:
             call = ScriptedCall(tuple(messages), None, max_tokens)
             text = self._next_answer(call)
             usage = Usage(sum(_word_count(m["content"]) for m in messages), _word_count(text), 1)
-            return Completion(text=text, usage=usage)
+            return Completion(text=text, usage=usage, finish_reason="stop")
 
         from supervisor.structured import ask_structured
 

@@ -1,0 +1,100 @@
+"""The context of one run: the step seam, usage accounting, policy checks and the event fan-out.
+
+Every nondeterministic action (a model call, a tool call, a person's answer) goes through ``RunContext.step``,
+keyed by what it is (subtask, attempt, call). Today a step simply awaits; the durable journal turns each step
+into a checkpoint without touching the loop.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from supervisor.events import Event, EventSink
+from supervisor.exceptions import StructuredOutputError
+from supervisor.models import Completion, Message, Model, Usage
+from supervisor.policy import PolicyGuard
+from supervisor.pricing import PriceTable
+from supervisor.state import RunResult
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class StepKey:
+    """What a step is: the node (subtask id, ``plan``, ``answer``), the attempt, and the call within it."""
+
+    node: str
+    attempt: int
+    call: str
+
+
+class RunContext:
+    """The state of one run in progress."""
+
+    def __init__(
+        self,
+        goal: str,
+        sinks: Sequence[EventSink],
+        prices: PriceTable,
+        guard: PolicyGuard,
+        result: RunResult | None = None,
+    ) -> None:
+        self.run_id = result.run_id if result else uuid.uuid4().hex[:12]
+        self.goal = goal
+        self.guard = guard
+        self._sinks = list(sinks)
+        self._seq = 0
+        self._prices = prices
+        self.result = result or RunResult(run_id=self.run_id, goal=goal, status="failed")
+        self.accepted: dict[str, str] = dict(self.result.accepted)
+        self.active = 0
+        self.peak = 0
+        self.replan_reason = ""
+
+    def emit(self, make: Callable[..., Event], **fields: Any) -> None:
+        if not self._sinks:
+            return  # nobody listens: build no event
+        self._seq += 1
+        event = make(run_id=self.run_id, seq=self._seq, **fields)
+        for sink in self._sinks:
+            sink(event)
+
+    async def step(self, key: StepKey, action: Callable[[], Awaitable[T]]) -> T:
+        """The one seam every nondeterministic action passes through."""
+        del key  # the journal will record and replay by this key
+        return await action()
+
+    async def ask(
+        self,
+        key: StepKey,
+        role: str,
+        model: Model,
+        messages: list[Message],
+        *,
+        output_type: type[BaseModel] | None = None,
+        max_tokens: int | None = None,
+        max_reasks: int = 2,
+    ) -> Completion:
+        """A model call through the step seam, counted against the role's usage and the run's budgets."""
+        try:
+            completion = await self.step(
+                key,
+                lambda: model.complete(messages, output_type=output_type, max_tokens=max_tokens, max_reasks=max_reasks),
+            )
+        except StructuredOutputError as exc:
+            if isinstance(exc.usage, Usage):  # failed attempts still cost tokens
+                self._count(role, model, exc.usage)
+            raise
+        self._count(role, model, completion.usage)
+        return completion
+
+    def _count(self, role: str, model: Model, usage: Usage) -> None:
+        usage.cost_usd = self._prices.cost(model.name, usage)
+        self.result.usage.add(usage)
+        self.result.usage_by_agent.setdefault(role, Usage()).add(usage)
+        self.guard.after_usage(self.result.usage)
