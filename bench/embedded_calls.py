@@ -54,7 +54,7 @@ def direct(model: LocalModel, messages: list[Any], schema: dict[str, Any], max_t
 
 async def main(repeat: int) -> None:
     team = support_desk_team()
-    sup = Supervisor(team, config=BatonConfig.model_validate({"routing": {"decide_margin": 1e9, "candidates": 4}}))
+    sup = Supervisor(team, config=BatonConfig.model_validate({"routing": {"decide_gap": 1.0, "candidates": 4}}))
     model = resolve_model("local/smollm2")
     assert isinstance(model, LocalModel)
     start = time.perf_counter()
@@ -64,7 +64,9 @@ async def main(repeat: int) -> None:
     subtask = Subtask(id="s1", description="Draft an email explaining the refund", acceptance_criteria="polite")
     plan_samples, plan = await timed(repeat, lambda: sup.plan(TICKET))
     route_samples, _ = await timed(repeat, lambda: sup.route(subtask))
-    check_messages = render("check", subtask=subtask, output="Dear customer, your refund is on its way. Sorry!")
+    check_messages = render(
+        "check", subtask=subtask, output="Dear customer, your refund is on its way. Sorry!", agents=team.names
+    )
     verdict_samples, _ = await timed(
         repeat, lambda: model.complete(check_messages, output_type=Verdict, max_tokens=232)
     )

@@ -37,7 +37,7 @@ def test_the_embedded_model_writes_a_plan_that_validates(mode: str) -> None:
 
 def test_the_embedded_model_routes_to_a_real_agent() -> None:
     # A huge margin means similarity never decides alone: the model must choose.
-    sup = supervisor(routing={"decide_margin": 1e9, "candidates": 4})
+    sup = supervisor(routing={"decide_gap": 1.0, "candidates": 4})
     subtask = Subtask(id="s1", description="Write a reply email to the customer", acceptance_criteria="polite")
     decision = asyncio.run(sup.route(subtask))
     assert decision.decided_by == "model"
@@ -48,7 +48,9 @@ def test_the_embedded_model_routes_to_a_real_agent() -> None:
 def test_the_embedded_model_gives_a_verdict_that_parses() -> None:
     model = resolve_model("local/smollm2")
     subtask = Subtask(id="s1", description="Write a reply email", acceptance_criteria="apologizes")
-    messages = render("check", subtask=subtask, output="Dear customer, we are sorry. Your refund is on its way.")
+    messages = render(
+        "check", subtask=subtask, output="Dear customer, we are sorry. Your refund is on its way.", agents=["a", "b"]
+    )
     completion = asyncio.run(model.complete(messages, output_type=Verdict, max_tokens=256))
     assert isinstance(completion.output, Verdict)
     assert completion.output.decision in ("accept", "retry")
