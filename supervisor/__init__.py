@@ -8,6 +8,7 @@ from supervisor.cards import Card, Specialist, Team, Tool, WorkflowStep
 from supervisor.checking import CheckedVerdict, Verdict
 from supervisor.config import BatonConfig, LimitsConfig, ModelsConfig, load_config
 from supervisor.context import StepKey
+from supervisor.escalation import Escalation, HumanDecision
 from supervisor.events import (
     AttemptStarted,
     Event,
@@ -54,7 +55,9 @@ __all__ = [
     "CheckedVerdict",
     "Completion",
     "ConfigError",
+    "Escalation",
     "Event",
+    "HumanDecision",
     "LimitsConfig",
     "Message",
     "Model",
