@@ -23,6 +23,9 @@ from supervisor.events import (
     AttemptStarted,
     Event,
     PlanMade,
+    PolicyStopped,
+    Replanned,
+    Rerouted,
     RunFinished,
     SubtaskRouted,
     ToolCalled,
@@ -73,16 +76,21 @@ class _EventPrinter:
             colour = "green" if v.decision == "accept" else "yellow"
             note = f": {escape(v.feedback)}" if v.feedback else ""
             out.print(f"   verdict [{colour}]{v.decision}[/] (by {v.decided_by}){note}")
+        elif isinstance(event, Rerouted):
+            out.print(f"   rerouted {event.from_agent} -> [cyan]{event.to_agent}[/]: {escape(event.reason)}")
+        elif isinstance(event, Replanned):
+            out.print(f"[bold]re-planned[/] ({escape(event.reason)}): {len(event.plan.subtasks)} new subtask(s)")
+        elif isinstance(event, PolicyStopped):
+            out.print(f"[red]policy {event.policy} stopped the run[/]: {escape(event.detail)}")
         elif isinstance(event, RunFinished):
             result = event.result
             if result.status == "done":
                 out.print(Panel(escape(result.output), title="Final answer", title_align="left"))
+            elif result.status == "waiting_for_human" and result.pending is not None:
+                out.print(f"[yellow]waiting for a person[/]: {escape(result.pending.reason)}")
             else:
-                out.print(f"[red]run failed[/]: {escape(result.error or '')}")
-            out.print(
-                f"[dim]run {result.run_id}: {result.usage.calls} model call(s), "
-                f"{result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens[/]"
-            )
+                out.print(f"[red]run {result.status}[/]: {escape(result.error or '')}")
+            out.print(_usage_table(result))
 
 
 @app.command()
