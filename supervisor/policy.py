@@ -7,6 +7,7 @@ a stop leaves the run consistent: what was accepted stays accepted, and the type
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from supervisor.config import LimitsConfig
 from supervisor.exceptions import (
@@ -17,6 +18,7 @@ from supervisor.exceptions import (
     TokenBudgetError,
 )
 from supervisor.models import Usage
+from supervisor.state import RunResult
 
 
 class PolicyGuard:
@@ -27,6 +29,18 @@ class PolicyGuard:
         self.agent_runs: Counter[str] = Counter()
         self.steps = 0
         self.replans = 0
+
+    @classmethod
+    def restored(cls, limits: LimitsConfig, result: RunResult, agents: Sequence[str]) -> PolicyGuard:
+        """A guard that counts what a stopped run already did, so resuming it cannot reset the limits."""
+        guard = cls(limits)
+        for step in result.steps:
+            for attempt in step.attempts:
+                if attempt.agent in agents:  # a person's answer is recorded as an attempt but is no agent run
+                    guard.agent_runs[attempt.agent] += 1
+                    guard.steps += 1
+        guard.replans = len(result.replans)
+        return guard
 
     def before_agent_run(self, agent: str) -> None:
         limit = self.limits.agent_runs.get(agent, self.limits.max_agent_runs)

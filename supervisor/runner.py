@@ -229,12 +229,7 @@ class Supervisor:
         if result.status != "waiting_for_human" or result.pending is None or result.plan is None:
             raise UserError(f"run {result.run_id} is {result.status}, not waiting for a person")
         restored = result.model_copy(deep=True)
-        guard = PolicyGuard(self._limits)
-        for step in restored.steps:
-            for attempt in step.attempts:
-                guard.agent_runs[attempt.agent] += 1
-                guard.steps += 1
-        guard.replans = len(restored.replans)
+        guard = PolicyGuard.restored(self._limits, restored, self.team.names)
         run = RunContext(result.goal, [on_event] if on_event else [], self._prices, guard, restored)
         pending, run.result.pending = result.pending, None
         record = next(s for s in restored.steps if s.status == "waiting_for_human")
