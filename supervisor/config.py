@@ -129,6 +129,39 @@ class CheckingConfig(_Strict):
     )
 
 
+GuardAction = Literal["quarantine", "sanitize", "escalate"]
+ToolApproval = Literal["allow", "ask", "deny"]
+
+
+class GuardsConfig(_Strict):
+    """``[guards]``: what happens when a detector flags a message between agents, and which side effects need whom.
+
+    ``action``: ``quarantine`` (the message is withheld from every model; the step is retried, then escalated),
+    ``sanitize`` (the flagged parts are removed and the run goes on) or ``escalate`` (a person decides).
+    ``tools.<name>``: a side-effecting tool called with arguments that came from agent or tool output is
+    ``allow``-ed, needs a person (``ask``) or is refused (``deny``, the default for every tool not listed).
+    """
+
+    action: GuardAction = "quarantine"
+    detector: bool = Field(default=True, description="run the heuristic injection detector")
+    allowed_hosts: tuple[str, ...] = Field(default=(), description="hosts whose links and images may be emitted")
+    tools: dict[str, ToolApproval] = Field(default_factory=dict)
+    custom: tuple[str, ...] = Field(default=(), description="extra guards, each 'module:function'")
+    classifier: str | None = Field(default=None, description="an injection classifier, 'module:function'")
+
+
+class AuditConfig(_Strict):
+    """``[audit]``: the tamper-evident log of every decision.
+
+    ``path`` defaults to ``$BATON_HOME/audit.sqlite3`` (``BATON_HOME`` defaults to ``./.baton``). The keys live
+    apart from the log, in ``key_dir`` (default ``$BATON_KEY_DIR``, else ``~/.config/baton/keys``).
+    """
+
+    enabled: bool = True
+    path: str | None = None
+    key_dir: str | None = None
+
+
 class TeamConfig(_Strict):
     """Where the team comes from: ``module:function`` returning a list of specialists."""
 
@@ -145,6 +178,8 @@ class BatonConfig(_Strict):
     planning: PlanningConfig = Field(default_factory=PlanningConfig)
     checking: CheckingConfig = Field(default_factory=CheckingConfig)
     team: TeamConfig = Field(default_factory=TeamConfig)
+    guards: GuardsConfig = Field(default_factory=GuardsConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     prices: dict[str, Price] = Field(default_factory=dict, description="by model string, e.g. openai/gpt-4o-mini")
 
     def model_for(self, agent: str, declared: str | None = None) -> str:

@@ -13,7 +13,8 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
     │   ├── TeamError                   duplicate specialist names, a card naming a missing tool
     │   ├── UnknownAgentError           a name that is not on the team
     │   ├── MissingCredentialError      the env var a provider's key should come from is not set
-    │   └── PromptTemplateError         missing template or an undefined template variable
+    │   ├── PromptTemplateError         missing template or an undefined template variable
+    │   └── InsecureFileError           a config, key or audit file that other users can write
     └── RunError
         ├── ModelError                  a provider failed to answer
         │   ├── RealModelBlockedError   a unit test reached for a real provider
@@ -31,6 +32,12 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── ToolError                   a tool raised while running
         ├── SubtaskFailedError          a subtask was rejected after all its attempts (or by a person)
         ├── EmbeddingModelError         the sentence-embedding weights are incomplete, corrupt or not the pinned file
+        ├── AuditIntegrityError         the audit log of a run was changed, cut or rewritten; names the first bad entry
+        ├── GuardTripwire               a guard blocked a message between agents (carries the guard's findings)
+        │   ├── PromptInjectionError    untrusted text carried instructions (detector hit, action escalate/block)
+        │   ├── ToolNotAllowedError     a tool outside the card or outside the step's capability token
+        │   ├── PrivilegeEscalationError work would move to a more privileged agent on an agent's say-so
+        │   └── TaintedArgumentsError   a side-effecting tool with arguments from untrusted text, not approved
         └── PolicyStopError             a policy bound the work; the run stops with what was accepted
             ├── AgentRunLimitError      an agent would run more than its limit per goal
             ├── StepLimitError          more specialist steps than the goal allows
@@ -258,3 +265,55 @@ class EmbeddingModelError(RunError):
         self.model_dir = model_dir
         self.detail = detail
         super().__init__(f"sentence-embedding model at {model_dir}: {detail}")
+
+
+class InsecureFileError(UserError):
+    """A file Baton trusts (config, key, audit log) can be written by other users."""
+
+    def __init__(self, path: str, mode: int) -> None:
+        self.path = path
+        self.mode = mode
+        super().__init__(
+            f"{path} can be written by other users (mode {mode & 0o777:o}); run 'chmod go-w {path}' and try again"
+        )
+
+
+class AuditIntegrityError(RunError):
+    """The audit log of a run does not verify: an entry was changed, removed, inserted, reordered or cut off."""
+
+    def __init__(self, run_id: str, first_bad: int | None, problem: str) -> None:
+        self.run_id = run_id
+        self.first_bad = first_bad
+        self.problem = problem
+        where = f" at entry {first_bad}" if first_bad is not None else ""
+        super().__init__(f"audit log of run {run_id} does not verify{where}: {problem}")
+
+
+class GuardTripwire(RunError):
+    """A guard blocked a message that crosses between agents; ``findings`` say what it saw."""
+
+    tripwire = "guard"
+
+    def __init__(self, detail: str, findings: Sequence[Any] = (), *, channel: str = "", agent: str = "") -> None:
+        self.detail = detail
+        self.findings = list(findings)
+        self.channel = channel
+        self.agent = agent
+        where = f" ({channel}{' from ' + agent if agent else ''})" if channel else ""
+        super().__init__(f"{self.tripwire} tripwire{where}: {detail}")
+
+
+class PromptInjectionError(GuardTripwire):
+    tripwire = "prompt_injection"
+
+
+class ToolNotAllowedError(GuardTripwire):
+    tripwire = "tool_not_allowed"
+
+
+class PrivilegeEscalationError(GuardTripwire):
+    tripwire = "privilege_escalation"
+
+
+class TaintedArgumentsError(GuardTripwire):
+    tripwire = "tainted_arguments"
