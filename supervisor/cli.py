@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from supervisor.audit_cli import audit_app
 from supervisor.config import BatonConfig, load_config
 from supervisor.events import (
     AttemptStarted,
@@ -45,6 +46,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(audit_app, name="audit")
 
 
 class _EventPrinter:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from supervisor.exceptions import ConfigError
+from supervisor.filesafety import refuse_if_writable_by_others
 from supervisor.pricing import Price
 
 CONFIG_ENV = "BATON_CONFIG"
@@ -226,6 +227,7 @@ def _describe(error: Mapping[str, Any]) -> str:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
+        refuse_if_writable_by_others(path)  # a config others can write could point Baton anywhere
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(str(path), ["the file does not exist"]) from None
