@@ -19,7 +19,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -180,8 +180,11 @@ class AuditLog:
         if keys.key_dir is not None:
             refuse_keys_beside_log(path, keys.key_dir)
         if create:
-            ensure_private_dir(path.parent)
-            create_private_file(path)
+            try:
+                ensure_private_dir(path.parent)
+                create_private_file(path)
+            except OSError as exc:
+                raise ConfigError("audit.path", [f"cannot create the audit log {path}: {exc}"]) from None
         elif not path.is_file():
             raise UserError(f"no audit log at {path} (nothing was recorded yet, or [audit] path points elsewhere)")
         # SQLite creates -wal and -shm with the database's own mode; one planted with looser bits is refused.
@@ -611,7 +614,7 @@ _STORY: dict[str, Callable[[Mapping[str, Any]], str]] = {
 }
 
 
-def format_story(entries: list[AuditEntry]) -> list[str]:
+def format_story(entries: Sequence[AuditEntry]) -> list[str]:
     """One readable line per entry, e.g. ``"  7  VerdictGiven     s2 writer attempt 1: retry by code: ..."``."""
     width = max((len(e.kind) for e in entries), default=0)
     lines = []

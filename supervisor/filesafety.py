@@ -29,16 +29,30 @@ def refuse_if_writable_by_others(path: Path) -> None:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and its parents) with mode 0700; an existing directory others can write is refused."""
-    try:
-        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True)
-    except FileExistsError:
+    """Create ``path`` with mode 0700, and any missing parents likewise; an existing directory others can write
+    is refused.
+
+    Missing parents are made 0700 too (as the XDG base directory spec asks): a parent others could write would
+    let them swap the whole directory for their own.
+    """
+    missing = []
+    for directory in (path, *path.parents):
+        if directory.exists():
+            break
+        missing.append(directory)
+    if not missing:
         if not path.is_dir():
-            raise NotADirectoryError(f"{path} exists and is not a directory") from None
+            raise NotADirectoryError(f"{path} exists and is not a directory")
         refuse_if_writable_by_others(path)
         return path
-    # mkdir's mode passes through the umask; a umask such as 0o277 would leave us a directory we cannot write.
-    os.chmod(path, PRIVATE_DIR_MODE)
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue  # made meanwhile by another process; the leaf is checked below
+        # mkdir's mode passes through the umask; a umask such as 0o277 would leave a directory we cannot write.
+        os.chmod(directory, PRIVATE_DIR_MODE)
+    refuse_if_writable_by_others(path)
     return path
 
 

@@ -24,7 +24,7 @@ from supervisor.audit import AuditLog, AuditSink, format_story, open_audit_log
 from supervisor.cli import app
 from supervisor.config import AuditConfig
 from supervisor.events import Event
-from supervisor.exceptions import AuditIntegrityError, ConfigError, UserError
+from supervisor.exceptions import AuditIntegrityError, ConfigError, InsecureFileError, UserError
 from supervisor.keys import HMAC_KEY_FILE, AuditKeys
 from supervisor.redaction import Redactor
 
@@ -147,7 +147,7 @@ def test_data_changed_into_another_valid_form_is_caught(log: AuditLog) -> None:
     write_run(log)
     stored = row(log, 4)["data"]
     tamper(log, ("UPDATE entries SET data = ? WHERE run_id = ? AND seq = 4", (stored.replace(":", ": ", 1), RUN)))
-    assert_bad(log, 4, "edited")
+    assert_bad(log, 4, "not in the form it was written in")
 
 
 def test_a_deleted_entry_is_named(log: AuditLog) -> None:
@@ -319,14 +319,21 @@ def test_the_log_its_wal_and_shm_are_0600_in_a_0700_directory(tmp_path: Path, ke
         os.umask(previous)
 
 
-def test_a_log_file_others_can_write_is_refused(tmp_path: Path, keys: AuditKeys) -> None:
-    from supervisor.exceptions import InsecureFileError
-
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_a_log_file_others_can_write_is_refused(tmp_path: Path, keys: AuditKeys, suffix: str) -> None:
     path = tmp_path / "log" / "audit.sqlite3"
     AuditLog(path, keys).close()
-    path.chmod(0o666)
-    with pytest.raises(InsecureFileError):
+    planted = path.with_name(path.name + suffix)
+    planted.touch()
+    planted.chmod(0o666)
+    with pytest.raises(InsecureFileError, match=str(planted)):
         AuditLog(path, keys)
+
+
+def test_a_log_that_cannot_be_created_is_a_config_error(tmp_path: Path, keys: AuditKeys) -> None:
+    (tmp_path / "plain").touch()
+    with pytest.raises(ConfigError, match="cannot create the audit log"):
+        AuditLog(tmp_path / "plain" / "audit.sqlite3", keys)
 
 
 def test_keys_inside_the_log_directory_are_refused_before_any_key_is_written(tmp_path: Path) -> None:
@@ -366,7 +373,7 @@ CONFIG = BatonConfig.model_validate({"routing": {"similarity": "bm25"}})
 
 def scripted_run(sink: AuditSink, goal: str = "Refund order #1042", **kwargs: Any) -> list[Event]:
     events: list[Event] = []
-    model = ScriptedModel(respond=responder(PLAN, **kwargs))  # type: ignore[arg-type]
+    model = ScriptedModel(respond=responder(PLAN, **kwargs))
 
     def both(event: Event) -> None:
         events.append(event)

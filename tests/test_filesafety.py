@@ -35,7 +35,7 @@ def open_umask() -> Iterator[None]:
 def test_private_dir_is_0700_with_any_umask(tmp_path: Path, open_umask: None) -> None:
     target = tmp_path / "a" / "b"
     assert ensure_private_dir(target) == target
-    assert mode(target) == 0o700
+    assert mode(target) == 0o700 and mode(tmp_path / "a") == 0o700  # missing parents too
     assert ensure_private_dir(target) == target  # a second call accepts its own directory
 
 
@@ -45,6 +45,10 @@ def test_existing_dir_others_can_write_is_refused(tmp_path: Path) -> None:
     shared.chmod(0o777)
     with pytest.raises(InsecureFileError, match="chmod go-w"):
         ensure_private_dir(shared)
+    plain = tmp_path / "plain"
+    plain.touch()
+    with pytest.raises(NotADirectoryError):
+        ensure_private_dir(plain)
 
 
 def test_private_file_is_born_0600(tmp_path: Path, open_umask: None) -> None:
