@@ -624,5 +624,5 @@ def format_story(entries: Sequence[AuditEntry]) -> list[str]:
             summary = describe(entry.data)
         except (KeyError, TypeError, AttributeError):
             summary = _generic_line(entry.data)  # a damaged or older entry still gets a line
-        lines.append(_cut(f"{entry.seq:>3}  {entry.kind:<{width}}  {summary}", _STORY_WIDTH))
+        lines.append(f"{entry.seq:>3}  {entry.kind:<{width}}  {_cut(summary, _STORY_WIDTH)}")
     return lines

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -134,13 +135,23 @@ def test_two_writers_on_one_file_keep_one_chain(tmp_path: Path, keys: AuditKeys)
 # -- tampering ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field", ["data", "kind", "at", "mac"])
+@pytest.mark.parametrize("field", ["data", "kind", "at", "mac", "run_id"])
 def test_a_flipped_byte_in_any_stored_field_is_caught_at_that_entry(log: AuditLog, field: str) -> None:
     write_run(log)
     stored = row(log, 4)[field]
     changed = flip(stored, len(stored) // 2 if field != "data" else stored.index("step") + 1)
     tamper(log, (f"UPDATE entries SET {field} = ? WHERE run_id = ? AND seq = 4", (changed, RUN)))
     assert_bad(log, 4, "entry 4")
+
+
+@pytest.mark.parametrize("field", ["entries", "head_mac", "signature"])
+def test_a_flipped_byte_in_the_seal_is_caught(log: AuditLog, field: str) -> None:
+    write_run(log)
+    with closing(sqlite3.connect(log.path)) as db:
+        (stored,) = db.execute(f"SELECT {field} FROM seals WHERE run_id = ?", (RUN,)).fetchone()
+    changed = stored ^ 1 if isinstance(stored, int) else flip(stored, 5)
+    tamper(log, (f"UPDATE seals SET {field} = ? WHERE run_id = ?", (changed, RUN)))
+    assert_bad(log, N + 1, "signature")
 
 
 def test_data_changed_into_another_valid_form_is_caught(log: AuditLog) -> None:
@@ -405,7 +416,9 @@ def test_the_story_tells_a_run_one_line_per_entry(log: AuditLog) -> None:
     events = scripted_run(AuditSink(log), verdicts=["retry", "accept", "accept"])
     lines = format_story(log.entries(events[0].run_id))
     assert len(lines) == len(events)
-    assert lines[0].split()[:2] == ["1", "RunStarted"] and "Refund order #1042" in lines[0]
+    assert lines[0].startswith("  1  RunStarted ") and "Refund order #1042" in lines[0]
+    columns = {re.match(r"\s*\d+  \w+\s+", line).end() for line in lines}  # type: ignore[union-attr]
+    assert len(columns) == 1  # the summaries line up in one column
     assert any("s1 -> writer" in line for line in lines)
     assert any("VerdictGiven" in line and "s1 writer attempt 1: retry by model" in line for line in lines)
     assert "done (accepted: s1, s2)" in lines[-1]
