@@ -204,7 +204,7 @@ class AuditLog:
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise UserError(f"{path} is not a Baton audit log: {exc}") from None
+            raise UserError(f"cannot open the audit log {path}: {exc}") from None
 
     def __repr__(self) -> str:
         return f"<AuditLog {self.path}>"
@@ -255,9 +255,11 @@ class AuditLog:
                             f"could not append to the audit log of run {run_id}: other writers kept ahead"
                         ) from None
                     continue
-                self._heads[run_id] = (seq, mac)
                 if seal:
+                    self._heads.pop(run_id, None)  # a finished run's head is read again only if it resumes
                     self._checkpoint()
+                else:
+                    self._heads[run_id] = (seq, mac)
                 return seq
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 

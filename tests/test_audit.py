@@ -341,6 +341,15 @@ def test_a_log_file_others_can_write_is_refused(tmp_path: Path, keys: AuditKeys,
         AuditLog(path, keys)
 
 
+def test_a_file_that_is_not_a_database_is_a_user_error(tmp_path: Path, keys: AuditKeys) -> None:
+    path = tmp_path / "log" / "audit.sqlite3"
+    path.parent.mkdir(mode=0o700)
+    path.write_bytes(b"this is not SQLite, just text long enough to have a header" * 20)
+    path.chmod(0o600)
+    with pytest.raises(UserError, match="cannot open the audit log"):
+        AuditLog(path, keys)
+
+
 def test_a_log_that_cannot_be_created_is_a_config_error(tmp_path: Path, keys: AuditKeys) -> None:
     (tmp_path / "plain").touch()
     with pytest.raises(ConfigError, match="cannot create the audit log"):
