@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from specialists.shapes import a_list, plain_text, prose
 from supervisor import Card, Specialist, Team, WorkflowStep
+from supervisor.checking import OutputChecks
+
+VERDICTS = ("verified", "flagged")
 
 PLANNER = Card(
     name="planner",
@@ -10,7 +14,13 @@ PLANNER = Card(
     skills=("outline articles", "structure content", "choose the angle and audience"),
     inputs=("a content brief",),
     outputs=("an outline: title and sections with key points",),
-    examples=("Outline the blog post", "Plan the structure of the article"),
+    examples=(
+        "Outline the blog post",
+        "Plan the structure of the article",
+        "Decide the angle, audience and section headings",
+        "Break the content idea into sections with key points",
+    ),
+    checks=OutputChecks(min_chars=60, max_chars=2500),
 )
 WRITER = Card(
     name="writer",
@@ -18,7 +28,13 @@ WRITER = Card(
     skills=("write sections", "draft paragraphs", "turn outline points into prose"),
     inputs=("an outline", "the section to write"),
     outputs=("the text of one section",),
-    examples=("Write the first section", "Draft the section on pricing"),
+    examples=(
+        "Write the first section",
+        "Draft the section on pricing",
+        "Turn the outline points of one section into paragraphs",
+        "Write the introduction of the post",
+    ),
+    checks=OutputChecks(min_chars=150, max_chars=4000),
 )
 EDITOR = Card(
     name="editor",
@@ -26,7 +42,13 @@ EDITOR = Card(
     skills=("edit for tone", "improve flow and clarity", "merge sections", "cut wordiness"),
     inputs=("the drafted sections",),
     outputs=("the edited article",),
-    examples=("Edit the draft for a friendly tone", "Polish the sections into one article"),
+    examples=(
+        "Edit the draft for a friendly tone",
+        "Polish the sections into one article",
+        "Make the voice consistent across the sections",
+        "Tighten the wording and smooth the transitions",
+    ),
+    checks=OutputChecks(min_chars=200, max_chars=8000),
 )
 FACT_CHECKER = Card(
     name="fact_checker",
@@ -34,7 +56,14 @@ FACT_CHECKER = Card(
     skills=("verify claims", "check numbers and dates", "flag unsupported statements"),
     inputs=("an edited article",),
     outputs=("a list of claims with verified or flagged",),
-    examples=("Fact-check the article", "Verify the statistics in the post"),
+    examples=(
+        "Fact-check the article",
+        "Verify the statistics in the post",
+        "Check that the dates, prices and percentages are correct",
+        "Mark every claim that has no source",
+    ),
+    # Every claim checked ends in a verdict the editor can act on.
+    checks=OutputChecks(min_chars=40, must_mention_any=VERDICTS),
 )
 
 
@@ -44,22 +73,29 @@ def content_studio_team() -> Team:
         Specialist(
             name="planner",
             card=PLANNER,
-            instructions="You plan content. Write a title and an outline of two sections with key points.",
+            instructions="You plan content. Write a title line, then an outline of two sections as a numbered list, "
+            "each section with its key points.",
+            predicates=(plain_text, a_list(2, "the sections of the outline")),
         ),
         Specialist(
             name="writer",
             card=WRITER,
-            instructions="You write one section of an article from the outline, in clear prose.",
+            instructions="You write one section of an article from the outline, in clear prose paragraphs.",
+            predicates=(plain_text, prose),
         ),
         Specialist(
             name="editor",
             card=EDITOR,
-            instructions="You edit the sections into one article with a consistent, friendly tone.",
+            instructions="You edit the sections into one article with a consistent, friendly tone. Write the "
+            "edited article itself, in prose.",
+            predicates=(plain_text, prose),
         ),
         Specialist(
             name="fact_checker",
             card=FACT_CHECKER,
-            instructions="You check every factual claim in the article and list each as verified or flagged.",
+            instructions="You check every factual claim in the article. List each claim on its own line, ending "
+            "with 'verified' or 'flagged' and the reason.",
+            predicates=(plain_text,),
         ),
     ]
     workflow = [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from specialists.shapes import a_letter, not_a_letter, plain_text, says
 from supervisor import Card, Specialist, Team, Tool
+from supervisor.checking import OutputChecks
 
 # A tiny, read-only knowledge base of support policies; a real deployment would search its own.
 POLICIES = {
@@ -12,6 +14,11 @@ POLICIES = {
     "account": "Account access is restored after identity verification by email.",
     "technical": "Outages are tracked on the status page; affected customers get a service credit.",
 }
+CATEGORIES = ("billing", "shipping", "account", "technical", "general")
+URGENCIES = ("low", "normal", "high")
+_LEVEL = "(?:low|normal|medium|high|critical|urgent)"
+# An urgency level: "Urgency: high", "urgency is low", "high urgency", "priority: normal".
+_URGENCY = rf"(?:urgency|priority)\W+(?:is\s+)?{_LEVEL}\b|\b{_LEVEL}[- ](?:urgency|priority)"
 
 
 def search_policies(query: str) -> str:
@@ -27,7 +34,19 @@ INTAKE = Card(
     skills=("triage tickets", "classify the issue", "summarize the customer's request", "set urgency"),
     inputs=("a customer support ticket",),
     outputs=("a short triage note: problem, category, urgency",),
-    examples=("Triage the customer's ticket", "Classify the complaint and its urgency"),
+    examples=(
+        "Triage the customer's ticket",
+        "Classify the complaint and its urgency",
+        "Work out what the customer is asking for",
+        "Sort the new ticket into a category and set its priority",
+        "Summarize the customer's problem in one line",
+    ),
+    # A triage note is only useful if it files the ticket: one of the desk's categories and an urgency level.
+    checks=OutputChecks(
+        min_chars=40,
+        max_chars=1200,
+        must_mention_any=CATEGORIES,
+    ),
 )
 RESEARCH = Card(
     name="research",
@@ -35,8 +54,15 @@ RESEARCH = Card(
     skills=("search support policies", "find account and order context", "gather facts for a reply"),
     inputs=("a triage note or ticket",),
     outputs=("the relevant policies and facts",),
-    examples=("Find the refund policy for a double charge", "Look up the shipping policy for a lost parcel"),
+    examples=(
+        "Find the refund policy for a double charge",
+        "Look up the shipping policy for a lost parcel",
+        "Look up what the terms and policies say about the problem",
+        "Gather the account and order facts the reply needs",
+        "Find the warranty or refund rules that apply",
+    ),
     tools=("policy_search",),
+    checks=OutputChecks(min_chars=50),
 )
 DRAFTING = Card(
     name="drafting",
@@ -44,7 +70,15 @@ DRAFTING = Card(
     skills=("write customer replies", "explain policy in plain words", "apologize and give next steps"),
     inputs=("the triage note", "the relevant policies"),
     outputs=("a reply email to the customer",),
-    examples=("Write a reply to the customer", "Draft an email explaining the refund"),
+    examples=(
+        "Write a reply to the customer",
+        "Draft an email explaining the refund",
+        "Compose the response to the customer",
+        "Answer the customer's question in a friendly message",
+        "Write the apology letter with the next steps",
+    ),
+    # The reply must say which ticket it answers, so the customer and the desk can match it up.
+    checks=OutputChecks(min_chars=120, max_chars=2500, carry_goal_ids=True),
 )
 QUALITY = Card(
     name="quality",
@@ -52,7 +86,18 @@ QUALITY = Card(
     skills=("review replies", "check tone and accuracy", "approve or request corrections"),
     inputs=("a drafted reply", "the relevant policies"),
     outputs=("a review: approved or the corrections needed",),
-    examples=("Review the draft reply", "Check the email for tone and accuracy"),
+    examples=(
+        "Review the draft reply",
+        "Check the email for tone and accuracy",
+        "Approve the answer before it goes to the customer",
+        "Make sure the reply is accurate, polite and complete",
+        "Read over the proposed response and request corrections",
+    ),
+    # A review ends in a decision: the reply is approved, or it needs corrections.
+    checks=OutputChecks(
+        min_chars=30,
+        must_mention_any=("approved", "approve", "correction", "needs changes", "revise", "reject", "not ready"),
+    ),
 )
 
 
@@ -64,28 +109,42 @@ def support_desk_team() -> Team:
                 name="intake",
                 card=INTAKE,
                 instructions="You are the intake agent of a customer support desk. Read the ticket and write a "
-                "short triage note: the customer's problem in one sentence, a category (billing, shipping, account, "
-                "technical or other) and an urgency (low, normal or high).",
+                "short triage note in three lines: 'Problem:' the customer's problem in one sentence; 'Category:' "
+                f"one of {', '.join(CATEGORIES)}; 'Urgency:' one of {', '.join(URGENCIES)}.",
+                predicates=(plain_text, says(_URGENCY, "Give the urgency as 'Urgency: low', 'normal' or 'high'.")),
             ),
             Specialist(
                 name="research",
                 card=RESEARCH,
                 instructions="You are the research agent of a customer support desk. Using the policy search "
-                "results, state the policies and facts that apply to the customer's problem. Do not write the reply.",
+                "results, state the policies and facts that apply to the customer's problem, with their time limits. "
+                "Do not write the reply.",
+                predicates=(
+                    plain_text,
+                    not_a_letter,
+                    # Facts a reply can rely on: a policy, a remedy or a figure (days, amounts).
+                    says(
+                        r"\d|polic|refund|credit|reship|replace|verif|guarantee|warranty|terms",
+                        "Name the policy that applies and its time limit, e.g. 'refunded within 5 business days'.",
+                    ),
+                ),
                 tools=(Tool("policy_search", "search the support policy knowledge base", search_policies),),
             ),
             Specialist(
                 name="drafting",
                 card=DRAFTING,
                 instructions="You are the drafting agent of a customer support desk. Write a short, polite reply "
-                "email to the customer: acknowledge the problem, explain what will happen using the policies given, "
-                "and give the next step.",
+                "email to the customer: greet them, name their ticket number, acknowledge the problem, explain what "
+                "will happen using the policies given, and give the next step.",
+                predicates=(plain_text, a_letter),
             ),
             Specialist(
                 name="quality",
                 card=QUALITY,
                 instructions="You are the quality reviewer of a customer support desk. Review the draft reply: say "
-                "whether it is accurate, polite and complete, and list any corrections needed.",
+                "whether it is accurate, polite and complete. Begin with 'Approved' or 'Corrections needed', then "
+                "give your reasons.",
+                predicates=(plain_text,),
             ),
         ],
         pipeline=("intake", "research", "drafting", "quality"),
