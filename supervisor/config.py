@@ -98,6 +98,10 @@ class RoutingConfig(_Strict):
         description="card ranking: embeddings (all-MiniLM-L6-v2), bm25, or auto (embeddings if installed)",
     )
     candidates: int = Field(default=2, ge=2, le=20, description="agents the model chooses between")
+    ask_model: bool = Field(
+        default=True,
+        description="the supervisor model chooses between close candidates; false: the best-scoring card wins",
+    )
     decide_gap: float | None = Field(
         default=None,
         ge=0,

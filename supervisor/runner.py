@@ -463,14 +463,15 @@ class Supervisor:
         routing = self.config.routing
         gap = routing.decide_gap if routing.decide_gap is not None else self._ranker.default_decide_gap
         names, outright = candidates(scores, routing.candidates, gap)
-        if outright:
+        if outright or not self.config.routing.ask_model:
             runner_up = sorted(scores.values())[-2]
+            close = "" if outright else "; a close call, decided by similarity"
             return RouteDecision(
                 subtask_id=subtask.id,
                 agent=names[0],
                 decided_by="similarity",
                 scores=scores,
-                reason=f"its card matches best ({scores[names[0]]:.2f} against {runner_up:.2f})",
+                reason=f"its card matches best ({scores[names[0]]:.2f} against {runner_up:.2f}){close}",
             )
         messages = prompts.render("route", subtask=subtask, cards=[self.team[n].card for n in names])
         completion = await run.ask(

@@ -44,3 +44,13 @@ def test_candidates_without_evidence_keep_every_agent() -> None:
     assert candidates({"a": 3.0, "b": 1.0, "c": 0.0}, 2, 0.3) == (["a"], True)
     assert candidates({"a": 3.0, "b": 2.5, "c": 2.0}, 2, 0.3) == (["a", "b"], False)
     assert candidates({"a": 3.0, "b": 2.5, "c": 2.0}, 3, 0.3) == (["a", "b", "c"], False)
+
+
+def test_without_model_routing_a_close_call_goes_to_the_best_card_and_says_so() -> None:
+    model = ScriptedModel(name="route-never")
+    config = BatonConfig.model_validate({"routing": {"decide_gap": 1.0, "similarity": "bm25", "ask_model": False}})
+    decision = asyncio.run(Supervisor(make_team(), model=model, config=config).route(subtask("Review the text")))
+    assert decision.agent == max(decision.scores, key=lambda name: decision.scores[name]) == "reviewer"
+    assert decision.decided_by == "similarity"
+    assert "close call" in decision.reason
+    assert model.calls == []
