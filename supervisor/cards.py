@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +18,11 @@ from supervisor.exceptions import TeamError, UnknownAgentError
 from supervisor.models import Model
 
 AGENT_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
+
+Privilege = Literal["read", "write", "admin"]
+PRIVILEGE_RANK: dict[str, int] = {"read": 0, "write": 1, "admin": 2}
+"""``read``: looks things up and writes text; ``write``: may cause side effects through its tools; ``admin``:
+acts on other people's accounts or the system itself. Work never moves up this ladder on an agent's say-so."""
 
 
 class Card(BaseModel):
@@ -32,6 +38,11 @@ class Card(BaseModel):
     examples: tuple[str, ...] = ()
     tools: tuple[str, ...] = Field(default=(), description="names of the tools this specialist may call")
     checks: OutputChecks = Field(default_factory=OutputChecks, description="what code checks on every output")
+    privilege: Privilege = Field(default="read", description="read, write (side effects) or admin")
+
+    @property
+    def rank(self) -> int:
+        return PRIVILEGE_RANK[self.privilege]
 
     def summary(self) -> str:
         """One routing line: name, description and skills."""
@@ -113,6 +124,13 @@ class Team:
                 raise TeamError(
                     f"card {specialist.name!r} names tool(s) the specialist does not provide: {', '.join(missing)}",
                     missing,
+                )
+            acting = [t.name for t in specialist.allowed_tools() if t.side_effects]
+            if acting and specialist.card.privilege == "read":
+                raise TeamError(
+                    f"card {specialist.name!r} allows side-effecting tool(s) {', '.join(acting)} but its privilege "
+                    "is 'read'; declare privilege='write' (or 'admin') on the card",
+                    acting,
                 )
         self._by_name = {s.name: s for s in members}
         if pipeline and workflow:

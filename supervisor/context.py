@@ -14,8 +14,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from supervisor.events import Event, EventSink
-from supervisor.exceptions import StructuredOutputError
+from supervisor.events import Event, EventSink, GuardTripped
+from supervisor.exceptions import GuardTripwire, StructuredOutputError
+from supervisor.guards.capabilities import ToolGate
+from supervisor.guards.pipeline import GuardedMessage, GuardPipeline, GuardResult
 from supervisor.models import Completion, Message, Model, Usage
 from supervisor.policy import PolicyGuard
 from supervisor.pricing import PriceTable
@@ -43,6 +45,8 @@ class RunContext:
         prices: PriceTable,
         guard: PolicyGuard,
         result: RunResult | None = None,
+        *,
+        guards: GuardPipeline | None = None,
     ) -> None:
         self.run_id = result.run_id if result else uuid.uuid4().hex[:12]
         self.goal = goal
@@ -55,6 +59,11 @@ class RunContext:
         self.active = 0
         self.peak = 0
         self.replan_reason = ""
+        self.guards = guards or GuardPipeline(())
+        self.gate = ToolGate()
+        self.approved_calls: set[tuple[str, str, str]] = set()
+        """(subtask id, tool, arguments) a person approved through the approval channel."""
+        self.refused_calls: set[tuple[str, str, str]] = set()
 
     def emit(self, make: Callable[..., Event], **fields: Any) -> None:
         if not self._sinks:
@@ -63,6 +72,33 @@ class RunContext:
         event = make(run_id=self.run_id, seq=self._seq, **fields)
         for sink in self._sinks:
             sink(event)
+
+    def screen(self, message: GuardedMessage) -> GuardResult:
+        """Pass ``message`` through the run's guard pipeline; a sanitized or blocked message is an event."""
+        result = self.guards.check(message)
+        if result.status != "pass":
+            self.emit(
+                GuardTripped,
+                subtask_id=message.subtask_id,
+                agent=message.agent,
+                channel=message.channel,
+                guard=result.guard,
+                status=result.status,
+                reasons=result.reasons,
+            )
+        return result
+
+    def tripped(self, exc: GuardTripwire, subtask_id: str) -> None:
+        """Record a tripwire that refused an action (a tool call, a reroute)."""
+        self.emit(
+            GuardTripped,
+            subtask_id=subtask_id,
+            agent=exc.agent,
+            channel=exc.channel or "action",
+            guard=exc.tripwire,
+            status="blocked",
+            reasons=(exc.detail,),
+        )
 
     async def step(self, key: StepKey, action: Callable[[], Awaitable[T]]) -> T:
         """The one seam every nondeterministic action passes through."""

@@ -15,6 +15,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 HumanAction = Literal["approve", "reject", "edit", "answer"]
+EscalationKind = Literal["output", "tool_approval", "privilege", "guard"]
+"""What the person decides on: an output (the verdict asked for a person), a side-effecting tool call with
+arguments from agent or tool text, a move of the work to a more privileged agent, or an output a guard held."""
 
 
 class Escalation(BaseModel):
@@ -28,6 +31,9 @@ class Escalation(BaseModel):
     task: str
     output: str
     reason: str
+    kind: EscalationKind = "output"
+    tool: str | None = None
+    arguments: str | None = None
 
 
 class HumanDecision(BaseModel):

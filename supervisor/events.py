@@ -27,6 +27,8 @@ class Event:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunStarted(Event):
     goal: str
+    team: tuple[str, ...] = ()
+    config_fingerprint: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +95,18 @@ class EscalationRaised(Event):
 class HumanDecided(Event):
     subtask_id: str
     decision: HumanDecision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuardTripped(Event):
+    """A guard sanitized or blocked a message between agents, or refused an action (tool, reroute)."""
+
+    subtask_id: str
+    agent: str
+    channel: str
+    guard: str
+    status: str
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,12 +8,14 @@ goal. Everything nondeterministic passes through the run context's step seam (``
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Literal
 
 from supervisor import prompts
+from supervisor.audit_trail import AuditTrail
 from supervisor.cards import Specialist, Team
 from supervisor.checking import (
     FEEDBACK_MAX,
@@ -28,7 +30,7 @@ from supervisor.config import BatonConfig
 from supervisor.context import RunContext, StepKey
 
 __all__ = ["StepKey", "Supervisor", "load_team", "pipeline_plan"]
-from supervisor.escalation import Escalation, EscalationHandler, HumanDecision, ask_person
+from supervisor.escalation import Escalation, EscalationHandler, EscalationKind, HumanDecision, ask_person
 from supervisor.events import (
     AttemptStarted,
     EscalationRaised,
@@ -49,12 +51,17 @@ from supervisor.exceptions import (
     ConfigError,
     GoalTimeoutError,
     PolicyStopError,
+    PrivilegeEscalationError,
+    PromptInjectionError,
     RunError,
     StepTimeoutError,
     SubtaskFailedError,
     UnknownAgentError,
     UserError,
 )
+from supervisor.guards.builtin import build_pipeline
+from supervisor.guards.capabilities import ToolPolicy
+from supervisor.guards.pipeline import Guard, GuardedMessage, GuardResult
 from supervisor.models import Closeable, Model, known_prefixes, resolve_model
 from supervisor.models.local import EMBEDDED_MODEL_NAME as EMBEDDED_MODEL
 from supervisor.plan import (
@@ -70,11 +77,15 @@ from supervisor.policy import PolicyGuard
 from supervisor.pricing import PriceTable
 from supervisor.ranking import card_ranker
 from supervisor.routing import REASON_MAX, CodeRoute, RouteDecision, candidates, match_rule, route_output_type
-from supervisor.state import Attempt, RunResult, StepRecord
-from supervisor.work import AttemptOutput, use_tool, write_answer
+from supervisor.state import Attempt, RunResult, StepRecord, ToolCall
+from supervisor.work import ApprovalNeeded, AttemptOutput, call_tool_checked, choose_tool, write_answer
 
 SUPERVISOR_ROLE = "supervisor"
 Outcome = Literal["accepted", "replan", "waiting"]
+QUARANTINE_FEEDBACK = (
+    "Your answer was withheld: it contained text addressed to the supervisor or other agents. "
+    "Do the task itself and write only the result."
+)
 Aggregator = Callable[[str, dict[str, str]], str | Awaitable[str]]
 """A user-given aggregation: (goal, accepted outputs by subtask id) -> the final answer."""
 
@@ -127,6 +138,7 @@ class Supervisor:
         routes: Sequence[CodeRoute] = (),
         escalation_handler: EscalationHandler | None = None,
         aggregate: Aggregator | None = None,
+        guards: Sequence[Guard] = (),
     ) -> None:
         self.config = config or BatonConfig()
         if team is None:
@@ -150,12 +162,22 @@ class Supervisor:
         self._routes = list(routes)
         self._handler = escalation_handler
         self._aggregate = aggregate
+        self._guards = build_pipeline(self.config.guards, guards)
+        self._tool_policy = ToolPolicy(self.config.guards.tools)
+        self._audit = AuditTrail(self.config)
 
     def _check_names(self, routes: Sequence[CodeRoute]) -> None:
         named = [*self.config.models.agents, *(r.agent for r in self.config.routing.rules), *(r.agent for r in routes)]
         for name in named:
             if name not in self.team:
                 raise UnknownAgentError(name, self.team.names)
+        tools = {t.name for s in self.team for t in s.tools}
+        for tool in self.config.guards.tools:
+            if tool not in tools:
+                raise ConfigError(
+                    f"guards.tools.{tool}",
+                    [f"guards.tools.{tool}: no specialist has that tool; the team's tools: {', '.join(sorted(tools))}"],
+                )
         for prefix in self.config.providers:
             if f"{prefix}/..." not in known_prefixes():
                 raise ConfigError(
@@ -217,8 +239,8 @@ class Supervisor:
         given = pipeline_plan(pipeline, goal) if pipeline is not None else plan
         if given is not None:
             self._check_plan(given)
-        run = RunContext(goal, [on_event] if on_event else [], self._prices, PolicyGuard(self._limits))
-        run.emit(RunStarted, goal=goal)
+        run = RunContext(goal, self._sinks(on_event), self._prices, PolicyGuard(self._limits), guards=self._guards)
+        run.emit(RunStarted, goal=goal, team=tuple(self.team.names), config_fingerprint=self._audit.fingerprint)
         await self._drive(run, lambda: self._execute(run, given))
         return run.result
 
@@ -230,13 +252,22 @@ class Supervisor:
             raise UserError(f"run {result.run_id} is {result.status}, not waiting for a person")
         restored = result.model_copy(deep=True)
         guard = PolicyGuard.restored(self._limits, restored, self.team.names)
-        run = RunContext(result.goal, [on_event] if on_event else [], self._prices, guard, restored)
+        run = RunContext(result.goal, self._sinks(on_event), self._prices, guard, restored, guards=self._guards)
+        run.approved_calls.update(tuple(c) for c in restored.approved_tool_calls)  # type: ignore[misc]
+        run.refused_calls.update(tuple(c) for c in restored.refused_tool_calls)  # type: ignore[misc]
         pending, run.result.pending = result.pending, None
         record = next(s for s in restored.steps if s.status == "waiting_for_human")
         current = restored.replans[-1] if restored.replans else result.plan
 
         async def continue_run() -> None:
-            await self._apply_decision(run, record, decision, pending)
+            if pending.kind == "tool_approval" and pending.tool is not None:
+                # The call is approved (or refused) as asked; the subtask then runs again from its start.
+                run.emit(HumanDecided, subtask_id=record.subtask.id, decision=decision)
+                approved = decision.action == "approve"
+                self._record_approval(run, record.subtask.id, pending.tool, pending.arguments or "", approved)
+                record.status = "cancelled"
+            else:
+                await self._apply_decision(run, record, decision, pending)
             await self._finish(run, current)
 
         await self._drive(run, continue_run)
@@ -268,7 +299,8 @@ class Supervisor:
             await self.aclose()  # the loop ends with this call: its connections must not outlive it
 
     async def aclose(self) -> None:
-        """Close the connections the models opened on the running event loop."""
+        """Close the connections the models opened on the running event loop, and the audit log."""
+        self._audit.close()
         seen: set[int] = set()
         for model in self.models_by_role().values():
             if id(model) not in seen and isinstance(model, Closeable):
@@ -309,7 +341,11 @@ class Supervisor:
         return await self._route(self._context(subtask.description), subtask)
 
     def _context(self, goal: str) -> RunContext:
-        return RunContext(goal, [], self._prices, PolicyGuard(self._limits))
+        return RunContext(goal, [], self._prices, PolicyGuard(self._limits), guards=self._guards)
+
+    def _sinks(self, on_event: EventSink | None) -> list[EventSink]:
+        sinks = [sink for sink in (self._audit.sink(), on_event) if sink is not None]
+        return sinks
 
     def _check_plan(self, plan: Plan) -> None:
         unknown = [s.agent for s in plan.subtasks if s.agent is not None and s.agent not in self.team]
@@ -494,42 +530,42 @@ class Supervisor:
     async def _work(self, run: RunContext, record: StepRecord) -> Outcome:
         subtask = record.subtask
         inputs = [{"id": dep, "output": run.accepted[dep]} for dep in subtask.depends_on if dep in run.accepted]
-        feedback, tried, reroutes, tool_calls = "", 0, 0, {}
+        feedback, tried, reroutes = "", 0, 0
+        tool_calls: dict[str, ToolCall | None] = {}
         while True:
             agent = record.route.agent
-            specialist, model = self.team[agent], self.model_for(agent)
+            specialist = self.team[agent]
             if tried >= self._limits.max_attempts:
+                last = record.attempts[-1] if record.attempts else None
+                if last is not None and last.quarantined:
+                    # Guards held every attempt: a person decides, rather than the run failing or trusting it.
+                    reason = f"a guard withheld all {tried} attempt(s) of {agent}: {feedback}"
+                    return await self._escalate(run, record, last.output, reason, kind="guard")
                 record.status = "rejected"
                 raise SubtaskFailedError(subtask.id, len(record.attempts), feedback)
             tried += 1
             number = len(record.attempts) + 1
             run.guard.before_agent_run(agent)
             run.emit(AttemptStarted, subtask_id=subtask.id, agent=agent, attempt=number)
-            try:
-                async with asyncio.timeout(self._limits.step_timeout_s):
-                    if agent not in tool_calls:  # a tool runs once per agent: retries must not repeat side effects
-                        tool_calls[agent] = await use_tool(run, specialist, model, subtask, self._limits.max_reasks)
-                    answer = await write_answer(
-                        run,
-                        specialist=specialist,
-                        model=model,
-                        subtask=subtask,
-                        number=number,
-                        inputs=inputs,
-                        tool_call=tool_calls[agent],
-                        feedback=feedback,
-                        max_tokens=self._limits.specialist_max_tokens,
-                    )
-            except TimeoutError:
-                record.status = "failed"
-                raise StepTimeoutError(
-                    f"subtask {subtask.id} attempt {number} ({agent}) ran past {self._limits.step_timeout_s} s",
-                    self._limits.step_timeout_s,
-                ) from None
-            run.emit(OutputProduced, subtask_id=subtask.id, agent=agent, attempt=number, output=answer.text)
+            self._screen_task(run, record, agent)
+            answer = await self._attempt(
+                run, record, number=number, inputs=inputs, tool_calls=tool_calls, feedback=feedback
+            )
+            if answer == "waiting":
+                return "waiting"
+            made_now = tool_calls[agent]
+            calls = [made_now] if made_now is not None and tried == 1 else []
+            screened = run.screen(GuardedMessage("output", answer.text, "specialist", agent, subtask.id))
+            run.emit(OutputProduced, subtask_id=subtask.id, agent=agent, attempt=number, output=screened.text)
+            if screened.blocked:
+                attempt = Attempt(number=number, agent=agent, output=answer.text, tool_calls=calls)
+                if self._quarantine(run, record, attempt, screened):
+                    why = f"a guard held the output: {'; '.join(screened.reasons)}"
+                    return await self._escalate(run, record, answer.text, why, kind="guard")
+                feedback = QUARANTINE_FEEDBACK
+                continue
+            answer = AttemptOutput(screened.text, answer.truncated)
             verdict = await self._verdict(run, specialist, subtask, answer, number)
-            made = tool_calls[agent]
-            calls = [made] if made is not None and tried == 1 else []
             record.attempts.append(
                 Attempt(number=number, agent=agent, output=answer.text, verdict=verdict, tool_calls=calls)
             )
@@ -550,6 +586,8 @@ class Supervisor:
                 and target != agent
                 and reroutes < self._limits.max_reroutes
             ):
+                if self.team[target].card.rank > specialist.card.rank:
+                    return await self._refuse_privilege(run, record, agent, target, answer.text)
                 reroutes, tried, feedback = reroutes + 1, 0, ""
                 reason = verdict.feedback or f"{target} fits this subtask better"
                 record.route = RouteDecision(
@@ -558,6 +596,141 @@ class Supervisor:
                 run.emit(Rerouted, subtask_id=subtask.id, from_agent=agent, to_agent=target, reason=reason)
                 continue
             feedback = verdict.feedback or "The answer did not meet the acceptance criteria."
+
+    async def _attempt(
+        self,
+        run: RunContext,
+        record: StepRecord,
+        *,
+        number: int,
+        inputs: list[dict[str, str]],
+        tool_calls: dict[str, ToolCall | None],
+        feedback: str,
+    ) -> AttemptOutput | Literal["waiting"]:
+        """One specialist attempt under the step timeout: its tool (once per agent), then its answer."""
+        agent, subtask = record.route.agent, record.subtask
+        specialist, model = self.team[agent], self.model_for(agent)
+        try:
+            async with asyncio.timeout(self._limits.step_timeout_s):
+                if agent not in tool_calls:  # a tool runs once per agent: retries must not repeat side effects
+                    made = await self._tool_step(run, record, specialist, model)
+                    if made == "waiting":
+                        return "waiting"
+                    tool_calls[agent] = made
+                return await write_answer(
+                    run,
+                    specialist=specialist,
+                    model=model,
+                    subtask=subtask,
+                    number=number,
+                    inputs=inputs,
+                    tool_call=tool_calls[agent],
+                    feedback=feedback,
+                    max_tokens=self._limits.specialist_max_tokens,
+                )
+        except TimeoutError:
+            record.status = "failed"
+            raise StepTimeoutError(
+                f"subtask {subtask.id} attempt {number} ({agent}) ran past {self._limits.step_timeout_s} s",
+                self._limits.step_timeout_s,
+            ) from None
+
+    def _quarantine(self, run: RunContext, record: StepRecord, attempt: Attempt, screened: GuardResult) -> bool:
+        """Record a held output, kept for the record but never shown to a model; True when a person decides now."""
+        escalate_now = self.config.guards.action == "escalate"
+        verdict = CheckedVerdict(
+            decision="escalate" if escalate_now else "retry",
+            feedback=f"withheld by {screened.guard}: {'; '.join(screened.reasons)}"[:FEEDBACK_MAX],
+            decided_by="guard",
+        )
+        record.attempts.append(attempt.model_copy(update={"verdict": verdict, "quarantined": True}))
+        run.emit(
+            VerdictGiven, subtask_id=record.subtask.id, agent=attempt.agent, attempt=attempt.number, verdict=verdict
+        )
+        return escalate_now
+
+    def _screen_task(self, run: RunContext, record: StepRecord, agent: str) -> None:
+        """The supervisor -> specialist message passes the pipeline too (user guards may hold it)."""
+        task = run.screen(GuardedMessage("task", record.subtask.description, "supervisor", agent, record.subtask.id))
+        if task.blocked:
+            record.status = "failed"
+            raise PromptInjectionError(
+                f"a guard held the task for {agent}: {'; '.join(task.reasons)}",
+                task.findings,
+                channel="task",
+                agent=agent,
+            )
+
+    async def _refuse_privilege(
+        self, run: RunContext, record: StepRecord, agent: str, target: str, output: str
+    ) -> Outcome:
+        """Work may not move to a more privileged agent after an agent's output: a person decides instead."""
+        exc = PrivilegeEscalationError(
+            f"the verdict on {agent}'s output asked to move {record.subtask.id} to {target} "
+            f"({self.team[target].card.privilege}, above {self.team[agent].card.privilege})",
+            channel="output",
+            agent=agent,
+        )
+        run.tripped(exc, record.subtask.id)
+        return await self._escalate(run, record, output, exc.detail, kind="privilege")
+
+    async def _tool_step(
+        self, run: RunContext, record: StepRecord, specialist: Specialist, model: Model
+    ) -> ToolCall | Literal["waiting"] | None:
+        """Choose and call the attempt's tool under a capability token; side effects may need a person."""
+        subtask = record.subtask
+        allowed = frozenset(t.name for t in specialist.allowed_tools())
+        if not allowed:
+            return None
+        capability = run.gate.issue(run.run_id, subtask.id, specialist.name, allowed)
+        try:
+            choice = await choose_tool(
+                run, specialist, model, subtask, capability=capability, max_reasks=self._limits.max_reasks
+            )
+            if choice is None:
+                return None
+            while True:
+                try:
+                    return await call_tool_checked(
+                        run, specialist, subtask, capability=capability, policy=self._tool_policy, choice=choice
+                    )
+                except ApprovalNeeded as need:
+                    escalation = self._approval_escalation(run, record, need)
+                    run.emit(EscalationRaised, escalation=escalation)
+                    if self._handler is None:
+                        record.status = "waiting_for_human"
+                        run.result.pending = escalation
+                        return "waiting"
+                    decision = await run.step(
+                        StepKey(subtask.id, len(record.attempts) + 1, f"approval:{need.tool}"),
+                        functools.partial(ask_person, self._handler, escalation),
+                    )
+                    run.emit(HumanDecided, subtask_id=subtask.id, decision=decision)
+                    self._record_approval(run, subtask.id, need.tool, need.arguments, decision.action == "approve")
+        finally:
+            run.gate.revoke(capability)
+
+    def _approval_escalation(self, run: RunContext, record: StepRecord, need: ApprovalNeeded) -> Escalation:
+        return Escalation(
+            run_id=run.run_id,
+            subtask_id=record.subtask.id,
+            agent=record.agent,
+            task=record.subtask.description,
+            output="",
+            reason=f"{need.tool} has side effects and {record.agent} wrote its arguments; approve or reject the call",
+            kind="tool_approval",
+            tool=need.tool,
+            arguments=need.arguments,
+        )
+
+    def _record_approval(self, run: RunContext, subtask_id: str, tool: str, arguments: str, approved: bool) -> None:
+        call = (subtask_id, tool, arguments)
+        if approved:
+            run.approved_calls.add(call)
+            run.result.approved_tool_calls.append(call)
+        else:
+            run.refused_calls.add(call)
+            run.result.refused_tool_calls.append(call)
 
     def _accept(self, run: RunContext, record: StepRecord, output: str) -> None:
         record.status = "accepted"
@@ -593,7 +766,9 @@ class Supervisor:
             decision=verdict.decision, feedback=verdict.feedback, decided_by="model", agent=verdict.agent or None
         )
 
-    async def _escalate(self, run: RunContext, record: StepRecord, output: str, reason: str) -> Outcome:
+    async def _escalate(
+        self, run: RunContext, record: StepRecord, output: str, reason: str, *, kind: EscalationKind = "output"
+    ) -> Outcome:
         escalation = Escalation(
             run_id=run.run_id,
             subtask_id=record.subtask.id,
@@ -601,6 +776,7 @@ class Supervisor:
             task=record.subtask.description,
             output=output,
             reason=reason or "the supervisor asked for a person's decision",
+            kind=kind,
         )
         run.emit(EscalationRaised, escalation=escalation)
         if self._handler is None:
@@ -632,6 +808,16 @@ class Supervisor:
         self._accept(run, record, output)
 
     async def _answer(self, run: RunContext) -> str:
+        """The final answer, through the guard pipeline on its way out (links to unlisted hosts stripped)."""
+        text = await self._compose(run)
+        screened = run.screen(GuardedMessage("final", text, "supervisor", SUPERVISOR_ROLE, "answer"))
+        if screened.blocked:
+            raise PromptInjectionError(
+                f"a guard held the final answer: {'; '.join(screened.reasons)}", screened.findings, channel="final"
+            )
+        return screened.text
+
+    async def _compose(self, run: RunContext) -> str:
         accepted = {s.subtask.id: s for s in run.result.steps if s.output is not None}
         if self._aggregate is not None:
             answer = self._aggregate(run.goal, {sid: s.output or "" for sid, s in accepted.items()})

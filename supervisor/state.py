@@ -23,14 +23,19 @@ class ToolCall(BaseModel):
     tool: str
     query: str
     output: str
+    refused: str = Field(default="", description="why the gate, the policy or a person refused the call")
 
 
 class Attempt(BaseModel):
-    """One try at a subtask: who made it, the output and the verdict on it."""
+    """One try at a subtask: who made it, the output and the verdict on it.
+
+    A ``quarantined`` output was held by a guard: it is kept here for the record but never shown to a model.
+    """
 
     number: int
     agent: str = ""
     output: str
+    quarantined: bool = False
     verdict: CheckedVerdict | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
 
@@ -77,6 +82,12 @@ class RunResult(BaseModel):
     error_type: str | None = None
     replans: list[Plan] = Field(default_factory=list, description="plans made for the remaining work")
     pending: Escalation | None = Field(default=None, description="what a person must decide to resume")
+    approved_tool_calls: list[tuple[str, str, str]] = Field(
+        default_factory=list, description="(subtask, tool, arguments) a person approved"
+    )
+    refused_tool_calls: list[tuple[str, str, str]] = Field(
+        default_factory=list, description="(subtask, tool, arguments) a person refused"
+    )
     peak_concurrency: int = 0
 
     @property

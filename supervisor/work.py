@@ -1,7 +1,9 @@
 """One specialist attempt: choose a tool (if the card allows any), call it, and write the answer.
 
 No loop lives here; the runner decides what happens next. Tool calls and model calls both pass through the
-run's step seam.
+run's step seam. Every tool call is checked against the attempt's capability token; its arguments carry their
+provenance, and a side-effecting call with arguments an agent wrote runs only as the tool policy or a person
+allows. The tool's result passes the guard pipeline before any model sees it.
 """
 
 from __future__ import annotations
@@ -18,13 +20,26 @@ from supervisor import prompts
 from supervisor.cards import Specialist, Tool
 from supervisor.context import RunContext, StepKey
 from supervisor.events import ToolCalled
-from supervisor.exceptions import ToolError
+from supervisor.exceptions import TaintedArgumentsError, ToolError, ToolNotAllowedError
+from supervisor.guards.capabilities import Capability, ToolPolicy
+from supervisor.guards.pipeline import GuardedMessage
+from supervisor.guards.provenance import Tainted
 from supervisor.models import Model
 from supervisor.plan import Subtask
 from supervisor.state import ToolCall
 
 TOOL_QUERY_MAX = 120
 NO_TOOL = "none"
+WITHHELD_TOOL_RESULT = "[the tool's result was withheld: it carried instructions]"
+
+
+class ApprovalNeeded(Exception):  # noqa: N818 - a signal to the runner, not an error
+    """A side-effecting tool call needs a person's approval before it may run."""
+
+    def __init__(self, tool: str, arguments: str) -> None:
+        self.tool = tool
+        self.arguments = arguments
+        super().__init__(f"{tool}({arguments!r}) needs a person's approval")
 
 
 @functools.cache
@@ -55,11 +70,11 @@ class AttemptOutput:
     truncated: bool
 
 
-async def use_tool(
-    run: RunContext, specialist: Specialist, model: Model, subtask: Subtask, max_reasks: int
-) -> ToolCall | None:
-    """Ask the specialist's model whether one of its card's tools helps, and call it once if so."""
-    tools = specialist.allowed_tools()
+async def choose_tool(
+    run: RunContext, specialist: Specialist, model: Model, subtask: Subtask, *, capability: Capability, max_reasks: int
+) -> tuple[str, str] | None:
+    """Ask the specialist's model whether one of its capability's tools helps: (tool, query), or None."""
+    tools = [t for t in specialist.allowed_tools() if t.name in capability.tools]
     if not tools:
         return None
     messages = prompts.render("tool_choice", subtask=subtask, goal=run.goal, tools=tools)
@@ -73,13 +88,72 @@ async def use_tool(
         max_reasks=max_reasks,
     )
     name = str(getattr(completion.output, "tool"))  # noqa: B009 - field of a model built at run time
-    query = str(getattr(completion.output, "query")) or subtask.description  # noqa: B009
-    if name == NO_TOOL:
-        return None
-    tool = next(t for t in tools if t.name == name)
-    run.emit(ToolCalled, subtask_id=subtask.id, agent=specialist.name, tool=name, query=query)
-    output = await run.step(StepKey(subtask.id, 1, f"tool:{name}"), lambda: call_tool(tool, query))
-    return ToolCall(tool=name, query=query, output=output)
+    written = str(getattr(completion.output, "query"))  # noqa: B009
+    return None if name == NO_TOOL else (name, written)
+
+
+async def call_tool_checked(
+    run: RunContext,
+    specialist: Specialist,
+    subtask: Subtask,
+    *,
+    capability: Capability,
+    policy: ToolPolicy,
+    choice: tuple[str, str],
+) -> ToolCall:
+    """Call the chosen tool if the gate and the policy allow it; a refusal is recorded, not raised.
+
+    Raises ``ApprovalNeeded`` when the tool policy wants a person to decide.
+    """
+    name, written = choice
+    try:
+        return await _call_checked(run, specialist, subtask, capability=capability, policy=policy, choice=choice)
+    except (ToolNotAllowedError, TaintedArgumentsError) as exc:
+        run.tripped(exc, subtask.id)  # refused and recorded; the attempt goes on without the tool
+        return ToolCall(tool=name, query=written, output="", refused=exc.detail)
+
+
+async def _call_checked(
+    run: RunContext,
+    specialist: Specialist,
+    subtask: Subtask,
+    *,
+    capability: Capability,
+    policy: ToolPolicy,
+    choice: tuple[str, str],
+) -> ToolCall:
+    name, written = choice
+    run.gate.check(capability, name)
+    tool = next(t for t in specialist.tools if t.name == name)
+    # The specialist's model wrote the query: it is agent text unless it is the supervisor's own task wording.
+    arguments = Tainted.of(written, "specialist") if written else Tainted.of(subtask.description, "supervisor")
+    screened = run.screen(GuardedMessage("tool_args", arguments.value, "specialist", specialist.name, subtask.id))
+    if screened.blocked:
+        raise TaintedArgumentsError(
+            f"a guard blocked the arguments of {name}: {'; '.join(screened.reasons)}",
+            screened.findings,
+            channel="tool_args",
+            agent=specialist.name,
+        )
+    approval = policy.decide(name, tool.side_effects, arguments)
+    call = (subtask.id, name, arguments.value)
+    if approval != "allow" and call in run.refused_calls:
+        raise TaintedArgumentsError(f"a person refused {name}({arguments.value!r})", agent=specialist.name)
+    if call in run.approved_calls:
+        approval = "allow"  # a person approved exactly this call through the approval channel
+    if approval == "deny":
+        raise TaintedArgumentsError(
+            f"{name} has side effects and its arguments came from {', '.join(sorted(arguments.sources))}; "
+            f"the tool policy refuses it (set guards.tools.{name} = 'ask' or 'allow' to change that)",
+            channel="tool_args",
+            agent=specialist.name,
+        )
+    if approval == "ask":
+        raise ApprovalNeeded(name, arguments.value)
+    run.emit(ToolCalled, subtask_id=subtask.id, agent=specialist.name, tool=name, query=arguments.value)
+    output = await run.step(StepKey(subtask.id, 1, f"tool:{name}"), lambda: call_tool(tool, arguments.value))
+    result = run.screen(GuardedMessage("tool_result", output, "tool", specialist.name, subtask.id))
+    return ToolCall(tool=name, query=arguments.value, output=WITHHELD_TOOL_RESULT if result.blocked else result.text)
 
 
 async def write_answer(
