@@ -11,23 +11,50 @@ from supervisor.checking import OutputChecks
 
 STOCK = {"keyboard": 14, "monitor": 0, "mouse": 120, "laptop": 3}
 PRICES = {"keyboard": 49.0, "monitor": 229.0, "mouse": 19.0, "laptop": 1299.0}
+REVIEW_ABOVE_USD = 1000.0
+# "2 keyboards", "1 wireless mouse", "3 mice": a small count, up to two words, then the item.
+_LINE = re.compile(r"\b(\d{1,3})\s+(?:[a-z-]+\s+){0,2}?(keyboard|monitor|mouse|mice|laptop)", re.IGNORECASE)
+
+
+def order_lines(text: str) -> dict[str, int]:
+    """The items an order's text asks for, with their quantities (1 for an item named without one)."""
+    lines: dict[str, int] = {}
+    for count, item in _LINE.findall(text):
+        name = "mouse" if item.lower() in ("mouse", "mice") else item.lower()
+        lines[name] = lines.get(name, 0) + int(count)
+    for item in STOCK:
+        if item not in lines and (item in text.lower() or (item == "mouse" and "mice" in text.lower())):
+            lines[item] = 1
+    return lines
 
 
 def check_stock(query: str) -> str:
-    items = [item for item in STOCK if item in query.lower()] or list(STOCK)
-    return "\n".join(f"{item}: {STOCK[item]} in stock" for item in items)
+    lines = order_lines(query)
+    if not lines:
+        return "\n".join(f"{item}: {count} in stock" for item, count in STOCK.items())
+    return "\n".join(
+        f"{item}: {STOCK[item]} in stock, {wanted} ordered ({'reserved' if STOCK[item] >= wanted else 'backorder'})"
+        for item, wanted in lines.items()
+    )
 
 
 def quote_price(query: str) -> str:
-    items = [item for item in PRICES if item in query.lower()] or list(PRICES)
-    return "\n".join(f"{item}: {PRICES[item]:.2f} USD each" for item in items)
+    lines = order_lines(query)
+    if not lines:
+        return "\n".join(f"{item}: {price:.2f} USD each" for item, price in PRICES.items())
+    priced = [
+        f"{item}: {wanted} x {PRICES[item]:.2f} USD = {wanted * PRICES[item]:.2f} USD" for item, wanted in lines.items()
+    ]
+    total = sum(wanted * PRICES[item] for item, wanted in lines.items())
+    return "\n".join([*priced, f"Total: {total:.2f} USD"])
 
 
 def score_fraud_risk(query: str) -> str:
-    # A stand-in for a risk model: large amounts and mismatched addresses raise the score.
-    amounts = [float(a) for a in re.findall(r"\d+(?:\.\d+)?", query)]
-    risky = any(a > 1000 for a in amounts) or "different address" in query.lower()
-    return f"risk score: {'0.72 (review)' if risky else '0.08 (low)'}"
+    # A stand-in for a risk model: a large order value and a shipping address apart from billing raise the score.
+    value = sum(wanted * PRICES[item] for item, wanted in order_lines(query).items())
+    risky = value > REVIEW_ABOVE_USD or "different address" in query.lower()
+    score, level, decision = (0.72, "high", "review") if risky else (0.08, "low", "approve")
+    return f"Risk score: {score:.2f} ({level}). Suggested decision: {decision}."
 
 
 class Carrier:
@@ -41,8 +68,8 @@ class Carrier:
         self._lock = threading.Lock()  # tools run in worker threads
 
     def create_shipment(self, query: str) -> str:
-        # Only an id marked as one ("order 5531", "#5531"): a model's query may carry dates and quantities too.
-        order = re.search(r"(?:order\W{0,3}|#)(\d{3,})", query, re.IGNORECASE)
+        # Only an id marked as one ("order 5531", "#5531", or leading): a query may carry dates and quantities too.
+        order = re.search(r"(?:order\W{0,3}|#|^\s*)(\d{3,})", query, re.IGNORECASE)
         with self._lock:
             number = len(self.shipments) + 1
             order_id = order.group(1) if order else "0000"
@@ -109,6 +136,7 @@ FRAUD = Card(
 )
 FULFILLMENT = Card(
     name="fulfillment",
+    privilege="write",  # it books shipments: a side effect
     description="Fulfils an approved order: packs and ships the items and sends the customer the confirmation.",
     skills=("ship orders", "create shipments", "send order confirmations"),
     inputs=("stock status", "the priced order", "the fraud decision"),
@@ -135,7 +163,7 @@ def order_desk_team() -> Team:
             instructions="You check stock for each item of the order: say for each whether it is in stock, and "
             "how many units.",
             predicates=(plain_text, says(r"\d", "Give the number of units in stock for each item.")),
-            tools=(Tool("stock_lookup", "look up warehouse stock", check_stock),),
+            tools=(Tool("stock_lookup", "warehouse stock of an order's items, given the order text", check_stock),),
         ),
         Specialist(
             name="pricing",
@@ -144,7 +172,7 @@ def order_desk_team() -> Team:
             "to charge.",
             # The total to charge, with its amount.
             predicates=(plain_text, says(r"\btotal\b[^\n]{0,40}?\d", "End with a line 'Total: <amount to charge>'.")),
-            tools=(Tool("price_lookup", "look up unit prices", quote_price),),
+            tools=(Tool("price_lookup", "the price of an order: give the order text", quote_price),),
         ),
         Specialist(
             name="fraud",
@@ -152,7 +180,7 @@ def order_desk_team() -> Team:
             instructions="You assess the fraud risk of the order: give the risk score and level, then 'Decision:' "
             "approve, review or reject.",
             predicates=(plain_text, says(_RISK_LEVEL, "Give the risk level, as in 'Risk: low (score 0.08)'.")),
-            tools=(Tool("risk_score", "score the fraud risk of an order", score_fraud_risk),),
+            tools=(Tool("risk_score", "scores the fraud risk of an order, given the order text", score_fraud_risk),),
         ),
         Specialist(
             name="fulfillment",
@@ -163,7 +191,7 @@ def order_desk_team() -> Team:
             tools=(
                 Tool(
                     "create_shipment",
-                    "book the shipment of the order with the carrier",
+                    "books the shipment of an order with the carrier, given the order text",
                     carrier.create_shipment,
                     side_effects=True,
                 ),

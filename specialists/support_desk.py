@@ -14,18 +14,39 @@ POLICIES = {
     "account": "Account access is restored after identity verification by email.",
     "technical": "Outages are tracked on the status page; affected customers get a service credit.",
 }
+# Words in a ticket that point to each category (and so to its policies).
+TOPIC_WORDS = {
+    "billing": ("billing", "charge", "invoice", "payment", "subscription"),
+    "refund": ("refund", "money back", "return"),
+    "shipping": ("shipping", "parcel", "package", "delivery", "delivered", "tracking"),
+    "account": ("account", "login", "log in", "password", "locked"),
+    "technical": ("technical", "error", "crash", "outage", "bug", "not working"),
+}
 CATEGORIES = ("billing", "shipping", "account", "technical", "general")
 URGENCIES = ("low", "normal", "high")
+_URGENT_WORDS = ("urgent", "asap", "immediately", "today", "outage", "cannot work", "locked out")
 _LEVEL = "(?:low|normal|medium|high|critical|urgent)"
 # An urgency level: "Urgency: high", "urgency is low", "high urgency", "priority: normal".
 _URGENCY = rf"(?:urgency|priority)\W+(?:is\s+)?{_LEVEL}\b|\b{_LEVEL}[- ](?:urgency|priority)"
 
 
+def topics(text: str) -> list[str]:
+    """The policy topics a ticket's words point to, in the knowledge base's order."""
+    lowered = text.lower()
+    return [topic for topic, words in TOPIC_WORDS.items() if any(word in lowered for word in words)]
+
+
 def search_policies(query: str) -> str:
-    """The policies whose topic words appear in the query (all of them if none match)."""
-    words = query.lower()
-    hits = [f"{topic}: {text}" for topic, text in POLICIES.items() if topic in words]
-    return "\n".join(hits or (f"{topic}: {text}" for topic, text in POLICIES.items()))
+    """The policies whose topic the query points to (all of them if it points to none)."""
+    found = topics(query) or list(POLICIES)
+    return "\n".join(f"{topic}: {POLICIES[topic]}" for topic in found)
+
+
+def triage_rules(query: str) -> str:
+    """The desk's triage rules applied to a ticket: its category and urgency."""
+    category = next((t for t in topics(query) if t in CATEGORIES), "general")
+    urgency = "high" if any(word in query.lower() for word in _URGENT_WORDS) else "normal"
+    return f"Category: {category}. Urgency: {urgency}."
 
 
 INTAKE = Card(
@@ -41,6 +62,7 @@ INTAKE = Card(
         "Sort the new ticket into a category and set its priority",
         "Summarize the customer's problem in one line",
     ),
+    tools=("triage_rules",),
     # A triage note is only useful if it files the ticket: one of the desk's categories and an urgency level.
     checks=OutputChecks(
         min_chars=40,
@@ -108,10 +130,17 @@ def support_desk_team() -> Team:
             Specialist(
                 name="intake",
                 card=INTAKE,
-                instructions="You are the intake agent of a customer support desk. Read the ticket and write a "
+                instructions="You are the intake agent of a customer support desk. Using the triage rules, write a "
                 "short triage note in three lines: 'Problem:' the customer's problem in one sentence; 'Category:' "
                 f"one of {', '.join(CATEGORIES)}; 'Urgency:' one of {', '.join(URGENCIES)}.",
                 predicates=(plain_text, says(_URGENCY, "Give the urgency as 'Urgency: low', 'normal' or 'high'.")),
+                tools=(
+                    Tool(
+                        "triage_rules",
+                        "the desk's category and urgency for a ticket, given the ticket text",
+                        triage_rules,
+                    ),
+                ),
             ),
             Specialist(
                 name="research",
@@ -128,7 +157,13 @@ def support_desk_team() -> Team:
                         "Name the policy that applies and its time limit, e.g. 'refunded within 5 business days'.",
                     ),
                 ),
-                tools=(Tool("policy_search", "search the support policy knowledge base", search_policies),),
+                tools=(
+                    Tool(
+                        "policy_search",
+                        "the support policies that apply to a ticket, given the ticket text",
+                        search_policies,
+                    ),
+                ),
             ),
             Specialist(
                 name="drafting",
