@@ -8,15 +8,20 @@ tied to exactly the settings it ran under.
 from __future__ import annotations
 
 import hashlib
+import json
+from typing import TYPE_CHECKING
 
-from supervisor.audit import AuditLog, AuditSink, canonical_json, open_audit_log
 from supervisor.config import BatonConfig
 from supervisor.redaction import Redactor
+
+if TYPE_CHECKING:
+    from supervisor.audit import AuditLog, AuditSink
 
 
 def config_fingerprint(config: BatonConfig, redactor: Redactor) -> str:
     data = redactor.redact_data(config.model_dump(mode="json"))
-    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class AuditTrail:
@@ -33,6 +38,9 @@ class AuditTrail:
         if not self._settings.enabled:
             return None
         if self._sink is None:
+            # sqlite3 and cryptography load with the first run, not with ``import supervisor``.
+            from supervisor.audit import AuditSink, open_audit_log
+
             self._log = open_audit_log(self._settings)
             if self._log is None:
                 return None
