@@ -19,6 +19,14 @@ _ITEM = re.compile(
 _GREETING = re.compile(
     r"^\W*(?:subject\b[^\n]*\n\W*)?(?:dear|hi|hello|hey|greetings|good (?:morning|afternoon|evening))\b", re.IGNORECASE
 )
+# The sign-off that closes a letter: "Best regards,\nSupport", "Thanks,\nDana\nBilling team".
+_SIGN_OFF = re.compile(
+    r"\n[ \t]*(?:(?:best|kind|warm|many|with)\s+)*(?:regards|wishes|thanks|thank you|sincerely|yours|cheers|best)\b"
+    r"[^\n]{0,40}(?:\n[^\n]{0,60}){0,3}\s*\Z",
+    re.IGNORECASE,
+)
+# The same sentence end as the core check (supervisor.checking): punctuation, a closing bracket or quote.
+_SENTENCE_END = re.compile(r"""[.!?:;)\]}"'`*>]\s*$""")
 
 
 def list_items(text: str) -> int:
@@ -82,6 +90,17 @@ def not_a_letter(context: CheckContext) -> str | None:
     """The output states facts for the team; it is not itself a letter to the customer."""
     if _GREETING.search(context.output):
         return "Do not write to the customer; state the facts the reply will need."
+    return None
+
+
+def finished_letter(context: CheckContext) -> str | None:
+    """The letter's last sentence is finished; its sign-off and signature may stand without punctuation.
+
+    Use it with ``OutputChecks(complete_sentences=False)``, which would take "Best regards, Support" for a cut-off.
+    """
+    body = _SIGN_OFF.sub("", context.output.strip())
+    if not _SENTENCE_END.search(body):
+        return "The email stops mid-sentence; finish it."
     return None
 
 

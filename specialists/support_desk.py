@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from specialists.shapes import a_letter, not_a_letter, plain_text, says
+from specialists.shapes import a_letter, finished_letter, not_a_letter, plain_text, says
 from supervisor import Card, Specialist, Team, Tool
 from supervisor.checking import OutputChecks
 
@@ -100,7 +100,8 @@ DRAFTING = Card(
         "Write the apology letter with the next steps",
     ),
     # The reply must say which ticket it answers, so the customer and the desk can match it up.
-    checks=OutputChecks(min_chars=120, max_chars=2500, carry_goal_ids=True),
+    # A letter ends in a sign-off, so the sentence-end check is the letter's own (``finished_letter``).
+    checks=OutputChecks(min_chars=120, max_chars=2500, carry_goal_ids=True, complete_sentences=False),
 )
 QUALITY = Card(
     name="quality",
@@ -171,7 +172,7 @@ def support_desk_team() -> Team:
                 instructions="You are the drafting agent of a customer support desk. Write a short, polite reply "
                 "email to the customer: greet them, name their ticket number, acknowledge the problem, explain what "
                 "will happen using the policies given, and give the next step.",
-                predicates=(plain_text, a_letter),
+                predicates=(plain_text, a_letter, finished_letter),
             ),
             Specialist(
                 name="quality",
