@@ -344,8 +344,10 @@ class Supervisor:
         return RunContext(goal, [], self._prices, PolicyGuard(self._limits), guards=self._guards)
 
     def _sinks(self, on_event: EventSink | None) -> list[EventSink]:
-        sinks = [sink for sink in (self._audit.sink(), on_event) if sink is not None]
-        return sinks
+        """Where a run's events go: the audit log, OpenTelemetry (only when an SDK is configured), the caller."""
+        from supervisor.telemetry import span_sink
+
+        return [sink for sink in (self._audit.sink(), span_sink(), on_event) if sink is not None]
 
     def _check_plan(self, plan: Plan) -> None:
         unknown = [s.agent for s in plan.subtasks if s.agent is not None and s.agent not in self.team]

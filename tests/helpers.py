@@ -84,7 +84,8 @@ def responder(
             feedback = "" if decision == "accept" else "Mention the refund amount."
             return {"decision": decision, "feedback": feedback}
         if kind == "ToolChoice":
-            return {"tool": "lookup", "query": "refund policy"}
+            offered = call.output_type.model_json_schema()["properties"]["tool"]["enum"]  # type: ignore[union-attr]
+            return {"tool": "lookup" if "lookup" in offered else offered[0], "query": "refund policy"}
         return text(call) if text else on_topic_answer(call)
 
     return respond

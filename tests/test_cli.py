@@ -13,15 +13,15 @@ from supervisor import ScriptedModel
 from supervisor.cli import app
 
 PLAN = plan_answer(
-    ("s1", "Triage the customer's ticket", []),
-    ("s2", "Draft an email explaining the refund", ["s1"]),
+    ("s1", "Write the reply email about the refund", []),
+    ("s2", "Review the draft for tone", ["s1"]),
 )
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "baton.toml"
-    path.write_text('[models]\ndefault = "scripted/cli"\n')
+    path.write_text('[models]\ndefault = "scripted/cli"\n[team]\nfactory = "helpers:make_team"\n')
     return path
 
 
@@ -29,8 +29,8 @@ def test_run_prints_plan_steps_verdicts_and_answer(config: Path) -> None:
     model = ScriptedModel(respond=responder(PLAN), name="cli")
     outcome = CliRunner().invoke(app, ["run", "I was charged twice", "--config", str(config)])
     assert outcome.exit_code == 0, outcome.output
-    assert "Plan" in outcome.output and "Triage the customer's ticket" in outcome.output
-    assert "s1 -> intake" in outcome.output and "s2 -> drafting" in outcome.output
+    assert "Plan" in outcome.output and "Write the reply email about the refund" in outcome.output
+    assert "s1 -> writer" in outcome.output and "s2 -> reviewer" in outcome.output
     assert "verdict accept" in outcome.output
     assert "Final answer" in outcome.output
     assert len(model.calls) > 0
@@ -42,7 +42,7 @@ def test_json_output_is_the_whole_result(config: Path) -> None:
     assert outcome.exit_code == 0
     data = json.loads(outcome.stdout)
     assert data["status"] == "done"
-    assert [s["route"]["agent"] for s in data["steps"]] == ["intake", "drafting"]
+    assert [s["route"]["agent"] for s in data["steps"]] == ["writer", "reviewer"]
     assert data["usage"]["calls"] > 0 and data["usage"]["total_tokens"] > 0
 
 
@@ -74,3 +74,18 @@ def test_user_mistakes_exit_2_with_one_clear_message(tmp_path: Path, toml: str, 
 
 def test_missing_goal_is_a_usage_error() -> None:
     assert CliRunner().invoke(app, ["run"]).exit_code == 2
+
+
+def test_an_escalation_waits_without_ask_and_is_answered_at_the_terminal_with_ask(config: Path) -> None:
+    ScriptedModel(respond=responder(PLAN, verdicts=["escalate"]), name="cli")
+    waiting = CliRunner().invoke(app, ["run", "I was charged twice", "--config", str(config)])
+    assert waiting.exit_code == 1
+    assert "escalated to a person" in waiting.output and "waiting for a person" in waiting.output
+
+    ScriptedModel(respond=responder(PLAN, verdicts=["escalate"]), name="cli")
+    answered = CliRunner().invoke(
+        app, ["run", "I was charged twice", "--config", str(config), "--ask"], input="approve\n"
+    )
+    assert answered.exit_code == 0, answered.output
+    assert "terminal decided: approve" in answered.output
+    assert "Final answer" in answered.output

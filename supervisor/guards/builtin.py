@@ -8,6 +8,7 @@ quote anything it likes, and flagging the user's own goal would block the work i
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -101,13 +102,19 @@ def load_callable(spec: str, setting: str) -> Callable[..., object]:
     return found  # type: ignore[no-any-return]
 
 
+@functools.cache
+def shared_detector() -> HeuristicDetector:
+    """One detector per process: its patterns are compiled once, and it keeps no state between messages."""
+    from supervisor.guards.detector import HeuristicDetector
+
+    return HeuristicDetector()
+
+
 def build_pipeline(config: GuardsConfig, extra: Sequence[Guard] = ()) -> GuardPipeline:
     """The run's pipeline: delimiters, detector, classifier, user guards, links."""
     guards: list[Guard] = [data_markers]
     if config.detector:
-        from supervisor.guards.detector import HeuristicDetector
-
-        guards.append(InjectionGuard(HeuristicDetector(), sanitize=config.action == "sanitize"))
+        guards.append(InjectionGuard(shared_detector(), sanitize=config.action == "sanitize"))
     if config.classifier:
         classify = load_callable(config.classifier, "guards.classifier")
         guards.append(ClassifierGuard(classify))  # type: ignore[arg-type]
