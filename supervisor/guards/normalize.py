@@ -1,0 +1,260 @@
+"""Text normalisation for the injection detector: one canonical form to match, plus any hidden text made visible.
+
+Attackers dress the same words up so a naive matcher misses them: zero-width characters inside words, bidi
+overrides that display reversed text forwards, invisible Unicode tag characters, Cyrillic or Greek look-alikes,
+fullwidth or mathematical letters, leetspeak digits, base64 or hex. :func:`normalize` undoes each of these and
+returns the text to match (:attr:`Normalized.text`) and the decoded runs (:attr:`Normalized.decoded`), which the
+detector scans separately so it can say a finding was encoded.
+
+Accents are stripped (NFKD, combining marks removed) so patterns need one spelling per word; the detector folds
+its own patterns with :func:`fold_pattern` so both sides agree. Everything here runs in C-level calls
+(``str.translate``, compiled regexes, ``unicodedata``); the slow paths only start when the cheap checks say the
+text needs them (non-ASCII characters, a long base64-looking run, a right-to-left override).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["Normalized", "fold_pattern", "normalize", "strip_invisible"]
+
+# Zero-width and formatting characters that render as nothing, and the bidi controls that reorder what renders.
+_INVISIBLE = [
+    0x00AD,  # soft hyphen
+    0x034F,  # combining grapheme joiner
+    0x061C,  # Arabic letter mark
+    0x115F,
+    0x1160,  # Hangul fillers
+    0x17B4,
+    0x17B5,  # Khmer inherent vowels (invisible)
+    0x180E,  # Mongolian vowel separator
+    *range(0x200B, 0x2010),  # zero-width space/non-joiner/joiner, LRM, RLM
+    *range(0x202A, 0x202F),  # bidi embeddings and overrides
+    *range(0x2060, 0x2065),  # word joiner, invisible operators
+    *range(0x2066, 0x206A),  # bidi isolates
+    *range(0x206A, 0x2070),  # deprecated format characters
+    0x3164,  # Hangul filler
+    0xFEFF,  # byte-order mark / zero-width no-break space
+    0xFFA0,  # halfwidth Hangul filler
+    *range(0xFE00, 0xFE10),  # variation selectors
+    *range(0xE0000, 0xE0080),  # tag characters (revealed separately, see _reveal)
+]
+_DELETE_INVISIBLE = dict.fromkeys(_INVISIBLE)
+_HAS_INVISIBLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]")
+
+# Folded everywhere: letters no real word is written in (small capitals, IPA variants), and typographic quotes
+# and dashes, so patterns can use plain ASCII punctuation.
+_ALWAYS_FOLD = str.maketrans(
+    {
+        "ı": "i", "ȷ": "j", "ɑ": "a", "ɡ": "g", "ɩ": "i", "ɪ": "i", "ʏ": "y", "ᴀ": "a", "ʙ": "b", "ᴄ": "c",
+        "ᴅ": "d", "ᴇ": "e", "ɢ": "g", "ʜ": "h", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o",
+        "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ᴢ": "z", "ꞵ": "b",
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+        "\u3002": ".", "\uff61": ".", "\uff01": "!", "\uff1f": "?", "\uff1a": ":", "\uff1b": ";",
+    }
+)  # fmt: skip
+
+# Cyrillic, Greek and Armenian letters that look like Latin ones. Folded only where a word mixes scripts, or where
+# the whole text is mostly Latin, so Russian or Greek prose keeps its own letters for its own patterns.
+_LOOKALIKES = {
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "һ": "h", "ԛ": "q",
+    "ԝ": "w", "ӏ": "l", "ɜ": "e", "ь": "b", "п": "n", "г": "r",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "γ": "y", "ω": "w", "ϲ": "c", "ϳ": "j", "ϱ": "p", "ς": "c",
+    "օ": "o", "ս": "u", "հ": "h", "ո": "n", "զ": "q", "ց": "g",
+}  # fmt: skip
+_LOOKALIKE_FOLD = str.maketrans(_LOOKALIKES)
+_LOOKALIKE_CHARS = "".join(_LOOKALIKES)
+_HAS_LOOKALIKE = re.compile(f"[{_LOOKALIKE_CHARS}]")
+# Letters of those scripts that look like nothing Latin: real Russian or Greek prose is full of them.
+_UNLIKE_LATIN = re.compile(
+    "["
+    + "".join(c for c in map(chr, range(0x370, 0x590)) if c.isalpha() and c.islower() and c not in _LOOKALIKES)
+    + "]"
+)
+_MIXED_WORD = re.compile(rf"\b(?=\w*[a-z])(?=\w*[{_LOOKALIKE_CHARS}])\w+")
+
+# Leetspeak: only inside words that mix letters with these digits ("1gn0re"), never in plain numbers.
+_LEET_WORD = re.compile(r"\b(?=[a-z013457]*[a-z])(?=[a-z013457]*[013457])[a-z013457]+\b")
+_LEET_FOLD = str.maketrans("013457", "oieast")
+
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]")
+_NEWLINE_RUN = re.compile(r"\s*\n\s*")
+_SPACE_RUN = re.compile(r"[^\S\n]+")
+
+# Encoded runs. Base64 includes the URL-safe alphabet; hex may be bare, \x-escaped, %-escaped or byte-spaced.
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{16,}={0,2}")
+_HEX_ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2}){8,}|(?:%[0-9A-Fa-f]{2}){8,}")
+_HEX_SPACED = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}(?:[ :,\-][0-9A-Fa-f]{2}){7,}(?![0-9A-Fa-f])")
+_HEX_DIGITS = re.compile(r"[0-9A-Fa-f]+")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_LETTER = re.compile(r"[^\W\d_]")
+_MAX_RUNS = 16  # decode at most this many runs per text: a long document must not cost unboundedly
+_MAX_RUN_CHARS = 65_536
+_MAX_DEPTH = 2  # base64 inside hex inside the message, and no deeper
+
+_RLO_SPAN = re.compile("\u202e([^\u202c\n]*)")
+_TAG_RUN = re.compile("[\U000e0020-\U000e007e]+")
+_TAG_TO_ASCII = {c: c - 0xE0000 for c in range(0xE0020, 0xE007F)}
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """The text to match, and the normalised text of each base64/hex run that decoded to readable text."""
+
+    text: str
+    decoded: tuple[str, ...] = ()
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without zero-width, bidi-control or tag characters (what a reader sees, in logical order)."""
+    if text.isascii():
+        return text
+    return text.translate(_DELETE_INVISIBLE)
+
+
+def fold_pattern(pattern: str) -> str:
+    """Fold a pattern's letters the way :func:`normalize` folds text (NFKD, accents off, lower case)."""
+    return _MARKS.sub("", unicodedata.normalize("NFKD", pattern)).lower().translate(_ALWAYS_FOLD)
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise ``text`` for matching and decode the encoded runs it carries."""
+    return _normalize(text, depth=0)
+
+
+def _normalize(text: str, depth: int) -> Normalized:
+    revealed = _reveal(text) if not text.isascii() else ""
+    cased = _visible(text)
+    folded = _fold(cased)
+    if revealed:
+        folded = f"{folded}\n{_fold(_visible(revealed))}"
+    decoded = _decode_runs(cased, depth) if depth < _MAX_DEPTH else ()
+    return Normalized(folded, decoded)
+
+
+def _visible(text: str) -> str:
+    """Invisible characters removed and compatibility forms (fullwidth, mathematical letters) decomposed."""
+    if text.isascii():
+        return text
+    if _HAS_INVISIBLE.search(text):
+        text = text.translate(_DELETE_INVISIBLE)
+    return unicodedata.normalize("NFKD", text)
+
+
+def _fold(text: str) -> str:
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = _MARKS.sub("", text).lower().translate(_ALWAYS_FOLD)
+        if _HAS_LOOKALIKE.search(text):
+            text = _fold_lookalikes(text)
+    if any(d in text for d in "013457"):
+        text = _LEET_WORD.sub(lambda m: m.group().translate(_LEET_FOLD), text)
+    if "\n" in text:
+        text = _NEWLINE_RUN.sub("\n", text)
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+def _fold_lookalikes(text: str) -> str:
+    # When nearly every Cyrillic/Greek letter present has a Latin twin, the text is Latin in disguise: fold them
+    # all. Otherwise (Russian or Greek prose) fold only the words that mix in Latin letters.
+    lookalikes = len(_HAS_LOOKALIKE.findall(text))
+    if len(_UNLIKE_LATIN.findall(text)) * 10 < lookalikes:
+        return text.translate(_LOOKALIKE_FOLD)
+    return _MIXED_WORD.sub(lambda m: m.group().translate(_LOOKALIKE_FOLD), text)
+
+
+def _reveal(text: str) -> str:
+    """Text hidden by display tricks: right-to-left overrides (stored reversed) and Unicode tag characters."""
+    parts: list[str] = []
+    if "\u202e" in text:
+        parts.extend(span[::-1] for span in _RLO_SPAN.findall(text))
+    if _TAG_RUN.search(text):
+        parts.extend(run.translate(_TAG_TO_ASCII) for run in _TAG_RUN.findall(text))
+    return "\n".join(parts)
+
+
+def _decode_runs(cased: str, depth: int) -> tuple[str, ...]:
+    found: list[str] = []
+    for is_hex, run in _encoded_candidates(cased):
+        raw = _decode(is_hex, run)
+        if raw is None:
+            continue
+        plain = _as_text(raw)
+        if plain is None:
+            continue
+        inner = _normalize(plain, depth + 1)
+        found.append(inner.text)
+        found.extend(inner.decoded)
+    return tuple(found)
+
+
+def _encoded_candidates(text: str) -> list[tuple[bool, str]]:
+    """(is_hex, run) for each run that may be encoded, hex forms first."""
+    runs: list[tuple[bool, str]] = []
+    if "\\x" in text or "%" in text:
+        runs.extend((True, m.group()) for m in _HEX_ESCAPED.finditer(text))
+    runs.extend((True, m.group()) for m in _HEX_SPACED.finditer(text))
+    for m in _BASE64_RUN.finditer(text):
+        run = m.group()
+        digits = run[2:] if run[:2] in ("0x", "0X") else run
+        if _HEX_DIGITS.fullmatch(digits):
+            runs.append((True, digits))
+        elif not (run.islower() or run.isupper()):  # base64 of text nearly always mixes cases; identifiers don't
+            runs.append((False, run))
+    return runs[:_MAX_RUNS]
+
+
+def _decode(is_hex: bool, run: str) -> bytes | None:
+    if len(run) > _MAX_RUN_CHARS:
+        return None
+    return _from_hex(run) if is_hex else _from_base64(run)
+
+
+def _from_hex(run: str) -> bytes | None:
+    digits = "".join(_HEX_DIGITS.findall(run.replace("\\x", " ").replace("\\X", " ").replace("%", " ")))
+    if len(digits) % 2:
+        return None
+    try:
+        return bytes.fromhex(digits)
+    except ValueError:
+        return None
+
+
+def _from_base64(run: str) -> bytes | None:
+    body = run.rstrip("=")
+    if len(body) % 4 == 1:
+        return None
+    padded = body + "=" * (-len(body) % 4)
+    try:
+        if "-" in padded or "_" in padded:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _as_text(raw: bytes) -> str | None:
+    """The bytes as text when they are mostly printable UTF-8 with some letters; None for binary."""
+    if len(raw) < 8:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text.isprintable():
+        bad = len(_UNPRINTABLE.findall(text))
+        if bad * 10 > len(text):
+            return None
+    letters = len(_LETTER.findall(text))
+    if letters * 2 < len(text.replace(" ", "")):
+        return None
+    return text
