@@ -5,7 +5,7 @@
     .venv/bin/python bench/checking.py --misses        # also list the tuning seeds judged wrongly
     .venv/bin/python bench/checking.py --similarity bm25  # the relevance floor without the embeddings
 
-Every seed goes through ``Supervisor._verdict``, exactly as an output does in a run: the agent's card checks and
+Every seed goes through ``Supervisor.check``, exactly as an output does in a run: the agent's card checks and
 predicates, the relevance floor of the ranker the run uses (embeddings when installed, BM25 otherwise), then the
 supervisor model where ``checking.judge`` asks it (``auto`` with the embedded model: never).
 
@@ -29,7 +29,6 @@ from typing import Any
 from specialists import content_studio_team, order_desk_team, research_desk_team, support_desk_team
 from supervisor import BatonConfig, Subtask, Supervisor, Team
 from supervisor.plan import skeleton_from_workflow
-from supervisor.work import AttemptOutput
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 TUNING_SEEDS, HOLDOUT_SEEDS = DATA / "check_seeds.jsonl", DATA / "check_seeds_holdout.jsonl"
@@ -56,9 +55,7 @@ async def rejected(supervisor: Supervisor, seed: dict[str, str]) -> tuple[bool, 
     """Whether a run would reject this seed's output on its first attempt, and why."""
     team = supervisor.team
     subtask = Subtask(id="s1", description=seed["task"][:200], acceptance_criteria=criteria(team, seed["agent"]))
-    run = supervisor._context(seed["goal"])
-    output = AttemptOutput(text=seed["output"], truncated=False)
-    verdict = await supervisor._verdict(run, team[seed["agent"]], subtask, output, 1)
+    verdict = await supervisor.check(subtask, seed["output"], agent=seed["agent"], goal=seed["goal"])
     return verdict.decision != "accept", f"{verdict.decided_by}: {verdict.feedback}"
 
 
@@ -80,7 +77,7 @@ async def bench_file(path: Path, supervisors: dict[str, Supervisor], show_misses
         if was_rejected == (seed["kind"] == "good"):
             misses.append(f"  {seed['kind']:12} {seed['team']}/{seed['agent']}: {seed['output'][:70]!r} ({why})")
     elapsed = time.perf_counter() - start
-    ranker = next(iter(supervisors.values()))._ranker.kind
+    ranker = next(iter(supervisors.values())).ranking
     print(f"\n{path.name}: {len(seeds)} seeds, ranker {ranker}, {elapsed / max(len(seeds), 1) * 1000:.1f} ms/seed")
     print(f"{'team':16} {'good':>7} " + " ".join(f"{k:>12}" for k in BAD_KINDS) + f" {'bad':>9}")
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])

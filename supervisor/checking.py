@@ -23,7 +23,7 @@ MIN_OUTPUT_CHARS = 20
 Decision = Literal["accept", "retry", "reroute", "replan", "escalate"]
 DecidedBy = Literal["code", "model", "person", "policy", "guard"]
 _ID_IN_GOAL = re.compile(r"(?<![\w.])#?([A-Z]{0,4}-?\d{3,})\b")
-_SENTENCE_END = re.compile(r"""[.!?:;)\]}"'`*>。！？」』]\s*$""")  # CJK full stops end sentences too
+_SENTENCE_END = re.compile(r"""[.!?:;)\]}"'`*>\u3002\uff01\uff1f\u300d\u300f]\s*$""")  # CJK stops end sentences too
 
 
 class Verdict(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -21,9 +21,12 @@ from supervisor.guards.pipeline import GuardedMessage, GuardPipeline, GuardResul
 from supervisor.models import Completion, Message, Model, Usage
 from supervisor.policy import PolicyGuard
 from supervisor.pricing import PriceTable
-from supervisor.state import RunResult
+from supervisor.state import RunResult, StepRecord
 
 T = TypeVar("T")
+SUPERVISOR_ROLE = "supervisor"
+Outcome = Literal["accepted", "replan", "waiting"]
+"""How a subtask's work ended for the loop: accepted, asking for a re-plan, or waiting for a person."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,11 @@ class RunContext:
         event = make(run_id=self.run_id, seq=self._seq, **fields)
         for sink in self._sinks:
             sink(event)
+
+    def accept(self, record: StepRecord, output: str) -> None:
+        """Mark a subtask's output accepted: dependents may start, and it counts toward the answer."""
+        record.status = "accepted"
+        self.accepted[record.subtask.id] = output
 
     def screen(self, message: GuardedMessage) -> GuardResult:
         """Pass ``message`` through the run's guard pipeline; a sanitized or blocked message is an event."""

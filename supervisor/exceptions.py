@@ -289,7 +289,7 @@ class AuditIntegrityError(RunError):
         super().__init__(f"audit log of run {run_id} does not verify{where}: {problem}")
 
 
-class GuardTripwire(RunError):
+class GuardTripwire(RunError):  # noqa: N818 - a tripwire is what it is, named as guard libraries name it
     """A guard blocked a message that crosses between agents; ``findings`` say what it saw."""
 
     tripwire = "guard"

@@ -1,14 +1,15 @@
-"""The supervisor loop: plan -> route -> run -> check -> (accept | retry | reroute | replan | escalate) -> answer.
+"""The supervisor loop: plan -> route -> guard -> run -> check -> (accept | retry | reroute | replan | escalate).
 
 This is the only module with the loop. Subtasks run as a DAG: every subtask whose dependencies are accepted
 starts at once (up to ``limits.max_concurrency``), and each receives only its dependencies' outputs and the
-goal. Everything nondeterministic passes through the run context's step seam (``supervisor.context``).
+goal. Everything nondeterministic passes through the run context's step seam (``supervisor.context``); every
+message between agents passes the guard pipeline; planning, routing, judging and asking people live in their
+own modules.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import importlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -17,26 +18,14 @@ from typing import Literal
 from supervisor import prompts
 from supervisor.audit_trail import AuditTrail
 from supervisor.cards import Specialist, Team
-from supervisor.checking import (
-    FEEDBACK_MAX,
-    CheckContext,
-    CheckedVerdict,
-    Verdict,
-    code_problems,
-    code_verdict,
-    verdict_output_type,
-)
+from supervisor.checking import FEEDBACK_MAX, CheckedVerdict
 from supervisor.config import BatonConfig
-from supervisor.context import RunContext, StepKey
-
-__all__ = ["StepKey", "Supervisor", "load_team", "pipeline_plan"]
-from supervisor.escalation import Escalation, EscalationHandler, EscalationKind, HumanDecision, ask_person
+from supervisor.context import SUPERVISOR_ROLE, Outcome, RunContext, StepKey
+from supervisor.escalation import EscalationHandler, HumanDecision
 from supervisor.events import (
     AttemptStarted,
-    EscalationRaised,
     Event,
     EventSink,
-    HumanDecided,
     OutputProduced,
     PlanMade,
     PolicyStopped,
@@ -62,26 +51,21 @@ from supervisor.exceptions import (
 from supervisor.guards.builtin import build_pipeline
 from supervisor.guards.capabilities import ToolPolicy
 from supervisor.guards.pipeline import Guard, GuardedMessage, GuardResult
+from supervisor.judge import Judge
 from supervisor.models import Closeable, Model, known_prefixes, resolve_model
 from supervisor.models.local import EMBEDDED_MODEL_NAME as EMBEDDED_MODEL
-from supervisor.plan import (
-    Plan,
-    Subtask,
-    plan_json_schema,
-    plan_output_type,
-    skeleton_from_workflow,
-    skeleton_plan_json_schema,
-    token_budget,
-)
+from supervisor.people import PersonDesk
+from supervisor.plan import Plan, Subtask
+from supervisor.planner import Planner, pipeline_plan
 from supervisor.policy import PolicyGuard
 from supervisor.pricing import PriceTable
-from supervisor.ranking import card_ranker
-from supervisor.routing import REASON_MAX, CodeRoute, RouteDecision, candidates, match_rule, route_output_type
+from supervisor.router import Router
+from supervisor.routing import CodeRoute, RouteDecision
 from supervisor.state import Attempt, RunResult, StepRecord, ToolCall
-from supervisor.work import ApprovalNeeded, AttemptOutput, call_tool_checked, choose_tool, write_answer
+from supervisor.work import AttemptOutput, tool_step, write_answer
 
-SUPERVISOR_ROLE = "supervisor"
-Outcome = Literal["accepted", "replan", "waiting"]
+__all__ = ["StepKey", "Supervisor", "load_team", "pipeline_plan"]
+
 QUARANTINE_FEEDBACK = (
     "Your answer was withheld: it contained text addressed to the supervisor or other agents. "
     "Do the task itself and write only the result."
@@ -99,22 +83,6 @@ def load_team(factory: str) -> Team:
         raise ConfigError("team.factory", [f"team.factory: cannot load {factory!r}: {exc}"]) from None
     members = build()
     return members if isinstance(members, Team) else Team(members)
-
-
-def pipeline_plan(agents: Sequence[str], goal: str) -> Plan:
-    """A fixed pipeline as a plan: each agent in order, each receiving the previous one's output."""
-    return Plan(
-        subtasks=tuple(
-            Subtask(
-                id=f"s{i}",
-                description=f"Do your part of the goal as {agent}: {goal}"[:200],
-                acceptance_criteria="a complete answer for this stage of the work",
-                depends_on=(f"s{i - 1}",) if i > 1 else (),
-                agent=agent,
-            )
-            for i, agent in enumerate(agents, start=1)
-        )
-    )
 
 
 class Supervisor:
@@ -154,13 +122,11 @@ class Supervisor:
         }
         self._limits = self.config.limits
         self._prices = PriceTable(self.config.prices)
-        self._weak_supervisor = self._model.name == EMBEDDED_MODEL
-        self._plan_type = self._choose_plan_type()
-        judge = self.config.checking.judge
-        self._model_judges = judge == "model" or (judge == "auto" and not self._weak_supervisor)
-        self._ranker = card_ranker([s.card for s in self.team], self.config.routing.similarity)
-        self._routes = list(routes)
-        self._handler = escalation_handler
+        weak = self._model.name == EMBEDDED_MODEL  # a 135M model cannot plan or judge freely
+        self._planner = Planner(self.team, self.config, self._model, weak_model=weak)
+        self._router = Router(self.team, self.config.routing, routes, self._model, self._limits.max_reasks)
+        self._judge = Judge(self.team, self.config, self._model, self._router.ranker, weak_model=weak)
+        self._desk = PersonDesk(escalation_handler)
         self._aggregate = aggregate
         self._guards = build_pipeline(self.config.guards, guards)
         self._tool_policy = ToolPolicy(self.config.guards.tools)
@@ -184,20 +150,6 @@ class Supervisor:
                     f"providers.{prefix}",
                     [f"providers.{prefix}: no such provider; known: {', '.join(known_prefixes())}"],
                 )
-
-    def _choose_plan_type(self) -> type[Plan]:
-        limits, mode = self._limits, self.config.planning.mode
-        names = tuple(self.team.names)
-        if mode == "auto":
-            mode = "skeleton" if self._weak_supervisor and self.team.workflow else "free"
-        if mode == "skeleton":
-            if not self.team.workflow:
-                raise ConfigError("planning.mode", ["planning.mode: 'skeleton' needs a team with a workflow"])
-            steps = skeleton_from_workflow(self.team)[: limits.max_subtasks]
-            schema = skeleton_plan_json_schema(steps, limits.min_subtasks)
-            return plan_output_type(schema, limits.max_subtasks, names)
-        low = min(limits.min_subtasks, limits.max_subtasks)
-        return plan_output_type(plan_json_schema(low, limits.max_subtasks), limits.max_subtasks, names)
 
     def _resolve(self, model: str | Model) -> Model:
         if isinstance(model, str):
@@ -238,7 +190,7 @@ class Supervisor:
             raise UserError("give run() a plan or a pipeline, not both")
         given = pipeline_plan(pipeline, goal) if pipeline is not None else plan
         if given is not None:
-            self._check_plan(given)
+            self._planner.check(given)
         run = RunContext(goal, self._sinks(on_event), self._prices, PolicyGuard(self._limits), guards=self._guards)
         run.emit(RunStarted, goal=goal, team=tuple(self.team.names), config_fingerprint=self._audit.fingerprint)
         await self._drive(run, lambda: self._execute(run, given))
@@ -260,14 +212,7 @@ class Supervisor:
         current = restored.replans[-1] if restored.replans else result.plan
 
         async def continue_run() -> None:
-            if pending.kind == "tool_approval" and pending.tool is not None:
-                # The call is approved (or refused) as asked; the subtask then runs again from its start.
-                run.emit(HumanDecided, subtask_id=record.subtask.id, decision=decision)
-                approved = decision.action == "approve"
-                self._record_approval(run, record.subtask.id, pending.tool, pending.arguments or "", approved)
-                record.status = "cancelled"
-            else:
-                await self._apply_decision(run, record, decision, pending)
+            self._desk.resume(run, record, decision, pending)
             await self._finish(run, current)
 
         await self._drive(run, continue_run)
@@ -334,11 +279,23 @@ class Supervisor:
 
     async def plan(self, goal: str) -> Plan:
         """Plan ``goal`` without running it."""
-        return await self._plan(self._context(goal))
+        return await self._planner.plan(self._context(goal))
 
     async def route(self, subtask: Subtask) -> RouteDecision:
         """Pick the specialist for ``subtask`` without running it."""
-        return await self._route(self._context(subtask.description), subtask)
+        return await self._router.route(self._context(subtask.description), subtask)
+
+    async def check(
+        self, subtask: Subtask, output: str, *, agent: str, goal: str | None = None, truncated: bool = False
+    ) -> CheckedVerdict:
+        """Judge ``output`` as a run would judge ``agent``'s first attempt at ``subtask``, without running anything."""
+        run = self._context(goal or subtask.description)
+        return await self._judge.verdict(run, self.team[agent], subtask, AttemptOutput(output, truncated), 1)
+
+    @property
+    def ranking(self) -> str:
+        """How cards are ranked for routing and relevance: ``embeddings`` or ``bm25``."""
+        return self._router.ranker.kind
 
     def _context(self, goal: str) -> RunContext:
         return RunContext(goal, [], self._prices, PolicyGuard(self._limits), guards=self._guards)
@@ -348,11 +305,6 @@ class Supervisor:
         from supervisor.telemetry import span_sink
 
         return [sink for sink in (self._audit.sink(), span_sink(), on_event) if sink is not None]
-
-    def _check_plan(self, plan: Plan) -> None:
-        unknown = [s.agent for s in plan.subtasks if s.agent is not None and s.agent not in self.team]
-        if unknown:
-            raise UnknownAgentError(unknown[0], self.team.names)
 
     # -- the loop ----------------------------------------------------------------------------------------
 
@@ -377,7 +329,7 @@ class Supervisor:
         run.emit(PolicyStopped, policy=exc.policy, detail=exc.detail)
 
     async def _execute(self, run: RunContext, given: Plan | None) -> None:
-        plan = given or await self._plan(run)
+        plan = given or await self._planner.plan(run)
         run.result.plan = plan
         run.emit(PlanMade, plan=plan)
         await self._finish(run, plan)
@@ -392,7 +344,7 @@ class Supervisor:
             if signal != "replan":
                 break
             run.guard.before_replan()
-            plan = await self._replan(run, plan)
+            plan = await self._planner.replan(run, plan)
             run.result.replans.append(plan)
             run.emit(Replanned, plan=plan, reason=run.replan_reason)
         run.result.output = await self._answer(run)
@@ -429,7 +381,7 @@ class Supervisor:
         return "done"
 
     async def _subtask(self, run: RunContext, subtask: Subtask) -> Outcome:
-        decision = await self._route(run, subtask)
+        decision = await self._router.route(run, subtask)
         run.emit(SubtaskRouted, decision=decision)
         record = StepRecord(subtask=subtask, route=decision)
         run.result.steps.append(record)
@@ -447,88 +399,6 @@ class Supervisor:
         finally:
             run.active -= 1
 
-    async def _plan(self, run: RunContext, note: str = "") -> Plan:
-        messages = prompts.render(
-            "plan",
-            goal=run.goal,
-            cards=[s.card for s in self.team],
-            min_subtasks=self._limits.min_subtasks,
-            max_subtasks=self._limits.max_subtasks,
-            note=note,
-        )
-        completion = await run.ask(
-            StepKey("plan", len(run.result.replans) + 1, "plan"),
-            SUPERVISOR_ROLE,
-            self._model,
-            messages,
-            output_type=self._plan_type,
-            max_tokens=token_budget(self._limits.max_subtasks),
-            max_reasks=self._limits.max_reasks,
-        )
-        if completion.output is None:
-            raise RunError("the planner returned no plan")
-        # Re-validate as the plain Plan type so results never carry the schema-carrying subclass.
-        return Plan.model_validate(completion.output.model_dump())
-
-    async def _replan(self, run: RunContext, previous: Plan) -> Plan:
-        done = ", ".join(f"{sid} ({previous.get(sid).description})" for sid in run.accepted if _has(previous, sid))
-        note = f"Already done: {done or 'nothing'}. Plan only the remaining work. Reason: {run.replan_reason}"
-        fresh = await self._plan(run, note)
-        # New ids must not collide with finished ones; dependencies are renamed with them.
-        prefix = f"r{len(run.result.replans) + 1}."
-        return Plan(
-            subtasks=tuple(
-                s.model_copy(update={"id": prefix + s.id, "depends_on": tuple(prefix + d for d in s.depends_on)})
-                for s in fresh.subtasks
-            )
-        )
-
-    async def _route(self, run: RunContext, subtask: Subtask) -> RouteDecision:
-        text = f"{subtask.description} {subtask.acceptance_criteria}"
-        rule = match_rule(subtask.description, self.config.routing.rules, self._routes)
-        if rule is not None:
-            return RouteDecision(subtask_id=subtask.id, agent=rule[0], reason=f"matched {rule[1]}", decided_by="rule")
-        if subtask.agent is not None:
-            return RouteDecision(
-                subtask_id=subtask.id, agent=subtask.agent, reason="named by the plan", decided_by="plan"
-            )
-        if len(self.team) == 1:
-            only = self.team.names[0]
-            return RouteDecision(
-                subtask_id=subtask.id, agent=only, reason="the team has one member", decided_by="only-agent"
-            )
-        scores = self._ranker.scores(text)
-        routing = self.config.routing
-        gap = routing.decide_gap if routing.decide_gap is not None else self._ranker.default_decide_gap
-        names, outright = candidates(scores, routing.candidates, gap)
-        if outright or not self.config.routing.ask_model:
-            runner_up = sorted(scores.values())[-2]
-            close = "" if outright else "; a close call, decided by similarity"
-            return RouteDecision(
-                subtask_id=subtask.id,
-                agent=names[0],
-                decided_by="similarity",
-                scores=scores,
-                reason=f"its card matches best ({scores[names[0]]:.2f} against {runner_up:.2f}){close}",
-            )
-        messages = prompts.render("route", subtask=subtask, cards=[self.team[n].card for n in names])
-        completion = await run.ask(
-            StepKey(subtask.id, 1, "route"),
-            SUPERVISOR_ROLE,
-            self._model,
-            messages,
-            output_type=route_output_type(tuple(names)),
-            max_tokens=REASON_MAX + 48,
-            max_reasks=self._limits.max_reasks,
-        )
-        return RouteDecision(
-            subtask_id=subtask.id,
-            agent=getattr(completion.output, "agent"),  # noqa: B009 - field of a model built at run time
-            reason=getattr(completion.output, "reason"),  # noqa: B009
-            decided_by="model",
-            scores=scores,
-        )
-
     async def _work(self, run: RunContext, record: StepRecord) -> Outcome:
         subtask = record.subtask
         inputs = [{"id": dep, "output": run.accepted[dep]} for dep in subtask.depends_on if dep in run.accepted]
@@ -542,7 +412,7 @@ class Supervisor:
                 if last is not None and last.quarantined:
                     # Guards held every attempt: a person decides, rather than the run failing or trusting it.
                     reason = f"a guard withheld all {tried} attempt(s) of {agent}: {feedback}"
-                    return await self._escalate(run, record, last.output, reason, kind="guard")
+                    return await self._desk.escalate(run, record, last.output, reason, kind="guard")
                 record.status = "rejected"
                 raise SubtaskFailedError(subtask.id, len(record.attempts), feedback)
             tried += 1
@@ -563,24 +433,24 @@ class Supervisor:
                 attempt = Attempt(number=number, agent=agent, output=answer.text, tool_calls=calls)
                 if self._quarantine(run, record, attempt, screened):
                     why = f"a guard held the output: {'; '.join(screened.reasons)}"
-                    return await self._escalate(run, record, answer.text, why, kind="guard")
+                    return await self._desk.escalate(run, record, answer.text, why, kind="guard")
                 feedback = QUARANTINE_FEEDBACK
                 continue
             answer = AttemptOutput(screened.text, answer.truncated)
-            verdict = await self._verdict(run, specialist, subtask, answer, number)
+            verdict = await self._judge.verdict(run, specialist, subtask, answer, number)
             record.attempts.append(
                 Attempt(number=number, agent=agent, output=answer.text, verdict=verdict, tool_calls=calls)
             )
             run.emit(VerdictGiven, subtask_id=subtask.id, agent=agent, attempt=number, verdict=verdict)
             if verdict.decision == "accept":
-                self._accept(run, record, answer.text)
+                run.accept(record, answer.text)
                 return "accepted"
             if verdict.decision == "replan":
                 record.status = "replanned"
                 run.replan_reason = verdict.feedback or f"subtask {subtask.id} cannot be done as planned"
                 return "replan"
             if verdict.decision == "escalate":
-                return await self._escalate(run, record, answer.text, verdict.feedback)
+                return await self._desk.escalate(run, record, answer.text, verdict.feedback)
             target = verdict.agent or ""
             if (
                 verdict.decision == "reroute"
@@ -615,7 +485,15 @@ class Supervisor:
         try:
             async with asyncio.timeout(self._limits.step_timeout_s):
                 if agent not in tool_calls:  # a tool runs once per agent: retries must not repeat side effects
-                    made = await self._tool_step(run, record, specialist, model)
+                    made = await tool_step(
+                        run,
+                        record,
+                        specialist,
+                        model,
+                        policy=self._tool_policy,
+                        desk=self._desk,
+                        max_reasks=self._limits.max_reasks,
+                    )
                     if made == "waiting":
                         return "waiting"
                     tool_calls[agent] = made
@@ -674,140 +552,7 @@ class Supervisor:
             agent=agent,
         )
         run.tripped(exc, record.subtask.id)
-        return await self._escalate(run, record, output, exc.detail, kind="privilege")
-
-    async def _tool_step(
-        self, run: RunContext, record: StepRecord, specialist: Specialist, model: Model
-    ) -> ToolCall | Literal["waiting"] | None:
-        """Choose and call the attempt's tool under a capability token; side effects may need a person."""
-        subtask = record.subtask
-        allowed = frozenset(t.name for t in specialist.allowed_tools())
-        if not allowed:
-            return None
-        capability = run.gate.issue(run.run_id, subtask.id, specialist.name, allowed)
-        try:
-            choice = await choose_tool(
-                run, specialist, model, subtask, capability=capability, max_reasks=self._limits.max_reasks
-            )
-            if choice is None:
-                return None
-            while True:
-                try:
-                    return await call_tool_checked(
-                        run, specialist, subtask, capability=capability, policy=self._tool_policy, choice=choice
-                    )
-                except ApprovalNeeded as need:
-                    escalation = self._approval_escalation(run, record, need)
-                    run.emit(EscalationRaised, escalation=escalation)
-                    if self._handler is None:
-                        record.status = "waiting_for_human"
-                        run.result.pending = escalation
-                        return "waiting"
-                    decision = await run.step(
-                        StepKey(subtask.id, len(record.attempts) + 1, f"approval:{need.tool}"),
-                        functools.partial(ask_person, self._handler, escalation),
-                    )
-                    run.emit(HumanDecided, subtask_id=subtask.id, decision=decision)
-                    self._record_approval(run, subtask.id, need.tool, need.arguments, decision.action == "approve")
-        finally:
-            run.gate.revoke(capability)
-
-    def _approval_escalation(self, run: RunContext, record: StepRecord, need: ApprovalNeeded) -> Escalation:
-        return Escalation(
-            run_id=run.run_id,
-            subtask_id=record.subtask.id,
-            agent=record.agent,
-            task=record.subtask.description,
-            output="",
-            reason=f"{need.tool} has side effects and {record.agent} wrote its arguments; approve or reject the call",
-            kind="tool_approval",
-            tool=need.tool,
-            arguments=need.arguments,
-        )
-
-    def _record_approval(self, run: RunContext, subtask_id: str, tool: str, arguments: str, approved: bool) -> None:
-        call = (subtask_id, tool, arguments)
-        if approved:
-            run.approved_calls.add(call)
-            run.result.approved_tool_calls.append(call)
-        else:
-            run.refused_calls.add(call)
-            run.result.refused_tool_calls.append(call)
-
-    def _accept(self, run: RunContext, record: StepRecord, output: str) -> None:
-        record.status = "accepted"
-        run.accepted[record.subtask.id] = output
-
-    async def _verdict(
-        self, run: RunContext, specialist: Specialist, subtask: Subtask, answer: AttemptOutput, attempt: int
-    ) -> CheckedVerdict:
-        output, truncated = answer.text, answer.truncated
-        context = CheckContext(
-            goal=run.goal, task=subtask.description, output=output, agent=specialist.name, truncated=truncated
-        )
-        checks = specialist.card.checks.merged(subtask.checks)
-        floor = self.config.checking.min_relevance
-        floor = self._ranker.default_min_relevance if floor is None else floor
-        problems = code_problems(context, checks, specialist.predicates, self._ranker.relevance, floor)
-        if problems or not self._model_judges:
-            return code_verdict(problems)
-        messages = prompts.render("check", subtask=subtask, output=output, agents=self.team.names)
-        completion = await run.ask(
-            StepKey(subtask.id, attempt, "check"),
-            SUPERVISOR_ROLE,
-            self._model,
-            messages,
-            output_type=verdict_output_type(tuple(self.team.names)),
-            max_tokens=FEEDBACK_MAX + 64,
-            max_reasks=self._limits.max_reasks,
-        )
-        verdict = completion.output
-        if not isinstance(verdict, Verdict):
-            raise RunError(f"the checker returned {type(verdict).__name__}, not a Verdict")
-        return CheckedVerdict(
-            decision=verdict.decision, feedback=verdict.feedback, decided_by="model", agent=verdict.agent or None
-        )
-
-    async def _escalate(
-        self, run: RunContext, record: StepRecord, output: str, reason: str, *, kind: EscalationKind = "output"
-    ) -> Outcome:
-        escalation = Escalation(
-            run_id=run.run_id,
-            subtask_id=record.subtask.id,
-            agent=record.agent,
-            task=record.subtask.description,
-            output=output,
-            reason=reason or "the supervisor asked for a person's decision",
-            kind=kind,
-        )
-        run.emit(EscalationRaised, escalation=escalation)
-        if self._handler is None:
-            record.status = "waiting_for_human"
-            run.result.pending = escalation
-            return "waiting"
-        handler = self._handler
-        decision = await run.step(
-            StepKey(record.subtask.id, len(record.attempts), "person"), lambda: ask_person(handler, escalation)
-        )
-        await self._apply_decision(run, record, decision, escalation)
-        return "accepted"
-
-    async def _apply_decision(
-        self, run: RunContext, record: StepRecord, decision: HumanDecision, escalation: Escalation
-    ) -> None:
-        run.emit(HumanDecided, subtask_id=record.subtask.id, decision=decision)
-        if decision.action == "reject":
-            record.status = "rejected"
-            raise SubtaskFailedError(record.subtask.id, len(record.attempts), f"rejected by {decision.by}")
-        output = escalation.output if decision.action == "approve" else decision.text
-        verdict = CheckedVerdict(decision="accept", feedback=f"{decision.action} by {decision.by}", decided_by="person")
-        if decision.action == "approve":
-            record.attempts[-1] = record.attempts[-1].model_copy(update={"verdict": verdict})
-        else:
-            record.attempts.append(
-                Attempt(number=len(record.attempts) + 1, agent=decision.by, output=output, verdict=verdict)
-            )
-        self._accept(run, record, output)
+        return await self._desk.escalate(run, record, output, exc.detail, kind="privilege")
 
     async def _answer(self, run: RunContext) -> str:
         """The final answer, through the guard pipeline on its way out (links to unlisted hosts stripped)."""

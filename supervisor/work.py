@@ -25,8 +25,9 @@ from supervisor.guards.capabilities import Capability, ToolPolicy
 from supervisor.guards.pipeline import GuardedMessage
 from supervisor.guards.provenance import Tainted
 from supervisor.models import Model
+from supervisor.people import PersonDesk
 from supervisor.plan import Subtask
-from supervisor.state import ToolCall
+from supervisor.state import StepRecord, ToolCall
 
 TOOL_QUERY_MAX = 120
 NO_TOOL = "none"
@@ -183,3 +184,36 @@ async def write_answer(
         StepKey(subtask.id, number, f"work:{specialist.name}"), specialist.name, model, messages, max_tokens=max_tokens
     )
     return AttemptOutput(prompts.strip_data_markers(completion.text), completion.finish_reason == "length")
+
+
+async def tool_step(
+    run: RunContext,
+    record: StepRecord,
+    specialist: Specialist,
+    model: Model,
+    *,
+    policy: ToolPolicy,
+    desk: PersonDesk,
+    max_reasks: int,
+) -> ToolCall | Literal["waiting"] | None:
+    """Choose and call an attempt's tool under a capability token; a side effect may need a person first."""
+    subtask = record.subtask
+    allowed = frozenset(t.name for t in specialist.allowed_tools())
+    if not allowed:
+        return None
+    capability = run.gate.issue(run.run_id, subtask.id, specialist.name, allowed)
+    try:
+        choice = await choose_tool(run, specialist, model, subtask, capability=capability, max_reasks=max_reasks)
+        if choice is None:
+            return None
+        while True:
+            try:
+                return await call_tool_checked(
+                    run, specialist, subtask, capability=capability, policy=policy, choice=choice
+                )
+            except ApprovalNeeded as need:
+                # Approved: the loop calls again and the policy now allows it; refused: the call is refused.
+                if await desk.approve_tool(run, record, need.tool, need.arguments) == "waiting":
+                    return "waiting"
+    finally:
+        run.gate.revoke(capability)

@@ -1,6 +1,6 @@
 """The example teams' checks on seeded outputs (tests/data/check_seeds*.jsonl): bad ones rejected, good ones kept.
 
-Each seed goes through ``Supervisor._verdict`` as a run's output does (card checks, predicates, the relevance floor
+Each seed goes through ``Supervisor.check`` as a run's output does (card checks, predicates, the relevance floor
 of the ranker), with ``checking.judge = "code"``: no model is asked. bench/checking.py prints the same per team and
 kind. The held-out file was written before the checks were tuned, and is never tuned against.
 """
@@ -18,7 +18,6 @@ import pytest
 from specialists import content_studio_team, order_desk_team, research_desk_team, support_desk_team
 from supervisor import BatonConfig, ScriptedModel, Subtask, Supervisor, Team
 from supervisor.plan import skeleton_from_workflow
-from supervisor.work import AttemptOutput
 
 DATA = Path(__file__).resolve().parent / "data"
 TEAMS: dict[str, Callable[[], Team]] = {
@@ -50,10 +49,7 @@ def judged(seeds: list[dict[str, str]]) -> list[tuple[dict[str, str], bool]]:
             team = supervisor.team
             step = next(s for s in skeleton_from_workflow(team) if s.agent == seed["agent"])
             subtask = Subtask(id="s1", description=seed["task"][:200], acceptance_criteria=step.criteria[0])
-            answer = AttemptOutput(text=seed["output"], truncated=False)
-            verdict = await supervisor._verdict(
-                supervisor._context(seed["goal"]), team[seed["agent"]], subtask, answer, 1
-            )
+            verdict = await supervisor.check(subtask, seed["output"], agent=seed["agent"], goal=seed["goal"])
             results.append(verdict.decision != "accept")
         return results
 
