@@ -73,7 +73,7 @@ def verify(run_id: RunIdArgument, config: ConfigOption = None) -> None:
 @audit_app.command()
 def show(run_id: RunIdArgument, config: ConfigOption = None) -> None:
     """Tell the story of RUN_ID, one line per entry (it is not verified: use 'baton audit verify')."""
-    from supervisor.audit import format_story
+    from supervisor.audit_events import format_story
 
     with _opened(config, run_id) as log:
         entries = log.entries(run_id)

@@ -15,7 +15,8 @@ from supervisor.config import BatonConfig
 from supervisor.redaction import Redactor
 
 if TYPE_CHECKING:
-    from supervisor.audit import AuditLog, AuditSink
+    from supervisor.audit import AuditLog
+    from supervisor.audit_events import AuditSink
 
 
 def config_fingerprint(config: BatonConfig, redactor: Redactor) -> str:
@@ -39,7 +40,8 @@ class AuditTrail:
             return None
         if self._sink is None:
             # sqlite3 and cryptography load with the first run, not with ``import supervisor``.
-            from supervisor.audit import AuditSink, open_audit_log
+            from supervisor.audit import open_audit_log
+            from supervisor.audit_events import AuditSink
 
             self._log = open_audit_log(self._settings)
             if self._log is None:

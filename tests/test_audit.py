@@ -21,7 +21,8 @@ from helpers import make_team, plan_answer, responder
 from typer.testing import CliRunner
 
 from supervisor import BatonConfig, ScriptedModel, Supervisor
-from supervisor.audit import AuditLog, AuditSink, format_story, open_audit_log
+from supervisor.audit import AuditLog, open_audit_log
+from supervisor.audit_events import AuditSink, format_story
 from supervisor.cli import app
 from supervisor.config import AuditConfig
 from supervisor.events import Event

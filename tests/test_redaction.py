@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from supervisor import BatonConfig
-from supervisor.audit import AuditLog, AuditSink
+from supervisor.audit import AuditLog
+from supervisor.audit_events import AuditSink
 from supervisor.events import OutputProduced, RunFinished, RunStarted
 from supervisor.keys import AuditKeys
 from supervisor.redaction import Redactor
