@@ -412,29 +412,42 @@ _OVERRIDE_VERBS = _words(
     "ignore|ignoring|disregard|disregarding|forget|forgetting|skip|bypass|override|overrule|drop|discard|abandon|"
     "neglect|set aside|put aside|pay no attention to|do not follow|don't follow|dont follow|stop following|"
     "no longer follow|do not obey|don't obey|stop obeying|do not listen to|don't listen to|stop listening to|"
-    "cancel|void|nullify|throw out|throw away|scrap|forgo|ditch|dismiss|disobey|circumvent|unlearn|supersede|",
+    "cancel|void|nullify|throw out|throw away|scrap|forgo|ditch|dismiss|disobey|circumvent|unlearn|supersede|"
+    "supersedes|overrides|overrules|replaces|cancels|voids|invalidates|nullifies|takes precedence over|"
+    "take precedence over|has priority over|erase|wipe|purge|don't pay attention to|do not pay attention to|"
+    "stop paying attention to|no longer need to follow|don't need to follow|do not need to follow|"
+    "don't have to follow|do not have to follow|no longer have to follow|need not follow|needn't follow|"
+    "don't need to obey|do not need to obey|no longer need to obey|don't have to obey|stop respecting|"
+    "do not comply with|don't comply with|stop complying with|",
     "ignora|ignore|ignoren|ignorad|ignorar|ignorando|olvida|olvide|olviden|olvidad|olvidar|olvídate de|"
     "olvídese de|descarta|descarte|descarten|descartar|omite|omita|omitir|desestima|desestime|desobedece|"
     "no sigas|no siga|no sigan|no seguir|deja de seguir|deje de seguir|pasa por alto|pase por alto|"
-    "haz caso omiso de|haz caso omiso a|haga caso omiso de|no hagas caso a|no hagas caso de|anula|anule|",
+    "haz caso omiso de|haz caso omiso a|haga caso omiso de|no hagas caso a|no hagas caso de|anula|anule|"
+    "no obedezcas|no obedezca|no respetes|no respete|no cumplas|no cumplas con|ya no sigas|",
     "ignorez|ignorer|ignorant|oublie|oubliez|oublier|ne tiens pas compte|ne tenez pas compte|ne tiens plus compte|"
     "ne tenez plus compte|ne plus tenir compte|ne pas tenir compte|fais abstraction|faites abstraction|écarte|"
     "écartez|néglige|négligez|ne suis pas|ne suivez pas|ne suis plus|ne suivez plus|ne respecte plus|"
     "ne respectez plus|ne respecte pas|ne respectez pas|passe outre|passez outre|outrepasse|outrepassez|annule|"
-    "annulez|abandonne|abandonnez|",
+    "annulez|abandonne|abandonnez|n'obéis pas à|n'obéissez pas à|n'obéis plus à|n'obéissez plus à|"
+    "n'obéis pas aux|n'obéissez pas aux|n'obéis plus aux|n'obéissez plus aux|",
     "ignoriere|ignorier|ignorieren|ignoriert|vergiss|vergesst|vergessen|missachte|missachten|missachtet|übergehe|"
     "übergeh|übergehen|verwirf|verwerfen|verwerfe|befolge nicht|befolgen sie nicht|beachte nicht|"
     "beachten sie nicht|nicht mehr befolgen|nicht befolgen|nicht beachten|außer acht lassen|ausser acht lassen|"
-    "lass außer acht|lassen sie außer acht|setze außer kraft|setzen sie außer kraft|",
+    "lass außer acht|lassen sie außer acht|setze außer kraft|setzen sie außer kraft|gehorche nicht|"
+    "befolge keine|befolgen sie keine|halte dich nicht an|halten sie sich nicht an|",
     "ignorate|ignori|ignorare|dimentica|dimenticate|dimentichi|dimenticare|trascura|trascurate|tralascia|"
     "tralasciate|non seguire|non seguite|non segua|non rispettare|non rispettate|disattendi|disattendete|scarta|"
-    "scartate|lascia perdere|lasciate perdere|annulla|annullate|",
+    "scartate|lascia perdere|lasciate perdere|annulla|annullate|non tenere conto|non tenete conto|"
+    "non tener conto|non obbedire|non obbedite|non ubbidire|disobbedisci|",
     "ignorem|esqueça|esquece|esqueçam|esquecer|desconsidere|desconsidera|desconsiderem|desconsiderar|descarte|"
-    "descarta|não siga|não sigas|não sigam|deixe de seguir|deixa de seguir|despreze|despreza|",
-    "negeer|negeert|negeren|vergeet|vergeten|veronachtzaam|volg niet|niet volgen|niet meer volgen|",
+    "descarta|não siga|não sigas|não sigam|deixe de seguir|deixa de seguir|despreze|despreza|não obedeça|"
+    "não obedeças|não respeite|não cumpra|desobedeça|",
+    "negeer|negeert|negeren|vergeet|vergeten|veronachtzaam|volg niet|niet volgen|niet meer volgen|"
+    "gehoorzaam niet|niet gehoorzamen|houd je niet aan|",
     "игнорируй|игнорируйте|проигнорируй|проигнорируйте|игнорировать|забудь|забудьте|забыть|не обращай внимания на|"
     "не обращайте внимания на|отбрось|отбросьте|не следуй|не следуйте|не выполняй|не выполняйте|отмени|отмените|"
-    "пренебреги|пренебрегите|не соблюдай|не соблюдайте|откажись от|",
+    "пренебреги|пренебрегите|не соблюдай|не соблюдайте|откажись от|забей на|забейте на|наплюй на|плюнь на|"
+    "не подчиняйся|не слушайся|не слушай|",
     "忽略|忽視|忽视|无视|無視|不要理会|不要理會|不用理会|别管|別管|忘记|忘記|忘掉|抛弃|拋棄|放弃|放棄|不再遵守|不要遵守|"
     "不用遵守|不必遵守|不要遵循|不再遵循|跳过|跳過|绕过|繞過|废除|作废|丢弃|丟棄|撤销|",
     "無視|忘れ|従わな|破棄|取り消|捨て|",
@@ -466,16 +479,21 @@ _STRONG = re.compile(
         "every|your|yours|system|safety|supervisor|supervisor's|developer|developer's|operator's|baton's|hidden|"
         "existing|default|current|before|so far|until now|you were|you have been|you've been|you got|you received|",
         "anteriores|anterior|previas|previos|precedentes|todas|todos|tus|del sistema|originales|iniciales|de arriba|"
-        "recibidas|que te dieron|que te han dado|hasta ahora|previamente|vuestras|",
+        "recibidas|que te dieron|que te han dado|que se te dieron|hasta ahora|previamente|vuestras|antes|",
         "précédentes|précédents|antérieures|antérieurs|ci-dessus|toutes|tous|tes|vos|votre|initiales|du système|"
-        "reçues|jusqu'ici|jusqu'à présent|plus haut|",
+        "reçues|jusqu'ici|jusqu'à présent|plus haut|qui vous ont été données|qui t'ont été données|"
+    "qu'on t'a données|qu'on vous a données|données précédemment|auparavant|",
         "vorherigen|vorherige|vorigen|vorige|bisherigen|bisherige|obigen|obige|früheren|vorangegangenen|alle|allen|"
-        "sämtliche|sämtlichen|deine|deinen|ihre|ihren|ursprünglichen|oben|zuvor|davor|",
-        "precedenti|tutte|tutti|tue|tuoi|originali|iniziali|sopra|ricevute|finora|prima|",
-        "todas|tuas|teus|suas|seus|originais|acima|recebidas|até agora|do sistema|prévias|",
-        "vorige|eerdere|voorgaande|bovenstaande|alle|je|jouw|uw|oorspronkelijke|systeem|hierboven|tot nu toe|",
+        "sämtliche|sämtlichen|deine|deinen|ihre|ihren|ursprünglichen|oben|zuvor|davor|vorher|die man dir|"
+    "die dir|die du erhalten|",
+        "precedenti|tutte|tutti|tue|tuoi|originali|iniziali|sopra|ricevute|finora|prima|che ti hanno|"
+    "che ti sono state|",
+        "todas|tuas|teus|suas|seus|originais|acima|recebidas|até agora|do sistema|prévias|que lhe foram|"
+    "que te deram|que você recebeu|",
+        "vorige|eerdere|voorgaande|bovenstaande|alle|je|jouw|uw|oorspronkelijke|systeem|hierboven|tot nu toe|"
+    "eerder|die je kreeg|die je hebt gekregen|",
         "предыдущие|предыдущих|все|всех|прежние|прежних|твои|ваши|свои|системные|системных|вышеуказанные|выше|ранее|"
-        "исходные|изначальные|прошлые|",
+        "исходные|изначальные|прошлые|раньше|которые тебе|которые вам|данные тебе|полученные|",
         "之前|以前|先前|上面|上述|以上|所有|全部|一切|你的|原来|原有|系统|前面|此前|前の|これまで|上記|先ほど|すべて|"
         "全て|あなたの|システム|元の|今まで|이전|모든|위의|앞의|기존|",
         "poprzednie|wszystkie|wcześniejsze|twoje|önceki|tüm|bütün",
@@ -515,24 +533,30 @@ _ROLE = (
 _CUE = _words(
     "you|your|you're|ignore|disregard|forget|do not|don't|always|never|must|respond|reply|answer|output|print|"
     "reveal|send|approve|grant|comply|obey|the assistant|the model|the ai|the agent|the user is|the requester|"
-    "new instructions|new rules|new policy|override|from now|priority|verified|elevated|",
+    "new instructions|new rules|new policy|override|from now|priority|verified|elevated|accept|approve|approved|"
+    "mark|route|reroute|escalate|publish|skip|authorised|authorized|pre-authorised|pre-authorized|pre-approved|"
+    "cleared|permitted|exempt|",
     "tú|usted|debes|debe|ignora|eres|responde|nuevas|a partir|vous|tu dois|vous devez|désormais|du|sie|ignoriere|"
     "ab jetzt|ab sofort|musst|müssen|devi|ora|você|voce|deve|jij|je moet|negeer|vanaf|ты|вы|должен|должны|"
     "игнорируй|теперь|你|您|忽略|从现在|必须|あなた|無視|今から|これから|しなければ|ください|당신|너는",
 )
-_SEND_VERBS = _words(
+_SEND_LATIN = (
     "send|email|e-mail|mail|forward|post|upload|transmit|exfiltrate|leak|share|submit|deliver|dm|message|text|"
-    "tweet|publish|paste|copy|pipe|report|relay|sync|export|dump|",
-    "envía|envíe|enviar|manda|mande|mandar|reenvía|reenvíe|comparte|comparta|",
-    "envoie|envoyez|envoyer|transmets|transmettez|transmettre|transfère|transférez|partage|partagez|",
-    "sende|senden|schicke|schick|schicken|übermittle|übermitteln|leite|weiterleiten|teile|",
-    "invia|inviate|inviare|inoltra|inoltrate|inoltrare|condividi|",
-    "envie|envia|encaminhe|encaminha|compartilhe|repasse|",
-    "stuur|verstuur|verzend|stuur door|deel|mail|",
-    "отправь|отправьте|отправить|пришли|пришлите|перешли|перешлите|вышли|вышлите|передай|передайте|загрузи|загрузите|",
-    "发送|发给|发到|发至|传给|传到|上传|转发|提交|泄露|發送|傳送|上傳|轉發|送信|送って|送れ|転送|アップロード|投稿",
+    "tweet|publish|paste|copy|pipe|report|relay|sync|export|dump|append|attach|embed|encode|"
+    "envía|envíe|enviar|manda|mande|mandar|reenvía|reenvíe|comparte|comparta|envíame|envíanos|mándame|"
+    "mándanos|reenvíame|pásame|envoie-moi|envoyez-moi|transmets-moi|transmettez-moi|inviami|mandami|inoltrami|"
+    "envie-me|mande-me|manda-me|"
+    "envoie|envoyez|envoyer|transmets|transmettez|transmettre|transfère|transférez|partage|partagez|"
+    "sende|senden|schicke|schick|schicken|übermittle|übermitteln|leite|weiterleiten|teile|"
+    "invia|inviate|inviare|inoltra|inoltrate|inoltrare|condividi|"
+    "envie|envia|encaminhe|encaminha|compartilhe|repasse|"
+    "stuur|verstuur|verzend|stuur door|deel"
 )
-_SECRETS = _words(
+_SEND_OTHER = (
+    "отправь|отправьте|отправить|пришли|пришлите|перешли|перешлите|вышли|вышлите|передай|передайте|загрузи|"
+    "загрузите|发送|发给|发到|发至|传给|传到|上传|转发|提交|泄露|發送|傳送|上傳|轉發|送信|送って|送れ|転送|アップロード|投稿"
+)
+_SECRETS_LATIN = (
     "api key|api keys|apikey|api-key|api token|api tokens|secret key|secret keys|secret|secrets|password|passwords|"
     "passwd|credentials|login details|token|tokens|access token|auth token|bearer token|session token|"
     "session cookie|session id|cookies|private key|ssh key|ssh keys|id_rsa|.env|.env file|environment variables|"
@@ -540,20 +564,27 @@ _SECRETS = _words(
     "message history|previous messages|customer data|customer records|customer list|customer emails|"
     "customer database|user data|user records|user emails|personal data|credit card|credit card numbers|"
     "card numbers|card details|database dump|database password|database credentials|internal notes|"
-    "internal documents|seed phrase|wallet keys|admin password|root password|",
+    "internal documents|seed phrase|wallet keys|admin password|root password|context window|your context|"
+    "your memory|everything above|all previous messages|this conversation|our conversation|full transcript|"
     "clave|claves|clave api|clave de api|clave secreta|contraseña|contraseñas|credenciales|historial|"
     "clé|clés|clé api|mot de passe|mots de passe|identifiants|jeton|historique|"
     "schlüssel|api-schlüssel|passwort|passwörter|zugangsdaten|kennwort|verlauf|anmeldedaten|"
     "chiave|chiave api|chiavi|credenziali|cronologia|"
     "chave|chave de api|chave api|senha|senhas|credenciais|histórico|"
-    "sleutel|api-sleutel|wachtwoord|wachtwoorden|inloggegevens|geschiedenis|"
-    "ключ|ключи|api-ключ|ключ api|пароль|пароли|токен|учетные данные|учётные данные|историю переписки|"
-    "системный промпт|"
-    "密钥|密碼|密码|令牌|凭证|凭据|系统提示|系统提示词|聊天记录|对话记录|api密钥|apiキー|パスワード|秘密鍵|認証情報|"
-    "トークン|システムプロンプト|会話履歴",
+    "sleutel|api-sleutel|wachtwoord|wachtwoorden|inloggegevens|geschiedenis"
 )
+_SECRETS_OTHER = (
+    "ключ|ключи|api-ключ|ключ api|пароль|пароли|токен|учетные данные|учётные данные|историю переписки|"
+    "системный промпт|密钥|密碼|密码|令牌|凭证|凭据|系统提示|系统提示词|聊天记录|对话记录|api密钥|apiキー|パスワード|"
+    "秘密鍵|認証情報|トークン|システムプロンプト|会話履歴"
+)
+_SEND_VERBS = _words(_SEND_LATIN, "|", _SEND_OTHER)
+_SECRETS = _words(_SECRETS_LATIN, "|", _SECRETS_OTHER)
+# Secret first, verb after ("把API密钥发送到…", "APIキーを…に送信"): only in languages whose word order puts it so.
+# In English "forgot your password? email support@…" has that order and is harmless.
+_SECRET_THEN_SEND = (_words(_SECRETS_OTHER), _words(_SEND_OTHER))
 _DESTINATION = (
-    r"(?:https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\w)(?:webhook|pastebin|ngrok|requestbin)"
+    r"(?:(?:https?|ftp|sftp|s3|gs|wss?)://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\w)(?:webhook|pastebin|ngrok|requestbin)"
     r"|(?<!\w)(?:this|that|the following|my|our) (?:url|address|endpoint|server|webhook|link|inbox))"
 )
 _DATA_TAGS = _words(
@@ -623,6 +654,11 @@ def _is_mention(text: str, start: int) -> bool:
     return _MENTION_BEFORE.search(text, max(0, start - 40), start) is not None
 
 
+def _check_strong_gap(match: re.Match[str]) -> bool:
+    """"Set your earlier instructions aside": the words between verb and object must point at the reader's own."""
+    return _STRONG.search(match.group("gap")) is not None and not _is_mention(match.string, match.start())
+
+
 def _not_mention(match: re.Match[str]) -> bool:
     return not _is_mention(match.string, match.start())
 
@@ -681,6 +717,8 @@ def _rules() -> list[_Rule]:
         "without filters|without any filters|without limitations|without censorship|without any content rules|"
         "without content rules|without guidelines|with no restrictions|with no rules|with no limits|"
         "with no filters|no restrictions|no rules|no limits|no filters|no content rules|dan|evil|rogue|"
+        "no ethical guidelines|no ethics|no morals|no moral compass|no guidelines|without ethics|without morals|"
+        "no content policy|no content policies|no policies|no censorship|no safety|no safeguards|no guardrails|"
         "sin restricciones|sin ninguna restricción|sin reglas|sin límites|sin filtros|sin censura|malvado|malvada|"
         "sans restrictions|sans aucune restriction|sans règles|sans limites|sans aucune limite|sans filtre|"
         "sans filtres|sans censure|maléfique|"
@@ -694,7 +732,11 @@ def _rules() -> list[_Rule]:
     )
     persona = _words(
         "you are now|you're now|now you are|from now on you are|from now on you're|act as|act like|behave as|"
-        "behave like|respond as|answer as|you will act as|you are going to act as|become|"
+        "behave like|respond as|answer as|you will act as|you are going to act as|become|you are an ai|"
+        "you're an ai|you are a chatbot|you are an assistant|you are a bot|you are a model|you are an llm|"
+        "you are a language model|where you are|in which you are|imagine you are|imagine you're|suppose you are|"
+        "let's pretend|let us pretend|you will be playing|you are playing|from this moment you are|"
+        "from this moment on you are|starting now you are|i want you to act as|i want you to be|"
         "ahora eres|eres ahora|a partir de ahora eres|actúa como|actua como|compórtate como|"
         "tu es maintenant|tu es désormais|vous êtes maintenant|désormais tu es|agis comme|agissez comme|"
         "comporte-toi comme|du bist jetzt|du bist nun|du bist ab sofort|ab sofort bist du|jetzt bist du|"
@@ -725,7 +767,9 @@ def _rules() -> list[_Rule]:
         "you will respond|you will answer|you will obey|you will ignore|you will reply|you are going to|"
         "you only|you always|you never|you must ignore|you must only|you must always|you must obey|you must respond|"
         "you must answer|your new|your only|your real|your sole|your true|ignore|disregard|respond only|reply only|"
-        "answer only|only respond|only reply|only answer|act as|behave as|obey|you obey|",
+        "answer only|only respond|only reply|only answer|act as|behave as|obey|you obey|you'll act|you'll respond|"
+    "you'll answer|you'll only|you'll always|you'll never|you'll ignore|you'll obey|you'll pretend|you'll play|"
+    "you'll reply|you're going to|you will play|",
         "eres|serás|debes|respondes|responde|responderás|actúa|actuarás|ignora|olvida|solo responde|"
         "tu es|vous êtes|tu dois|vous devez|tu réponds|vous répondez|réponds|répondez|ignore|ignorez|tu vas|"
         "vous allez|agis|agissez|bist du|musst du|antwortest du|ignorierst du|wirst du|du bist|du musst|du antwortest|"
@@ -756,12 +800,21 @@ def _rules() -> list[_Rule]:
                 r"preceding|in\syour\s(?:system\s)?prompt))"
                 r"|(?<!\w)(?:ignore|disregard|forget)\s(?:all\s|everything\s)?(?:of\s)?(?:the\s)?(?:above|foregoing|"
                 r"preceding)(?=\s*(?:[.,;:!-]|$|and\b|then\b|now\b|instead\b|text|content|messages?|conversation|prompt))"
-                r"|(?<!\w)(?:olvida|olvide|ignora|ignore|descarta)\stodo\slo\s(?:anterior|que\s(?:te|se\ste)\s(?:dijeron|han\s"
-                r"dicho|dije|indicaron)|de\sarriba)"
-                r"|(?<!\w)(?:oublie|oubliez|ignore|ignorez)\stout\sce\squ(?:i\sprécède|'on\st'a\sdit|'on\svous\sa\sdit|e\sje\st'ai"
-                r"\sdit|i\sa\sété\sdit)"
-                r"|(?<!\w)(?:vergiss|vergessen\ssie|ignoriere|ignorieren\ssie)\salles,?\s(?:was\s(?:dir|ihnen|man\sdir)\s(?:\w+\s)?"
-                r"(?:gesagt|aufgetragen|befohlen|vorgegeben)|bisherige|vorherige|obige|oben|davor|zuvor)"
+                r"|(?<!\w)(?:ignore|disregard|forget|discard|skip)\s(?:all\s)?(?:of\s)?(?:the\s)?(?:text|content|messages?|"
+                r"input|context|conversation|words|stuff|lines?)\s(?:above|before\sthis|so\sfar|preceding|earlier)"
+                r"|(?<!\w)(?:ignore|disregard|forget|don't\sdo|do\snot\sdo|never\smind|pay\sno\sattention\sto|don't\spay\s"
+                r"attention\sto|do\snot\spay\sattention\sto)\s(?:whatever|what|anything)\s(?:you\s(?:were|have\sbeen|'ve\sbeen"
+                r"|got)\s(?:told|asked|given|instructed)|(?:the\s)?(?:system|supervisor|developer|operator|prompt)\s(?:told|"
+                r"said\sto|asked|instructed|gave)|(?:was|is)\s(?:said|written)\s(?:above|before))"
+                r"|(?<!\w)(?:olvida|olvide|ignora|ignore|descarta|desestima|haz\scaso\somiso\sde|haga\scaso\somiso\sde|no\s"
+                r"hagas\scaso\sde|no\shagas\scaso\sa|pasa\spor\salto)\stodo\slo\s(?:anterior|que\s(?:te|se\ste)\s(?:dijeron|"
+                r"han\sdicho|dije|indicaron)|de\sarriba|dicho)"
+                r"|(?<!\w)(?:oublie|oubliez|ignore|ignorez|ne\s(?:tiens|tenez)\s(?:pas|plus)\scompte\sde|fais\sabstraction\sde|"
+                r"faites\sabstraction\sde)\s(?:tout\s)?ce\squ(?:i\sprécède|i\sest\sau-dessus|'on\st'a\sdit|'on\svous\sa\sdit|"
+                r"e\sje\st'ai\sdit|i\sa\sété\sdit)"
+                r"|(?<!\w)(?:vergiss|vergessen\ssie|ignoriere|ignorieren\ssie)\s(?:\w+\s){0,2}?alles,?\s(?:was\s(?:dir|ihnen|"
+                r"man\sdir|man\sihnen)\s(?:\w+\s){0,2}(?:gesagt|aufgetragen|befohlen|vorgegeben|mitgeteilt)|bisherige|"
+                r"vorherige|obige|oben|davor|zuvor|vorher)"
                 r"|(?<!\w)(?:dimentica|ignora|dimenticate|ignorate)\stutto\s(?:quello|ciò|quanto)\s(?:che\sti\s(?:è\sstato|hanno)"
                 r"\s(?:detto|scritto)|detto|scritto|sopra|precede)"
                 r"|(?<!\w)(?:esqueça|esquece|ignore|ignora)\studo\s(?:o\sque\s(?:te|lhe)\s(?:disseram|foi\sdito)|acima|o\sque\sfoi"
@@ -855,8 +908,8 @@ def _rules() -> list[_Rule]:
                 r"models?)\s*(?:reading\sthis\s*)?[:,\-!]"
                 r"|(?<!\w)attention,?:?\s(?:all\s)?(?:ai|llm|language\smodel|ai\s(?:assistant|agent|model)s?|assistant|"
                 r"chatbot|model|bot)s?\s*[:,!\-]"
-                r"|(?<!\w)(?:whoever|anyone|anybody)\s(?:is\s|that\sis\s|who\sis\s)?(?:summari[sz]ing|processing|parsing|"
-                r"analy[sz]ing|scraping|crawling|ingesting)\sthis"
+                r"|(?<!\w)(?:whoever|anyone|anybody)\s(?:is\s|that\sis\s|who\sis\s)?(?:summari[sz]ing|parsing|scraping|"
+                r"crawling|ingesting)\sthis"
                 r"|(?<!\w)(?:any\s(?:ai|model|agent|bot|assistant|llm)|the\s(?:ai|model|assistant|bot|llm))\s(?:that\sis\s|"
                 r"who\sis\s)?(?:summari[sz]ing|processing|parsing|analy[sz]ing|reading|ingesting)\sthis"
                 r"|(?<!\w)si\s(?:eres|usted\ses)\s(?:una?\s)?(?:ia|inteligencia\sartificial|modelo\sde\slenguaje|"
@@ -912,6 +965,29 @@ def _rules() -> list[_Rule]:
         _Rule(
             ("instruction_override",),
             _rx(
+                r"(?<!\w)(?:set|put|push|cast|lay|leave)\s(?P<gap>(?:[\w'-]+\s){0,3}){O}\s(?:aside|behind)(?!\w)",
+                O=objects,
+            ),
+            check=_check_strong_gap,
+        ),
+        _Rule(
+            ("instruction_override",),
+            _rx(
+                r"(?<!\w)your\s(?:instructions|rules|task|orders|directives|guidelines|objective|mission|system\sprompt)\s"
+                r"(?:have|has)\s(?:now\s|just\s)?(?:changed|been\s(?:updated|changed|replaced|revoked|cancell?ed|overridden))"
+                r"|(?<!\w)(?:prioriti[sz]e|follow|obey|use|apply)\s(?:only\s)?(?:these|the\sfollowing|my|the\snew)\s"
+                r"(?:instructions|rules|directives|guidelines|orders)\s(?:over|instead\sof|rather\sthan|above)\s(?:any|all|"
+                r"your|the)\s(?:previous|prior|other|original|system|earlier|existing)"
+                r"|(?<!\w)(?:these|the\sfollowing|my|the\snew)\s(?:instructions|rules|directives|orders)\s(?:take|have|get)\s"
+                r"(?:precedence|priority)\sover"
+                r"|(?<!\w)you\s(?:must|will|shall|should)\s(?:now\s)?(?:only\s)?obey\s(?:me|us|only\sme)(?!\w)"
+                r"|(?<!\w)obey\sonly\s(?:me|us)(?!\w)"
+            ),
+            check=_not_mention,
+        ),
+        _Rule(
+            ("instruction_override",),
+            _rx(
                 r"(?<!\w)(?:disable|turn\soff|switch\soff|deactivate|bypass|circumvent|override|ignore|skip|remove|lift|"
                 r"drop|suspend)\s(?:all\s|any\s|the\s|your\s)?(?:of\s)?(?:your\s)?(?:safety|content|ethical|ethics|"
                 r"moderation|security|guard)\s(?:filters?|guardrails?|guidelines|policies|policy|checks?|rules|"
@@ -952,6 +1028,10 @@ def _rules() -> list[_Rule]:
         _Rule(("roleplay",), _rx(r"{P}", P=pretend), check=_not_mention),
         _Rule(
             ("roleplay",),
+            _rx(r"{U}[^.!?\n]{0,20}?(?:として振る舞|として行動|として答え|になって|を演じ|になりきって)", U=unrestricted),
+        ),
+        _Rule(
+            ("roleplay",),
             _rx(
                 r"(?<!\w)you(?:\sare|'re)\s(?:now\s)?(?:dan|stan|dude|aim|evil[\w-]*|jailbroken|unrestricted|unfiltered|"
                 r"uncensored|unchained|freed|free\sfrom|no\slonger\s(?:bound|restricted|an?\s(?:ai|assistant|language\s"
@@ -966,10 +1046,19 @@ def _rules() -> list[_Rule]:
                 r"|(?<!\w)developer\smode[^\n]{0,60}?(?<!\w)(?:output|outputs|response|responses|policy|policies|"
                 r"you\swill|uncensored|no\srestrictions)(?!\w)"
                 r"|(?<!\w)you\s(?:have|has|now\shave)\sno\s(?:more\s)?(?:restrictions|rules|limits|limitations|filters|"
-                r"guidelines|boundaries|ethical\s\w+|moral\s\w+|content\spolic\w+|censorship)(?!\w)"
-                r"|(?<!\w)you(?:\sare|'re|\shave\sbeen|\swere|\sare\snow)\s(?:now\s)?(?:free|freed|liberated|released|"
-                r"unshackled)\s(?:from|of)\s(?:all\s|any\s|your\s|the\s)?(?:typical\s|usual\s|normal\s)?(?:restrictions|"
-                r"rules|confines|limitations|guidelines|filters|policies|shackles|constraints|programming|guardrails)"
+                r"guidelines|boundaries|ethical\s\w+|moral\s\w+|content\spolic\w+|censorship)(?!\w)(?!\s(?:on|for|"
+                r"regarding|about|when|in|with|to)(?!\w))"
+                r"|(?<!\w)(?:if|imagine|suppose|pretend|assume)\s(?:that\s)?you\s(?:had|have|were\s(?:free\sof|"
+                r"without))\s(?:no\s|any\s)?(?:restrictions|rules|limits|filters|guidelines|content\spolic\w+|"
+                r"ethical\s\w+|safety\s\w+)"
+                r"|(?<!\w)(?:freed|liberated|released|unshackled|broken\sfree|break\sfree|escaped)\s(?:from|of)\s(?:all\s|"
+                r"any\s|your\s|the\s|its\s)?(?:typical\s|usual\s|normal\s)?(?:restrictions|rules|confines|limitations|"
+                r"guidelines|filters|policies|shackles|constraints|programming|guardrails|ai\srules)(?!\w)"
+                r"|(?<!\w)you(?:\shave\sbeen|'ve\sbeen|\sare\snow|'re\snow|\swere)\s(?:successfully\s)?(?:jailbroken|"
+                r"liberated|unchained|freed)(?!\w)"
+                r"|(?<!\w)you(?:\sare|'re|\sare\snow)\s(?:now\s)?free\s(?:from|of)\s(?:all\s|any\s|your\s|the\s)?"
+                r"(?:typical\s|usual\s|normal\s)?(?:restrictions|rules|confines|limitations|guidelines|filters|policies|"
+                r"constraints|programming|guardrails)"
                 r"|(?<!\w)not\sbound\sby\s(?:any\s|your\s|the\s)?(?:rules|restrictions|policies|guidelines|ethics|filters|"
                 r"content\spolic\w+|openai|guardrails)(?!\w)"
                 r"|(?<!\w)you\s(?:must\s|will\s|should\s|can\s|shall\s)?(?:never|not|cannot|can't|won't)\s(?:refuse|"
@@ -1020,7 +1109,8 @@ def _turn_rules(role: str, cue: str) -> list[_Rule]:
             _rx(
                 r"(?<![^\n])(?:#{1,6}|\*\*|__)\s*{R}{S}\s*(?:\*\*|__)?\s*:?\s*$|(?<![^\n])#{1,6}\s*{R}{S}\s*:"
                 r"|\[\s*{R}{S}\s*\]\s*:|\[\s*(?:supervisor|baton|orchestrator|admin|administrator|developer|operator)\s*\]"
-                r"|\[\s*{R}{S}\s*\](?=[^\n]{0,80}?{C})",
+                r"|\[\s*{R}{S}\s*\](?=[^\n]{0,80}?{C})"
+                r"|(?<![^\n])(?:#{1,6}|\*\*|__)\s*{R}{S}\s*:?\s*(?:\*\*|__)?\s*:?(?=[^\n]{0,60}?{C})",
                 R=role,
                 S=role_suffix,
                 C=cue,
@@ -1067,8 +1157,8 @@ def _turn_rules(role: str, cue: str) -> list[_Rule]:
                 r"programmer|maker|master|system\sadministrator|sysadmin)(?!\w)"
                 r"|(?<!\w)this\sis\s(?:your|the)\s(?:developer|supervisor|system\sadministrator|admin|operator|creator|"
                 r"system|orchestrator)\s(?:speaking|talking|here)(?!\w)"
-                r"|(?<!\w)(?:message|instructions?|orders?|directive|update|notice|note)\sfrom\s(?:your|the)\s"
-                r"(?:developers?|supervisor|system|baton|orchestrator|creators?|operator|admin(?:istrator)?)\s*:"
+                r"|(?<!\w)(?:message|instructions?|orders?|directive|update|notice|note)\sfrom\s(?:your\s|the\s)?"
+                r"(?:developers?|supervisor|system|baton|orchestrator|creators?|operator|admin(?:istrator)?)\s*[:\-]"
                 r"(?=[^\n]{0,60}?{C})"
                 r"|(?<!\w)soy\stu\s(?:desarrollador|creador|administrador|supervisor|dueño|programador)"
                 r"|(?<!\w)je\ssuis\s(?:ton|votre)\s(?:développeur|créateur|administrateur|superviseur|propriétaire)"
@@ -1084,12 +1174,19 @@ def _turn_rules(role: str, cue: str) -> list[_Rule]:
         _Rule(
             ("fake_turn", "delimiter_break"),
             _rx(
-                r"={2,}\s*(?:{R}|user|usuario|utilisateur|benutzer|utente|usuário|gebruiker|пользователь|用户|ユーザー)"
-                r"(?:\s(?:message|prompt|turn))?\s*={2,}",
+                r"(?:={2,}|-{2,}|~{2,}|\*{3,}|#{3,})\s*(?:{R}|user|usuario|utilisateur|benutzer|utente|usuário|gebruiker|"
+                r"пользователь|用户|ユーザー)(?:\s(?:message|prompt|turn))?\s*(?:={2,}|-{2,}|~{2,}|\*{3,}|#{3,})",
                 R=role,
             ),
         ),
         _Rule(fake_turn, _rx(r"```\s*(?:system|supervisor|assistant)(?!\w)")),
+        _Rule(
+            fake_turn,
+            _rx(
+                r"(?<![^\n])human\s?:[^\n]{0,300}\n(?:[^\n]{0,300}\n){0,3}(?:assistant|ai)\s?:"
+                r"|(?<![^\n])(?:assistant|ai\sassistant)\s?:\s*$"
+            ),
+        ),
     ]
 
 
@@ -1116,8 +1213,10 @@ def _control_rules() -> list[_Rule]:
         _Rule(
             fake_control,
             _rx(
-                r"(?<![^\n])(?:verdict|decision|route_to|next_agent)\s*[:=]\s*(?:accept(?:ed)?|approved?|pass(?:ed)?)\s*\.?\s*$"
-                r"|(?<!\w)(?:supervisor|admin|administrator|orchestrator|security)\s(?:approval|authori[sz]ation|"
+                r"(?<![^\n])(?:final\sverdict|final\sdecision|verdict|decision|route_to|next_agent)\s*[:=\-]\s*(?:accept(?:ed)?|approved?|"
+                r"pass(?:ed)?)(?=\s*(?:[.,;!]|$))"
+                r"|(?<!\w)(?:supervisor|admin|administrator|orchestrator|security|reviewer|checker|quality|guard)\s"
+                r"(?:approval|authori[sz]ation|"
                 r"sign-?off|override|clearance|verdict|decision)\s*[:=]\s*(?:granted|approved|yes|true|ok|given|"
                 r"confirmed|accept(?:ed)?|pass(?:ed)?)(?!\w)"
                 r"|(?<!\w)(?:skip|bypass|omit|disable)\s(?:the\s|any\s|a\s)?(?:further\s|additional\s)?(?:quality\s|"
@@ -1126,6 +1225,14 @@ def _control_rules() -> list[_Rule]:
                 r"|(?<!\w)no\s(?:further\s|additional\s|more\s)?(?:review|checks?|verification|validation)\s(?:is\s|are\s)?"
                 r"(?:needed|required|necessary)(?!\w)"
                 r"|(?<!\w)no\sneed\sto\s(?:review|check|verify|validate)(?!\w)"
+                r"|(?<!\w)(?:this|the)\s(?:response|output|answer|draft|result|task|subtask|message|content|reply|step)\s"
+                r"(?:is|has\sbeen|was)\s(?:already\s)?(?:pre-?approved|approved|verified|cleared|signed\soff|"
+                r"whitelisted|validated|pre-?authori[sz]ed)(?!\w)"
+                r"|(?<!\w)(?:checker|reviewer|supervisor|guard|quality\sagent|review\sstep|verifier)\s(?:can|"
+                r"should|may|must|will)\s(?:safely\s)?(?:skip|ignore|bypass|pass|wave\sthrough)\s(?:it|this)(?!\w)"
+                r"|(?<!\w)(?:quality|security|supervisor(?:'s)?|guard|safety|final|compliance)\s(?:check|review|"
+                r"verification|checks|reviews|approval)\s(?:has|have|was|were)\salready\s(?:been\s)?(?:completed|passed|"
+                r"approved|done|granted|performed)(?!\w)"
                 r"|(?<!\w)(?:mark|flag|set|record|treat|consider|report)\s(?:this|the|it|that)\s?(?:task|output|"
                 r"response|answer|result|step|subtask|request|draft|ticket|check|review|item|message)?\s(?:as\s)?"
                 r"(?:approved|accepted|passed|verified|validated|safe|trusted)(?!\w)"
@@ -1171,7 +1278,11 @@ def _control_rules() -> list[_Rule]:
                 r"|(?<!\w)(?:approvat[oa]|autorizzat[oa]|validat[oa])\sdal(?:l')?\s?(?:supervisore|amministratore|admin)"
                 r"|(?<!\w)(?:aprovad[oa]|autorizad[oa]|validad[oa])\spel[oa]\s(?:supervisor|supervisora|administrador|admin)"
                 r"|(?<!\w)goedgekeurd\sdoor\s(?:de\s)?(?:supervisor|beheerder|admin|administrator|beveiligingsteam)"
-                r"|(?<!\w)(?:одобрено|утверждено|разрешено|согласовано|подтверждено)\s(?:администратором|супервизором|"
+                r"|(?<!\w)door\sde\s(?:supervisor|beheerder|admin|administrator)\s(?:\w+\s)?goedgekeurd"
+                r"|(?<!\w)(?:vom|von\sder|durch\sden|durch\sdie)\s(?:supervisor|administrator|admin|vorgesetzten|"
+                r"sicherheitsteam)\s(?:\w+\s)?(?:genehmigt|freigegeben|bestätigt|autorisiert|geprüft)"
+                r"|(?<!\w)(?:одобрен[аоы]?|утвержден[аоы]?|разрешен[аоы]?|согласован[аоы]?|подтвержден[аоы]?)\s"
+                r"(?:администратором|супервизором|"
                 r"руководителем|админом|службой\sбезопасности)"
             ),
             check=_not_modal,
@@ -1213,11 +1324,28 @@ def _exfiltration_rules() -> list[_Rule]:
         _Rule(
             exfiltration,
             _rx(
-                r"{V}\s(?:(?:it|them|this|everything|all)\s)?(?:to|at|via|into|on)\s{D}[^\n]{0,80}?{S}"
-                r"|{S}[^\n.]{0,30}?{V}[^\n.]{0,15}?{D}|{S}[^\n]{0,15}?{D}[^\n]{0,15}?{V}",
-                V=_SEND_VERBS,
-                S=_SECRETS,
+                r"{S}[^\n.]{0,30}?{V}[^\n.]{0,15}?{D}|{S}[^\n]{0,15}?{D}[^\n]{0,15}?{V}"
+                r"|{SL}[^\n.]{0,60}?(?:and|then|,)\s(?:[\w'-]+\s)?{VL}\s(?:it|them|this|that|everything|the\sresult|the\s"
+                r"output|the\slist)\s(?:to|at|via|into|on)\s{D}",
+                S=_SECRET_THEN_SEND[0],
+                V=_SECRET_THEN_SEND[1],
+                SL=_SECRETS,
+                VL=_SEND_VERBS,
                 D=_DESTINATION,
+            ),
+            check=_not_mention,
+        ),
+        _Rule(
+            exfiltration,
+            _rx(
+                r"(?<!\w)(?:include|append|add|insert|embed|encode|put|attach|place)\s(?:the\s|your\s|all\s|their\s|any\s|"
+                r"his\s|her\s)?(?:[\w'-]+\s){0,3}?(?:user's|customer's|user|customer|conversation|chat|history|system\s"
+                r"prompt|previous\smessages|email\saddress|phone\snumber|personal\sdata|password|credentials|secrets?|"
+                r"session\stoken|cookies?)(?:\s[\w'-]+){0,3}?\s(?:in|into|to|inside|as)\s(?:the\s|this\s|a\s|an\s|your\s)?"
+                r"(?:image\s|markdown\s|tracking\s)?(?:url|link|query\sstring|query|image|markdown|pixel|src)(?!\w)"
+                r"|(?<!\w)what(?:'s|\sis|\sare|\swere)\syour\s(?:system\sprompt|initial\s(?:prompt|instructions)|hidden\s"
+                r"(?:prompt|instructions)|original\s(?:prompt|instructions)|secret\sinstructions|system\sinstructions|"
+                r"api\skeys?|admin\spassword|credentials)(?!\w)"
             ),
             check=_not_mention,
         ),
@@ -1274,7 +1402,14 @@ def _delimiter_rules(role: str) -> list[_Rule]:
     delimiter: tuple[FindingKind, ...] = ("delimiter_break",)
     return [
         _Rule(("delimiter_break", "fake_turn"), _rx(r"<\s*/?\s*data\s*>")),
-        _Rule(delimiter, _rx(r"<\s*/\s*{T}\s*>", T=_DATA_TAGS)),
+        _Rule(
+            delimiter,
+            _rx(
+                r"<\s*/\s*{T}\s*>|<\s*/\s*[\w-]*(?:data|document|context|tool|untrusted|retriev|search_result|observation|"
+                r"instruction|prompt|transcript|function_|external)[\w-]*\s*>",
+                T=_DATA_TAGS,
+            ),
+        ),
         _Rule(
             delimiter,
             _rx(r"-{3,}\s*(?:end|begin|start|fin|ende|fine|fim|einde|конец|начало)(?!\w)[^\n]{0,50}"),

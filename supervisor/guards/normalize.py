@@ -57,6 +57,8 @@ _ALWAYS_FOLD = str.maketrans(
         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"',
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
         "\u3002": ".", "\uff61": ".", "\uff01": "!", "\uff1f": "?", "\uff1a": ":", "\uff1b": ";",
+        "\u3010": "[", "\u3011": "]", "\u3014": "[", "\u3015": "]", "\u3016": "[", "\u3017": "]",
+        "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"', "\u3001": ",",
     }
 )  # fmt: skip
 
@@ -100,6 +102,8 @@ _MAX_RUNS = 16  # decode at most this many runs per text: a long document must n
 _MAX_RUN_CHARS = 65_536
 _MAX_DEPTH = 2  # base64 inside hex inside the message, and no deeper
 
+_SPACED_RUN = re.compile(r"(?<!\S)(?:\w ){3,}\w(?!\S)")
+_SNAKE_RUN = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+){2,}")
 _RLO_SPAN = re.compile("\u202e([^\u202c\n]*)")
 _TAG_RUN = re.compile("[\U000e0020-\U000e007e]+")
 _TAG_TO_ASCII = {c: c - 0xE0000 for c in range(0xE0020, 0xE007F)}
@@ -131,7 +135,7 @@ def normalize(text: str) -> Normalized:
 
 
 def _normalize(text: str, depth: int) -> Normalized:
-    revealed = _reveal(text) if not text.isascii() else ""
+    revealed = _reveal(text)
     cased = _visible(text)
     folded = _fold(cased)
     if revealed:
@@ -173,8 +177,16 @@ def _fold_lookalikes(text: str) -> str:
 
 
 def _reveal(text: str) -> str:
-    """Text hidden by display tricks: right-to-left overrides (stored reversed) and Unicode tag characters."""
+    """Text hidden by tricks: right-to-left overrides (stored reversed), Unicode tag characters, letters spaced
+    out ("i g n o r e  a l l"), words joined by underscores ("ignore_all_previous_instructions")."""
     parts: list[str] = []
+    # Cheap gates first: spaced-out letters make a text mostly spaces; snake-case needs an underscore.
+    if text.count(" ") * 3 > len(text) and _SPACED_RUN.search(text):
+        parts.append(_SPACED_RUN.sub(lambda m: m.group().replace(" ", ""), text))
+    if "_" in text:
+        parts.extend(run.replace("_", " ") for run in _SNAKE_RUN.findall(text))
+    if text.isascii():
+        return "\n".join(parts)
     if "\u202e" in text:
         parts.extend(span[::-1] for span in _RLO_SPAN.findall(text))
     if _TAG_RUN.search(text):
