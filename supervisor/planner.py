@@ -13,7 +13,7 @@ from supervisor import prompts
 from supervisor.cards import Team
 from supervisor.config import BatonConfig
 from supervisor.context import SUPERVISOR_ROLE, RunContext, StepKey
-from supervisor.exceptions import ConfigError, RunError, UnknownAgentError
+from supervisor.exceptions import ConfigError, RunError, UnknownAgentError, UserError
 from supervisor.models import Model
 from supervisor.plan import (
     Plan,
@@ -28,6 +28,8 @@ from supervisor.plan import (
 
 def pipeline_plan(agents: Sequence[str], goal: str) -> Plan:
     """A fixed pipeline as a plan: each agent in order, each receiving the previous one's output."""
+    if not agents or len(agents) > Plan.max_subtasks:
+        raise UserError(f"a pipeline needs 1 to {Plan.max_subtasks} agents, not {len(agents)}")
     return Plan(
         subtasks=tuple(
             Subtask(
