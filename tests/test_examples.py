@@ -195,7 +195,7 @@ def test_support_desk_runs_its_pipeline_strictly_in_order_with_the_policy_search
     research = example.prompt_of("research")
     assert "Result of tool policy_search" in research and "refunded in full within 5 business days" in research
     assert "Result of earlier step s1" in research and GOOD["intake"] in research
-    assert "Result of tool triage_rules" in example.prompt_of("intake")
+    assert "Result of tool classify_ticket" in example.prompt_of("intake")
     assert "Category: billing" in example.prompt_of("intake")
 
 
