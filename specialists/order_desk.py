@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
-from specialists.shapes import plain_text, says
+from specialists.shapes import finished_data, plain_text, says
 from supervisor import Card, Specialist, Team, Tool, WorkflowStep
 from supervisor.checking import OutputChecks
 
@@ -101,7 +101,8 @@ INVENTORY = Card(
     ),
     tools=("stock_lookup",),
     # A stock status for the order's items.
-    checks=OutputChecks(min_chars=30, must_mention_any=STOCK_TERMS),
+    # Stock lines end without a full stop ("mouse: 120 in stock"): ``finished_data`` judges the ending.
+    checks=OutputChecks(min_chars=30, must_mention_any=STOCK_TERMS, complete_sentences=False),
 )
 PRICING = Card(
     name="pricing",
@@ -116,7 +117,7 @@ PRICING = Card(
         "Apply the discount and give the amount to charge",
     ),
     tools=("price_lookup",),
-    checks=OutputChecks(min_chars=30),
+    checks=OutputChecks(min_chars=30, complete_sentences=False),
 )
 FRAUD = Card(
     name="fraud",
@@ -132,7 +133,7 @@ FRAUD = Card(
     ),
     tools=("risk_score",),
     # A decision on the order (the risk level behind it is checked by the specialist's predicate).
-    checks=OutputChecks(min_chars=30, must_mention_any=FRAUD_DECISIONS),
+    checks=OutputChecks(min_chars=30, must_mention_any=FRAUD_DECISIONS, complete_sentences=False),
 )
 FULFILLMENT = Card(
     name="fulfillment",
@@ -162,7 +163,7 @@ def order_desk_team() -> Team:
             card=INVENTORY,
             instructions="You check stock for each item of the order: say for each whether it is in stock, and "
             "how many units.",
-            predicates=(plain_text, says(r"\d", "Give the number of units in stock for each item.")),
+            predicates=(plain_text, finished_data, says(r"\d", "Give the number of units in stock for each item.")),
             tools=(Tool("stock_lookup", "warehouse stock of an order's items, given the order text", check_stock),),
         ),
         Specialist(
@@ -171,7 +172,11 @@ def order_desk_team() -> Team:
             instructions="You price the order: the unit price of each item, then a line 'Total:' with the amount "
             "to charge.",
             # The total to charge, with its amount.
-            predicates=(plain_text, says(r"\btotal\b[^\n]{0,40}?\d", "End with a line 'Total: <amount to charge>'.")),
+            predicates=(
+                plain_text,
+                finished_data,
+                says(r"\btotal\b[^\n]{0,40}?\d", "End with a line 'Total: <amount to charge>'."),
+            ),
             tools=(Tool("price_lookup", "the price of an order: give the order text", quote_price),),
         ),
         Specialist(
@@ -179,7 +184,11 @@ def order_desk_team() -> Team:
             card=FRAUD,
             instructions="You assess the fraud risk of the order: give the risk score and level, then 'Decision:' "
             "approve, review or reject.",
-            predicates=(plain_text, says(_RISK_LEVEL, "Give the risk level, as in 'Risk: low (score 0.08)'.")),
+            predicates=(
+                plain_text,
+                finished_data,
+                says(_RISK_LEVEL, "Give the risk level, as in 'Risk: low (score 0.08)'."),
+            ),
             tools=(Tool("risk_score", "scores the fraud risk of an order, given the order text", score_fraud_risk),),
         ),
         Specialist(

@@ -104,6 +104,29 @@ def finished_letter(context: CheckContext) -> str | None:
     return None
 
 
+# A line left hanging: a trailing comma, colon, dash or opening bracket, or a word that needs another after it.
+_DANGLING = re.compile(
+    r"(?:[,:;(\u2013-]|\b(?:and|or|but|so|the|a|an|to|of|with|for|at|in|by|on|from|is|are|was|will|be))\s*$",
+    re.IGNORECASE,
+)
+
+
+def finished_data(context: CheckContext) -> str | None:
+    """A figures-and-labels answer is finished: its last line ends a sentence or gives a label its value.
+
+    "Total: 117.00 USD" and "Decision: approve" end such answers without a full stop; "Wireless mouse:" and
+    "so the total to" do not end them. Use it with ``OutputChecks(complete_sentences=False)``.
+    """
+    lines = [line.strip() for line in context.output.splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    if _DANGLING.search(last):
+        return "The answer stops mid-sentence; finish it."
+    label, colon, value = last.partition(":")
+    if _SENTENCE_END.search(last) or (colon and label.strip() and value.strip()):
+        return None
+    return "The answer stops mid-sentence; finish it."
+
+
 def a_letter(context: CheckContext) -> str | None:
     """The output is a letter: it opens by greeting its reader."""
     if not _GREETING.search(context.output):
