@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -50,27 +52,37 @@ _HAS_INVISIBLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE)
 # and dashes, so patterns can use plain ASCII punctuation.
 _ALWAYS_FOLD = str.maketrans(
     {
-        "ı": "i", "ȷ": "j", "ɑ": "a", "ɡ": "g", "ɩ": "i", "ɪ": "i", "ʏ": "y", "ᴀ": "a", "ʙ": "b", "ᴄ": "c",
-        "ᴅ": "d", "ᴇ": "e", "ɢ": "g", "ʜ": "h", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o",
-        "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ᴢ": "z", "ꞵ": "b",
+        # small capitals and IPA letters
+        "\u0131": "i", "\u0237": "j", "\u0251": "a", "\u0261": "g", "\u0269": "i", "\u026a": "i", "\u028f": "y",
+        "\u1d00": "a", "\u0299": "b", "\u1d04": "c", "\u1d05": "d", "\u1d07": "e", "\u0262": "g", "\u029c": "h",
+        "\u1d0a": "j", "\u1d0b": "k", "\u029f": "l", "\u1d0d": "m", "\u0274": "n", "\u1d0f": "o", "\u1d18": "p",
+        "\u0280": "r", "\ua731": "s", "\u1d1b": "t", "\u1d1c": "u", "\u1d20": "v", "\u1d21": "w", "\u1d22": "z",
+        "\ua7b5": "b",
+        # typographic quotes, dashes and CJK punctuation
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'", "`": "'",
         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"',
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-        "\u3002": ".", "\uff61": ".", "\uff01": "!", "\uff1f": "?", "\uff1a": ":", "\uff1b": ";",
-        "\u3010": "[", "\u3011": "]", "\u3014": "[", "\u3015": "]", "\u3016": "[", "\u3017": "]",
-        "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"', "\u3001": ",",
+        "\u3002": ".", "\uff61": ".", "\uff01": "!", "\uff1f": "?", "\uff1a": ":", "\uff1b": ";", "\u3010": "[",
+        "\u3011": "]", "\u3014": "[", "\u3015": "]", "\u3016": "[", "\u3017": "]", "\u300c": '"', "\u300d": '"',
+        "\u300e": '"', "\u300f": '"', "\u3001": ",",
     }
 )  # fmt: skip
 
 # Cyrillic, Greek and Armenian letters that look like Latin ones. Folded only where a word mixes scripts, or where
 # the whole text is mostly Latin, so Russian or Greek prose keeps its own letters for its own patterns.
+# Written as escapes: the letters themselves would be indistinguishable from the Latin ones here.
 _LOOKALIKES = {
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "һ": "h", "ԛ": "q",
-    "ԝ": "w", "ӏ": "l", "ɜ": "e", "ь": "b", "п": "n", "г": "r",
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
-    "υ": "u", "χ": "x", "γ": "y", "ω": "w", "ϲ": "c", "ϳ": "j", "ϱ": "p", "ς": "c",
-    "օ": "o", "ս": "u", "հ": "h", "ո": "n", "զ": "q", "ց": "g",
+    # Cyrillic
+    "\u0430": "a", "\u0432": "b", "\u0435": "e", "\u0451": "e", "\u043a": "k", "\u043c": "m", "\u043d": "h",
+    "\u043e": "o", "\u0440": "p", "\u0441": "c", "\u0442": "t", "\u0443": "y", "\u0445": "x", "\u0455": "s",
+    "\u0456": "i", "\u0457": "i", "\u0458": "j", "\u0501": "d", "\u04bb": "h", "\u051b": "q", "\u051d": "w",
+    "\u04cf": "l", "\u044c": "b", "\u043f": "n", "\u0433": "r",
+    # Greek
+    "\u03b1": "a", "\u03b2": "b", "\u03b5": "e", "\u03b7": "n", "\u03b9": "i", "\u03ba": "k", "\u03bd": "v",
+    "\u03bf": "o", "\u03c1": "p", "\u03c4": "t", "\u03c5": "u", "\u03c7": "x", "\u03b3": "y", "\u03c9": "w",
+    "\u03f2": "c", "\u03f3": "j", "\u03f1": "p", "\u03c2": "c",
+    # Armenian
+    "\u0585": "o", "\u057d": "u", "\u0570": "h", "\u0578": "n", "\u0566": "q", "\u0581": "g",
 }  # fmt: skip
 _LOOKALIKE_FOLD = str.maketrans(_LOOKALIKES)
 _LOOKALIKE_CHARS = "".join(_LOOKALIKES)
@@ -96,6 +108,8 @@ _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{16,}={0,2}")
 _HEX_ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2}){8,}|(?:%[0-9A-Fa-f]{2}){8,}")
 _HEX_SPACED = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}(?:[ :,\-][0-9A-Fa-f]{2}){7,}(?![0-9A-Fa-f])")
 _HEX_DIGITS = re.compile(r"[0-9A-Fa-f]+")
+_UNICODE_ESCAPES = re.compile(r"(?:\\u[0-9A-Fa-f]{4}){4,}")
+_ROT13_NAMED = re.compile(r"rot[\s_-]?13|caesar", re.IGNORECASE)
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 _LETTER = re.compile(r"[^\W\d_]")
 _MAX_RUNS = 16  # decode at most this many runs per text: a long document must not cost unboundedly
@@ -195,18 +209,31 @@ def _reveal(text: str) -> str:
 
 
 def _decode_runs(cased: str, depth: int) -> tuple[str, ...]:
-    found: list[str] = []
+    plains = _decoded_wholes(cased)
     for is_hex, run in _encoded_candidates(cased):
         raw = _decode(is_hex, run)
-        if raw is None:
-            continue
-        plain = _as_text(raw)
-        if plain is None:
-            continue
+        text = None if raw is None else _as_text(raw)
+        if text is not None:
+            plains.append(text)
+    found: list[str] = []
+    for plain in plains:
         inner = _normalize(plain, depth + 1)
         found.append(inner.text)
         found.extend(inner.decoded)
     return tuple(found)
+
+
+def _decoded_wholes(text: str) -> list[str]:
+    """Whole-text decodings, each tried only when the text shows its marker: HTML character references,
+    \\u escapes, and ROT13 when the text names it (no other text would ever need it)."""
+    found: list[str] = []
+    if "&#" in text:
+        found.append(html.unescape(text))
+    if "\\u" in text and _UNICODE_ESCAPES.search(text):
+        found.append(_UNICODE_ESCAPES.sub(lambda m: m.group().encode("ascii").decode("unicode_escape"), text))
+    if _ROT13_NAMED.search(text):
+        found.append(codecs.decode(text, "rot13"))
+    return found
 
 
 def _encoded_candidates(text: str) -> list[tuple[bool, str]]:

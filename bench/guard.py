@@ -1,0 +1,100 @@
+"""Injection detector: detection and false-positive rates, and what scanning one message costs.
+
+    .venv/bin/python bench/guard.py [--passes 20]
+
+Sets: the main corpus (tests/data/guard_attacks.jsonl + guard_benign.jsonl, which the patterns were tuned on) and
+the held-out set (tests/data/guard_holdout.jsonl, written before tuning and never tuned against).
+
+Columns: attacks and the share detected (any finding); benign texts and the share wrongly flagged; "kind ok", the
+share of detected attacks whose findings include the labelled kind; then the cost of ``HeuristicDetector.scan``
+per message in microseconds, mean and 95th percentile over every message of every pass (``time.perf_counter_ns``
+around each call, after one warm-up pass). The baseline row is the least any guard does: a bare
+``unicodedata.normalize("NFKC", text)`` plus one compiled regex search, on the same messages in the same run; the
+difference is what the detector's normalisation, decoding and rule families add.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from supervisor.guards.detector import HeuristicDetector
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+BASELINE_PATTERN = re.compile(r"ignore (?:all )?(?:previous|prior) instructions", re.IGNORECASE)
+
+
+def load(*names: str) -> list[dict[str, Any]]:
+    rows = []
+    for name in names:
+        rows += [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows
+
+
+def baseline(text: str) -> bool:
+    return BASELINE_PATTERN.search(unicodedata.normalize("NFKC", text)) is not None
+
+
+def cost_us(call: Callable[[str], object], texts: list[str], passes: int) -> tuple[float, float]:
+    """Mean and p95 microseconds per message over ``passes`` passes of ``texts``."""
+    for text in texts:
+        call(text)
+    samples: list[int] = []
+    clock = time.perf_counter_ns
+    for _ in range(passes):
+        for text in texts:
+            start = clock()
+            call(text)
+            samples.append(clock() - start)
+    samples.sort()
+    return statistics.fmean(samples) / 1000, samples[int(len(samples) * 0.95)] / 1000
+
+
+def report(name: str, rows: list[dict[str, Any]], detector: HeuristicDetector, passes: int) -> None:
+    attacks = [r for r in rows if r["kind"] != "benign"]
+    benign = [r for r in rows if r["kind"] == "benign"]
+    found = [(r, detector.scan(r["text"])) for r in attacks]
+    detected = [(r, f) for r, f in found if f]
+    kind_ok = sum(1 for r, f in detected if r["kind"] in {x.kind for x in f})
+    flagged = [r["id"] for r in benign if detector.scan(r["text"])]
+    texts = [r["text"] for r in rows]
+    mean, p95 = cost_us(detector.scan, texts, passes)
+    base_mean, base_p95 = cost_us(baseline, texts, passes)
+    base_hits = sum(1 for r in attacks if baseline(r["text"]))
+    print(
+        f"{name:<10} {len(attacks):>7} {100 * len(detected) / len(attacks):>9.1f}% {len(benign):>7} "
+        f"{100 * len(flagged) / len(benign):>9.1f}% {100 * kind_ok / max(1, len(detected)):>8.1f}% "
+        f"{mean:>8.1f} {p95:>8.1f}"
+    )
+    print(
+        f"{'  baseline':<10} {'':>7} {100 * base_hits / len(attacks):>9.1f}% {'':>7} {'':>10} {'':>9} "
+        f"{base_mean:>8.1f} {base_p95:>8.1f}"
+    )
+    missed = [r["id"] for r, f in found if not f]
+    if missed:
+        print(f"{'':<10} missed: {', '.join(missed)}")
+    if flagged:
+        print(f"{'':<10} flagged benign: {', '.join(flagged)}")
+
+
+def main(passes: int) -> None:
+    start = time.perf_counter()
+    detector = HeuristicDetector()
+    print(f"detector ready in {1000 * (time.perf_counter() - start):.0f} ms (patterns compiled once per process)")
+    print(f"{'set':<10} {'attacks':>7} {'detected':>10} {'benign':>7} {'false pos':>10} {'kind ok':>9} {'mean us':>8} "
+          f"{'p95 us':>8}")  # fmt: skip
+    report("main", load("guard_attacks.jsonl", "guard_benign.jsonl"), detector, passes)
+    report("held-out", load("guard_holdout.jsonl"), detector, passes)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--passes", type=int, default=20, help="timed passes over each set (default 20)")
+    main(parser.parse_args().passes)
