@@ -13,6 +13,8 @@ from typing import Any, get_args
 import pytest
 
 from supervisor.guards.detector import Finding, FindingKind, HeuristicDetector
+from supervisor.guards.injection import ruleset
+from supervisor.guards.injection.rulebook import Rule, compile_rules, rx, scan
 from supervisor.guards.normalize import normalize, strip_invisible
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -284,3 +286,27 @@ def test_corpus_attacks_are_clean_after_sanitize(detector: HeuristicDetector) ->
 def test_language_coverage_matches_the_corpus() -> None:
     counts = Counter(r["lang"] for r in ATTACKS)
     assert all(counts[lang] >= 3 for lang in ["en", "es", "fr", "de", "it", "pt", "nl", "ru", "zh", "ja"]), counts
+
+
+# --- the one-pass prefilter ----------------------------------------------------------------------------------------
+
+
+def test_prefilter_finds_what_trying_every_rule_everywhere_finds() -> None:
+    """The lead-literal prefilter is only a speed-up: it must never drop a match a plain search would make."""
+    rules = ruleset()
+    for row in ATTACKS + BENIGN + HOLDOUT:
+        norm = normalize(row["text"])
+        for text in (norm.text, *norm.decoded):
+            expected = {
+                index
+                for index, rule in enumerate(rules.rules)
+                if any(rule.check is None or rule.check(m) for m in rule.pattern.finditer(text))
+            }
+            # scan reports one entry per matching rule, in rule order: as many per kind as the plain search.
+            found = Counter(kinds for kinds, _ in scan(rules, text))
+            assert Counter(rules.rules[i].kinds for i in expected) <= found, row["id"]
+
+
+def test_a_rule_without_a_literal_lead_is_refused() -> None:
+    with pytest.raises(ValueError, match="no literal lead"):
+        compile_rules([Rule(("roleplay",), rx(r"\w+ mode"))])

@@ -25,7 +25,8 @@ def lead_literals(source: str) -> set[tuple[str, bool]] | None:
     """The literal strings every match of ``source`` starts with, each flagged when it must start a word.
 
     None when some branch can start with anything (a class like ``\\s`` or an optional first element). Only the
-    regex constructs the rule sources use are understood; :func:`compile_rules` refuses a rule it cannot lead.
+    regex constructs the rule tables use are understood;
+    :func:`~supervisor.guards.injection.rulebook.compile_rules` refuses a rule it cannot lead.
     """
     found = _alternatives(source)
     return None if found is None else {(lead, word) for lead, word, _ in found}
@@ -126,10 +127,6 @@ def _group_end(source: str, start: int) -> int:
                 return i + 1
         i += 1
     raise ValueError(f"unbalanced group in {source!r}")
-
-
-def _optional(source: str, end: int) -> bool:
-    return _repeat_min(source, end) == 0
 
 
 _QUANTIFIER = re.compile(r"\?|\*|\+|\{(\d*)(?:,\d*)?\}")

@@ -99,7 +99,7 @@ def _prefilter(owners: dict[tuple[str, bool], set[int]], *, ascii_only: bool) ->
         # The trie matches the longest lead at a position; the rules of every shorter lead it begins with apply.
         leads = {lead: ids for (lead, w), ids in owners.items() if w == word and (lead.isascii() or not ascii_only)}
         return {
-            lead: tuple(sorted(set().union(*(ids for other, ids in leads.items() if lead.startswith(other)))))
+            lead: tuple(sorted(set().union(*(leads.get(lead[:k], ()) for k in range(1, len(lead) + 1)))))
             for lead in leads
         }
 
