@@ -96,4 +96,4 @@ class HeuristicDetector:
         return REMOVED
 
 
-_SENTENCE_END = re.compile("(?<=[.!?\u3002\uff01\uff1f])\\s+")  # ASCII and CJK sentence ends
+_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+")  # ASCII and CJK sentence ends

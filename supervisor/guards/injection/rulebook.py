@@ -104,8 +104,9 @@ def _prefilter(owners: dict[tuple[str, bool], set[int]], *, ascii_only: bool) ->
         }
 
     word_rules, anywhere_rules = closure(True), closure(False)
-    anywhere = trie(sorted(anywhere_rules))
-    search = f"{WORD_START}(?P<w>{trie(sorted(word_rules))})|{anywhere}"
+    never = r"(?!)"  # an empty trie would match the empty string everywhere
+    anywhere = trie(sorted(anywhere_rules)) or never
+    search = f"{WORD_START}(?P<w>{trie(sorted(word_rules)) or never})|{anywhere}"
     return Prefilter(re.compile(search), re.compile(anywhere), word_rules, anywhere_rules)
 
 
@@ -156,7 +157,10 @@ _PLACEHOLDER = re.compile(r"\{([A-Z_]+)\}")
 
 
 def rx(source: str, **groups: str) -> re.Pattern[str]:
-    """Compile ``source`` with ``{NAME}`` replaced by ``groups[NAME]``, its letters folded like the text."""
+    """Compile ``source`` with ``{NAME}`` replaced by ``groups[NAME]``, its letters folded like the text.
+
+    Escapes (``\\s``, ``\\w``) and group syntax are left as written; only the literal text is folded.
+    """
     expanded = _PLACEHOLDER.sub(lambda m: groups.get(m.group(1), m.group()), source)
     folded = _ESCAPE_OR_TEXT.sub(lambda m: m.group() if m.group()[0] in "\\(" else fold_pattern(m.group()), expanded)
     return re.compile(_hoist_word_start(folded), re.MULTILINE)
@@ -165,8 +169,8 @@ def rx(source: str, **groups: str) -> re.Pattern[str]:
 def _hoist_word_start(source: str) -> str:
     """``(?<!\\w)a|(?<!\\w)b|c`` -> ``(?<!\\w)(?:a|b)|c``.
 
-    ``re`` tries every top-level branch at every position; when each starts with the same look-behind, one shared
-    check rejects most positions (inside words) before any branch is tried.
+    ``re`` tries each top-level branch in turn; when they start with the same look-behind, one shared check rejects
+    a position inside a word before any branch is tried.
     """
     branches = top_level_branches(source)
     spaced = [b[len(WORD_START) :] for b in branches if b.startswith(WORD_START)]
