@@ -320,6 +320,16 @@ class Supervisor:
         except RunError as exc:
             run.result.status = "failed"
             run.result.error, run.result.error_type = str(exc), type(exc).__name__
+        except asyncio.CancelledError:
+            # Cancelled from outside: record how far it got (every running step is marked cancelled by now), then
+            # let the cancellation go on.
+            run.result.status = "cancelled"
+            run.result.error, run.result.error_type = "the run was cancelled", "CancelledError"
+            self._finished(run)
+            raise
+        self._finished(run)
+
+    def _finished(self, run: RunContext) -> None:
         run.result.peak_concurrency = max(run.result.peak_concurrency, run.peak)
         run.emit(RunFinished, result=run.result)
 

@@ -14,7 +14,7 @@ from supervisor.plan import Plan, Subtask
 from supervisor.routing import RouteDecision
 
 StepStatus = Literal["running", "accepted", "rejected", "failed", "cancelled", "replanned", "waiting_for_human"]
-RunStatus = Literal["done", "failed", "stopped", "waiting_for_human"]
+RunStatus = Literal["done", "failed", "stopped", "waiting_for_human", "cancelled"]
 
 
 class ToolCall(BaseModel):

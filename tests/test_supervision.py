@@ -182,3 +182,43 @@ def test_a_given_plan_is_followed_and_an_aggregator_writes_the_answer() -> None:
     result = sup.run_sync("Refund order #1042", plan=plan)
     assert result.output == "Refund order #1042: 1 output(s)"
     assert not any(c.output_type and c.output_type.__name__ == "Plan" for c in boss_model.calls)
+
+
+def test_a_cancelled_run_is_recorded_consistently_and_sealed_in_the_audit_log() -> None:
+    import asyncio
+
+    from supervisor import RunFinished, SubtaskRouted, VerdictGiven
+    from supervisor.audit import open_audit_log
+
+    sup, _, _ = supervisor(DIAMOND, latency_s=0.2)
+    finished: list[RunFinished] = []
+    seen: list[object] = []
+
+    def sink(event: object) -> None:
+        seen.append(event)
+        if isinstance(event, RunFinished):
+            finished.append(event)
+
+    async def cancel_after_first_verdict() -> None:
+        task = asyncio.create_task(sup.run("Refund order #1042", on_event=sink))
+        while not any(isinstance(e, VerdictGiven) for e in seen):
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # the middle steps are now running
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await sup.aclose()
+
+    asyncio.run(cancel_after_first_verdict())
+    result = finished[0].result
+    assert result.status == "cancelled"
+    statuses = {s.subtask.id: s.status for s in result.steps}
+    assert statuses["s1"] == "accepted"
+    assert "running" not in statuses.values()
+    assert {"cancelled"} == {v for k, v in statuses.items() if k != "s1"}
+    assert sum(isinstance(e, SubtaskRouted) for e in seen) == 3
+    log = open_audit_log(sup.config.audit, create=False)
+    assert log is not None
+    with log:
+        assert log.verify(result.run_id).ok
+        assert log.entries(result.run_id)[-1].data["status"] == "cancelled"
