@@ -7,7 +7,7 @@ import threading
 
 from specialists.shapes import finished_data, plain_text, says
 from supervisor import Card, Specialist, Team, Tool, WorkflowStep
-from supervisor.checking import OutputChecks
+from supervisor.checking import CheckContext, OutputChecks, goal_ids
 
 STOCK = {"keyboard": 14, "monitor": 0, "mouse": 120, "laptop": 3}
 PRICES = {"keyboard": 49.0, "monitor": 229.0, "mouse": 19.0, "laptop": 1299.0}
@@ -87,6 +87,17 @@ _RISK_LEVEL = r"\brisk\b[^\n]{0,30}?(?:\d|low|medium|moderate|elevated|high)|(?:
 SHIPPING_TERMS = ("ship", "deliver", "dispatch", "tracking", "carrier", "courier")
 
 
+def shipment_confirmation(context: CheckContext) -> str | None:
+    """A confirmation names the order it is for (the ids in the goal) and says how the order ships."""
+    ids = goal_ids(context.goal)
+    text = context.output.lower()
+    if all(i.lower() in text for i in ids) and any(term in text for term in SHIPPING_TERMS):
+        return None
+    # One sentence naming both: a small model acts on the first thing feedback says and drops the rest.
+    order = f"order {', '.join(ids)}" if ids else "the order"
+    return f"Confirm that {order} has shipped, with its carrier and tracking number."
+
+
 INVENTORY = Card(
     name="inventory",
     description="Checks warehouse stock levels for the items of an order and reserves what is available.",
@@ -149,8 +160,8 @@ FULFILLMENT = Card(
         "Book the shipment and send the tracking number",
     ),
     tools=("create_shipment",),
-    # The shipment and the confirmation must name the order they are for.
-    checks=OutputChecks(min_chars=60, must_mention_any=SHIPPING_TERMS, carry_goal_ids=True),
+    # What the confirmation must say (the order, how it ships) is checked by ``shipment_confirmation``.
+    checks=OutputChecks(min_chars=60),
 )
 
 
@@ -194,9 +205,8 @@ def order_desk_team() -> Team:
         Specialist(
             name="fulfillment",
             card=FULFILLMENT,
-            instructions="You plan the shipment of the order and write the confirmation to the customer. Name "
-            "the order number.",
-            predicates=(plain_text,),
+            instructions="Confirm to the customer that their order has shipped, with the tracking number.",
+            predicates=(plain_text, shipment_confirmation),
             tools=(
                 Tool(
                     "create_shipment",
