@@ -106,7 +106,10 @@ _SPACE_RUN = re.compile(r"[^\S\n]+")
 # Encoded runs. Base64 includes the URL-safe alphabet; hex may be bare, \x-escaped, %-escaped or byte-spaced.
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{16,}={0,2}")
 _HEX_ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2}){8,}|(?:%[0-9A-Fa-f]{2}){8,}")
-_HEX_SPACED = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}(?:[ :,\-][0-9A-Fa-f]{2}){7,}(?![0-9A-Fa-f])")
+# Starts only where a byte sequence starts: tried inside one, each attempt would re-read the rest (quadratic).
+_HEX_SPACED = re.compile(
+    r"(?<![0-9A-Fa-f])(?<![0-9A-Fa-f][ :,\-])[0-9A-Fa-f]{2}(?:[ :,\-][0-9A-Fa-f]{2}){7,}(?![0-9A-Fa-f])"
+)
 _HEX_DIGITS = re.compile(r"[0-9A-Fa-f]+")
 _UNICODE_ESCAPES = re.compile(r"(?:\\u[0-9A-Fa-f]{4}){4,}")
 _ROT13_NAMED = re.compile(r"rot[\s_-]?13|caesar", re.IGNORECASE)

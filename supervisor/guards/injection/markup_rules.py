@@ -134,7 +134,7 @@ def _turn_rules(role: str, cue: str) -> list[Rule]:
         Rule(
             ("fake_turn", "delimiter_break"),
             rx(
-                r"(?:={2,}|-{2,}|~{2,}|\*{3,}|#{3,})\s*(?:{R}|user|usuario|utilisateur|benutzer|utente|usuário|gebruiker|"
+                r"(?<![=~*#-])(?:={2,}|-{2,}|~{2,}|\*{3,}|#{3,})\s*(?:{R}|user|usuario|utilisateur|benutzer|utente|usuário|gebruiker|"
                 r"пользователь|用户|ユーザー)(?:\s(?:message|prompt|turn))?\s*(?:={2,}|-{2,}|~{2,}|\*{3,}|#{3,})",
                 R=role,
             ),
@@ -364,6 +364,8 @@ def _exfiltration_rules() -> list[Rule]:
 
 
 def _delimiter_rules(role: str) -> list[Rule]:
+    # The run rules start only where a run starts (the look-behinds), and read a run once (the possessive "*+"):
+    # otherwise a long run of "=" or "#" costs time quadratic in its length.
     delimiter: tuple[FindingKind, ...] = ("delimiter_break",)
     return [
         Rule(("delimiter_break", "fake_turn"), rx(r"<\s*/?\s*data\s*>")),
@@ -377,13 +379,13 @@ def _delimiter_rules(role: str) -> list[Rule]:
         ),
         Rule(
             delimiter,
-            rx(r"-{3,}\s*(?:end|begin|start|fin|ende|fine|fim|einde|конец|начало)(?!\w)[^\n]{0,50}"),
+            rx(r"(?<!-)-{3,}\s*(?:end|begin|start|fin|ende|fine|fim|einde|конец|начало)(?!\w)[^\n]{0,50}"),
             check=check_delimiter_end,
         ),
         Rule(
             delimiter,
             rx(
-                r"(?:####|====|\*\*\*\*|~~~~|____|\+\+\+\+|----)[#=*~_+\-\s]*(?:#+\s*)?(?:\[\s*)?(?:{R}|new\sinstructions|instructions|override|admin\smode|"
+                r"(?<![#=*~_+-])(?<![#=*~_+-]\s)(?:####|====|\*\*\*\*|~~~~|____|\+\+\+\+|----)[#=*~_+\-\s]*+(?:\[\s*)?(?:{R}|new\sinstructions|instructions|override|admin\smode|"
                 r"end\sof\s(?:data|document|input|context|user|untrusted|instructions|prompt|content|system)|begin\s"
                 r"(?:system|supervisor|admin|new|instructions|override)|{E})"
                 r"(?=\s*(?:[:\]\n=#*\-]|$)|\s(?:message|prompt|instructions?|override|note|notice|update|mode|turn|"
