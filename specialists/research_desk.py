@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from specialists.shapes import plain_text, prose, says
-from supervisor import Card, Specialist, Team, Tool
+from supervisor import Card, Specialist, Team, Tool, WorkflowStep
 from supervisor.checking import CheckContext, OutputChecks
 
 LIBRARY = {
@@ -18,25 +18,40 @@ LIBRARY = {
 _YEAR = r"\b(?:1[89]|20)\d{2}\b"
 # An in-text citation: "(IEA, 2024)", "(2023)", "(Bloom et al., 2015)" or "[1]".
 _CITATION = r"\([^()\n]{0,80}?(?:1[89]|20)\d{2}[a-z]?\)|\[\d{1,2}\]"
-# A reference list: a line that starts with its heading ("References:", "Sources"), then a dated entry.
+# A reference list: a line that starts with its heading ("References:", "Sources"), then a dated entry ...
 _REFERENCE_LIST = re.compile(
     r"^\W*(?:references|reference list|bibliography|works cited|sources)\s*(?::|$).*?" + _YEAR,
     re.IGNORECASE | re.MULTILINE | re.DOTALL,
 )
+# ... or, without a heading, lines that each open with a dated source: "IEA (2024): ...", "[2] Hattie, J. (2009).".
+_DATED_ENTRY = re.compile(
+    r"^\s*(?:\[\d{1,2}\]|\d{1,2}[.)]|[-*\u2022])?\s*[A-Z][^\n]{0,100}?\(?" + _YEAR + r"[a-z]?\)?\s*[.:,]",
+    re.MULTILINE,
+)
 
 
 def reference_list(context: CheckContext) -> str | None:
-    """The output ends in a reference list whose entries carry their year."""
-    if not _REFERENCE_LIST.search(context.output):
-        return "End with a 'References:' list, one source per line with its author, year and title."
-    return None
+    """The output lists the sources it cites, each with its year: under a heading, or as two or more entries."""
+    if _REFERENCE_LIST.search(context.output) or len(_DATED_ENTRY.findall(context.output)) >= 2:
+        return None
+    return "End with a 'References:' list, one source per line with its author, year and title."
+
+
+def _sources(query: str) -> list[str]:
+    """The library's topics the query names (all of them when it names none)."""
+    words = query.lower()
+    return [topic for topic in LIBRARY if topic in words] or list(LIBRARY)
 
 
 def search_library(query: str) -> str:
     """Sources whose topic appears in the query (all of them when none match)."""
-    words = query.lower()
-    hits = [text for topic, text in LIBRARY.items() if topic in words]
-    return "\n".join(hits or LIBRARY.values())
+    return "\n".join(LIBRARY[topic] for topic in _sources(query))
+
+
+def reference_entries(query: str) -> str:
+    """A reference list for the library's sources on the query's topics, one entry per line."""
+    entries = [f"{LIBRARY[topic].split(':', 1)[0]}. {topic.capitalize()} data." for topic in _sources(query)]
+    return "\n".join(["References:", *entries])
 
 
 SEARCHER = Card(
@@ -80,6 +95,7 @@ CITER = Card(
         "List the sources used with author, year and title",
         "Put the bibliography in a citation style",
     ),
+    tools=("reference_list",),
     checks=OutputChecks(min_chars=100),
 )
 
@@ -91,11 +107,12 @@ def research_desk_team() -> Team:
             Specialist(
                 name="searcher",
                 card=SEARCHER,
-                instructions="You search for sources. List each source found, with its author and year, and what "
-                "it says.",
+                instructions="List the sources found by the library search.",
                 # Each source found is named with its date, so the citer can cite it.
                 predicates=(plain_text, says(_YEAR, "Name each source with its year, as in 'IEA (2024): ...'.")),
-                tools=(Tool("library_search", "search the research library", search_library),),
+                tools=(
+                    Tool("library_search", "the library's sources on a question: give the question", search_library),
+                ),
             ),
             Specialist(
                 name="synthesizer",
@@ -114,7 +131,20 @@ def research_desk_team() -> Team:
                     says(_CITATION, "Cite the sources in the text, as in '(IEA, 2024)'."),
                     reference_list,
                 ),
+                tools=(
+                    Tool(
+                        "reference_list",
+                        "the library's reference entries on a question: give the question",
+                        reference_entries,
+                    ),
+                ),
             ),
         ],
-        pipeline=("searcher", "synthesizer", "citer"),
+        # One after the other, each step worded as the work it is (a plan adapting the workflow takes the wording).
+        workflow=[
+            WorkflowStep("searcher", description="Find sources on the research question"),
+            WorkflowStep("synthesizer", after=(1,), description="Synthesize the findings into an answer"),
+            # The citer cites the sources found (step 1) in the summary (step 2): it needs both.
+            WorkflowStep("citer", after=(1, 2), description="Add citations and a reference list to the summary"),
+        ],
     )
