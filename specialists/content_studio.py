@@ -93,8 +93,7 @@ def content_studio_team() -> Team:
         Specialist(
             name="fact_checker",
             card=FACT_CHECKER,
-            instructions="You check every factual claim in the article. List each claim on its own line, ending "
-            "with 'verified' or 'flagged' and the reason.",
+            instructions="List the article's claims, each marked verified or flagged.",
             predicates=(plain_text,),
         ),
     ]
@@ -103,6 +102,6 @@ def content_studio_team() -> Team:
         WorkflowStep("writer", after=(1,), description="Write the first section"),
         WorkflowStep("writer", after=(1,), description="Write the second section"),
         WorkflowStep("editor", after=(2, 3)),
-        WorkflowStep("fact_checker", after=(4,)),
+        WorkflowStep("fact_checker", after=(4,), description="Fact-check the article: each claim verified or flagged"),
     ]
     return Team(members, workflow=workflow)
