@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from specialists.formats import FACT_CHECK_MAX_TOKENS, SECTION_MAX_TOKENS, FactCheck, Section
 from specialists.shapes import a_list, plain_text, prose
 from supervisor import Card, Specialist, Team, WorkflowStep
 from supervisor.checking import OutputChecks
@@ -82,6 +83,8 @@ def content_studio_team() -> Team:
             card=WRITER,
             instructions="You write one section of an article from the outline, in clear prose paragraphs.",
             predicates=(plain_text, prose),
+            answer_format=Section,
+            answer_max_tokens=SECTION_MAX_TOKENS,
         ),
         Specialist(
             name="editor",
@@ -95,6 +98,8 @@ def content_studio_team() -> Team:
             card=FACT_CHECKER,
             instructions="List the article's claims, each marked verified or flagged.",
             predicates=(plain_text,),
+            answer_format=FactCheck,
+            answer_max_tokens=FACT_CHECK_MAX_TOKENS,
         ),
     ]
     workflow = [

@@ -77,6 +77,13 @@ class Specialist:
     tools: Sequence[Tool] = field(default_factory=tuple)
     predicates: Sequence[Predicate] = field(default_factory=tuple)
     """User checks run on every output of this specialist (each returns a problem or ``None``)."""
+    answer_format: type[BaseModel] | None = None
+    """A pydantic model the answer must fit. Decoding is constrained by its schema where the provider can (the
+    way to make a small model write sentences instead of copying its inputs); the answer's text is the model's
+    ``as_text()`` when it defines one, else its JSON."""
+    answer_max_tokens: int | None = None
+    """Tokens for an ``answer_format`` answer; keep it above the schema's worst case (the grammar cannot stop a
+    cut-off)."""
 
     def allowed_tools(self) -> list[Tool]:
         """The tools this specialist provides that its card allows, in card order."""

@@ -44,11 +44,11 @@ class ModelsConfig(_Strict):
 class LimitsConfig(_Strict):
     """Bounds on the work of one goal."""
 
-    max_attempts: int = Field(default=2, ge=1, le=10, description="tries per subtask (first + retries)")
+    max_attempts: int = Field(default=3, ge=1, le=10, description="tries per subtask (first + retries)")
     max_reasks: int = Field(default=2, ge=0, le=10, description="re-asks of a model whose answer is invalid")
     min_subtasks: int = Field(default=2, ge=1, le=12)
     max_subtasks: int = Field(default=4, ge=1, le=12)
-    specialist_max_tokens: int = Field(default=256, ge=16, le=8192)
+    specialist_max_tokens: int = Field(default=384, ge=16, le=8192)
     answer_max_tokens: int = Field(default=320, ge=16, le=8192)
     max_concurrency: int = Field(default=4, ge=1, le=256, description="subtasks running at once")
     max_agent_runs: int = Field(default=8, ge=1, description="runs of any one agent per goal")

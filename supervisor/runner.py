@@ -517,6 +517,7 @@ class Supervisor:
                     tool_call=tool_calls[agent],
                     feedback=feedback,
                     max_tokens=self._limits.specialist_max_tokens,
+                    max_reasks=self._limits.max_reasks,
                 )
         except TimeoutError:
             record.status = "failed"

@@ -20,7 +20,7 @@ from supervisor import prompts
 from supervisor.cards import Specialist, Tool
 from supervisor.context import RunContext, StepKey
 from supervisor.events import ToolCalled
-from supervisor.exceptions import TaintedArgumentsError, ToolError, ToolNotAllowedError
+from supervisor.exceptions import StructuredOutputError, TaintedArgumentsError, ToolError, ToolNotAllowedError
 from supervisor.guards.capabilities import Capability, ToolPolicy
 from supervisor.guards.pipeline import GuardedMessage
 from supervisor.guards.provenance import Tainted
@@ -79,15 +79,19 @@ async def choose_tool(
     if not tools:
         return None
     messages = prompts.render("tool_choice", subtask=subtask, goal=run.goal, tools=tools)
-    completion = await run.ask(
-        StepKey(subtask.id, 1, f"tool-choice:{specialist.name}"),
-        specialist.name,
-        model,
-        messages,
-        output_type=tool_choice_type(tuple(t.name for t in tools)),
-        max_tokens=TOOL_QUERY_MAX + 48,
-        max_reasks=max_reasks,
-    )
+    try:
+        completion = await run.ask(
+            StepKey(subtask.id, 1, f"tool-choice:{specialist.name}"),
+            specialist.name,
+            model,
+            messages,
+            output_type=tool_choice_type(tuple(t.name for t in tools)),
+            max_tokens=TOOL_QUERY_MAX + 48,
+            max_reasks=max_reasks,
+        )
+    except StructuredOutputError:
+        # A tool is help, not the work: a model that cannot name one works without it rather than ending the run.
+        return None
     name = str(getattr(completion.output, "tool"))  # noqa: B009 - field of a model built at run time
     written = str(getattr(completion.output, "query"))  # noqa: B009
     return None if name == NO_TOOL else (name, written)
@@ -168,6 +172,7 @@ async def write_answer(
     tool_call: ToolCall | None,
     feedback: str,
     max_tokens: int,
+    max_reasks: int = 2,
 ) -> AttemptOutput:
     """The specialist's answer for one attempt; its own delimiters stripped so it cannot break a data block."""
     messages = prompts.render(
@@ -180,10 +185,33 @@ async def write_answer(
         tool_result=tool_call,
         feedback=feedback,
     )
-    completion = await run.ask(
-        StepKey(subtask.id, number, f"work:{specialist.name}"), specialist.name, model, messages, max_tokens=max_tokens
-    )
-    return AttemptOutput(prompts.strip_data_markers(completion.text), completion.finish_reason == "length")
+    key = StepKey(subtask.id, number, f"work:{specialist.name}")
+    if specialist.answer_format is None:
+        completion = await run.ask(key, specialist.name, model, messages, max_tokens=max_tokens)
+        return AttemptOutput(prompts.strip_data_markers(completion.text), completion.finish_reason == "length")
+    budget = max(max_tokens, specialist.answer_max_tokens or 0)
+    try:
+        completion = await run.ask(
+            key,
+            specialist.name,
+            model,
+            messages,
+            output_type=specialist.answer_format,
+            max_tokens=budget,
+            max_reasks=max_reasks,
+        )
+    except StructuredOutputError as exc:
+        # An answer that never fit its format is a failed attempt, judged (and retried) like a cut-off one.
+        return AttemptOutput(prompts.strip_data_markers(exc.last_output), truncated=True)
+    return AttemptOutput(prompts.strip_data_markers(answer_text(completion.output)), truncated=False)
+
+
+def answer_text(answer: BaseModel | None) -> str:
+    """The text of a structured answer: its ``as_text()`` when it has one, else its JSON."""
+    if answer is None:
+        return ""
+    render = getattr(answer, "as_text", None)
+    return str(render()) if callable(render) else answer.model_dump_json(indent=2)
 
 
 async def tool_step(

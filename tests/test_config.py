@@ -20,7 +20,7 @@ def test_defaults_use_the_embedded_model(monkeypatch: pytest.MonkeyPatch, tmp_pa
     config = load_config(env={})
     assert config.models.default == "local/smollm2"
     assert config.supervisor_model == "local/smollm2"
-    assert config.limits.max_attempts == 2
+    assert config.limits.max_attempts == 3
 
 
 def test_file_sets_models_per_role(tmp_path: Path) -> None:

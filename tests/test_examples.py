@@ -41,15 +41,25 @@ GOOD = {
     "quality": "Approved. The reply names ticket 1042, states the refund policy correctly and is polite.",
     "planner": "Title: Starting a Balcony Herb Garden\n1. Choosing herbs for sun or shade on a balcony\n"
     "2. Pots, soil and watering for a herb garden.",
-    "writer": "Choosing Herbs for Your Balcony\nStart a balcony herb garden by watching how many hours of sun "
-    "your balcony gets. Basil, rosemary and thyme need six hours of sun, while parsley, chives and mint grow well "
-    "in partial shade. Give mint a pot of its own, because it spreads quickly.",
+    # The writer and the fact-checker answer in their answer formats (specialists/formats.py), as JSON.
+    "writer": {
+        "heading": "Choosing Herbs for Your Balcony",
+        "paragraphs": [
+            "Start a balcony herb garden by watching how many hours of sun your balcony gets each day.",
+            "Basil, rosemary and thyme need six hours of sun, while parsley, chives and mint grow well in "
+            "partial shade. Give mint a pot of its own, because it spreads quickly.",
+        ],
+    },
     "editor": "Starting a Balcony Herb Garden\nYou don't need a garden to grow fresh herbs: a sunny balcony and a "
     "few pots are enough. Basil, rosemary and thyme love six hours of sun, while parsley, chives and mint cope "
     "with shade. Use pots with drainage holes and a light potting mix, and water when the top of the soil is dry.",
-    "fact_checker": "Fact-check of the balcony herb garden post:\n1. Basil needs six hours of sun a day - verified.\n"
-    "2. Mint spreads quickly and is best kept in its own pot - verified.\n"
-    "3. Rosemary needs daily watering - flagged: it prefers to dry out between waterings.",
+    "fact_checker": {
+        "claims": [
+            {"claim": "Basil needs six hours of sun a day", "verdict": "verified", "reason": "gardening guides agree"},
+            {"claim": "Mint is best kept in its own pot", "verdict": "verified", "reason": "it spreads quickly"},
+            {"claim": "Rosemary needs daily watering", "verdict": "flagged", "reason": "it prefers to dry out"},
+        ]
+    },
     "searcher": "1. IEA (2024): solar PV was the largest source of new electricity capacity in 2023.\n"
     "2. GWEC (2024): 117 GW of new wind capacity was installed worldwide in 2023.",
     "synthesizer": "Solar and wind power are growing fast worldwide. Solar PV was the largest source of new "
@@ -108,7 +118,8 @@ def boss(team: Team) -> ScriptedModel:
     return ScriptedModel(respond=respond, name="example-boss")
 
 
-Outputs = Mapping[str, str | list[str]]
+Answer = str | dict[str, Any]
+Outputs = Mapping[str, Answer | list[Answer]]
 
 
 def workers(team: Team, goal: str, outputs: Outputs | None = None) -> ScriptedModel:
@@ -122,7 +133,7 @@ def workers(team: Team, goal: str, outputs: Outputs | None = None) -> ScriptedMo
         if queued.get(agent):
             return queued[agent].pop(0)
         fixed = (outputs or {}).get(agent)
-        return fixed if isinstance(fixed, str) else GOOD[agent]
+        return fixed if fixed is not None and not isinstance(fixed, list) else GOOD[agent]
 
     return ScriptedModel(respond=respond, name="example-workers", latency_s=LATENCY_S)
 
@@ -160,8 +171,8 @@ class Example:
         return [i for i, e in enumerate(self.events) if isinstance(e, kind) and getattr(e, "agent", None) == agent]
 
     def prompt_of(self, agent: str, attempt: int = 1) -> str:
-        """The work prompt (not the tool choice) of ``agent``'s ``attempt``-th answer."""
-        calls = [c for c in self.workers.calls if call_kind(c) is None and agent_of(self.team, c) == agent]
+        """The work prompt (not the tool choice) of ``agent``'s ``attempt``-th answer, free text or in its format."""
+        calls = [c for c in self.workers.calls if call_kind(c) != "ToolChoice" and agent_of(self.team, c) == agent]
         return calls[attempt - 1].prompt
 
 

@@ -178,3 +178,9 @@ def test_escalate_action_asks_a_person_at_the_first_hit() -> None:
     result = Supervisor(make_team(), model=model, config=config).run_sync("Refund #1042")
     assert result.status == "waiting_for_human"
     assert len(result.steps[0].attempts) == 1
+
+
+def test_urls_outside_a_whole_link_are_stripped_too() -> None:
+    cleaned, removed = strip_disallowed_links("Home ](https://evil.test/?q=1) and <https://evil.test/a>", [])
+    assert "evil.test" not in cleaned
+    assert len(removed) == 2

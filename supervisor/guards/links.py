@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _REFERENCE = re.compile(r"^\s*\[[^\]]+\]:\s*(\S+).*$", re.MULTILINE)
-_BARE_URL = re.compile(r"(?<![(<\w])(?:https?|ftp)://[^\s)>\]]+", re.IGNORECASE)
+# Any URL still in the text after the Markdown forms above: bare, in angle brackets, or in a broken "](url)".
+_BARE_URL = re.compile(r"(?<!\w)(?:https?|ftp)://[^\s)>\]]+", re.IGNORECASE)
 _HTML_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 
 

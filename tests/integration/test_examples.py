@@ -50,16 +50,7 @@ def baton_run(name: str, goal: str, cwd: Path) -> dict[str, Any]:
     return result
 
 
-SMALL_MODEL_FALLS_SHORT = pytest.mark.xfail(
-    reason="SmolLM2-135M copies its inputs: the writers echo the outline's list and the fact-checker the article, "
-    "so the checks reject them on every attempt (retries repeat the same prompt, hence the same output)",
-    strict=False,
-)
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=SMALL_MODEL_FALLS_SHORT) if n == "content_studio" else n for n in RUNS]
-)
+@pytest.mark.parametrize("name", list(RUNS))
 def test_the_example_runs_its_whole_workflow_on_the_embedded_model(name: str, tmp_path: Path) -> None:
     goal, concurrency = RUNS[name]
     team = load_team(load_config(EXAMPLES / name / "baton.toml", env={}).team.factory)
