@@ -96,6 +96,7 @@ PLAN = {
 
 def models(verdict: dict[str, str] | None = None, tool: dict[str, str] | None = None) -> ScriptedModel:
     """The supervisor ("priv-boss") and the specialists' model ("priv-worker", returned)."""
+
     def boss(call: ScriptedCall) -> object:
         kind = call.output_type.__name__ if call.output_type else None
         if kind == "Plan":
