@@ -81,3 +81,27 @@ def test_audit_can_be_turned_off() -> None:
     Supervisor(make_team(), model=model, config=config).run_sync("Refund order #1042")
     with pytest.raises(Exception, match="no audit log"):
         open_audit_log(AuditConfig(), create=False)
+
+
+def test_every_decision_is_committed_before_the_next_step_acts(baton_home: Path) -> None:
+    seen: list[object] = []
+    committed_at_calls: list[tuple[int, int]] = []
+    answer = responder(PLAN)
+
+    def respond(call: object) -> object:
+        # Another connection (another process, a crash) sees exactly what was committed at this moment.
+        db = sqlite3.connect(baton_home / "audit.sqlite3")
+        try:
+            (committed,) = db.execute("select count(*) from entries").fetchone()
+        finally:
+            db.close()
+        committed_at_calls.append((committed, len(seen)))
+        return answer(call)  # type: ignore[arg-type]
+
+    model = ScriptedModel(respond=respond, name="committed")
+    config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}})
+    sup = Supervisor(make_team(), model=model, config=config)
+    result = sup.run_sync("Refund order #1042", on_event=seen.append)
+    assert result.status == "done", result.error
+    assert len(committed_at_calls) >= 4
+    assert all(committed == emitted for committed, emitted in committed_at_calls)
