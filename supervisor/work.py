@@ -112,53 +112,42 @@ async def call_tool_checked(
     """
     name, written = choice
     try:
-        return await _call_checked(run, specialist, subtask, capability=capability, policy=policy, choice=choice)
+        run.gate.check(capability, name)
+        tool = next(t for t in specialist.tools if t.name == name)
+        # The specialist's model wrote the query: it is agent text unless it is the supervisor's own task wording.
+        arguments = Tainted.of(written, "specialist") if written else Tainted.of(subtask.description, "supervisor")
+        screened = run.screen(GuardedMessage("tool_args", arguments.value, "specialist", specialist.name, subtask.id))
+        if screened.blocked:
+            raise TaintedArgumentsError(
+                f"a guard blocked the arguments of {name}: {'; '.join(screened.reasons)}",
+                screened.findings,
+                channel="tool_args",
+                agent=specialist.name,
+            )
+        approval = policy.decide(name, tool.side_effects, arguments)
+        call = (subtask.id, name, arguments.value)
+        if approval != "allow" and call in run.refused_calls:
+            raise TaintedArgumentsError(f"a person refused {name}({arguments.value!r})", agent=specialist.name)
+        if call in run.approved_calls:
+            approval = "allow"  # a person approved exactly this call through the approval channel
+        if approval == "deny":
+            raise TaintedArgumentsError(
+                f"{name} has side effects and its arguments came from {', '.join(sorted(arguments.sources))}; "
+                f"the tool policy refuses it (set guards.tools.{name} = 'ask' or 'allow' to change that)",
+                channel="tool_args",
+                agent=specialist.name,
+            )
+        if approval == "ask":
+            raise ApprovalNeeded(name, arguments.value)
+        run.emit(ToolCalled, subtask_id=subtask.id, agent=specialist.name, tool=name, query=arguments.value)
+        output = await run.step(StepKey(subtask.id, 1, f"tool:{name}"), lambda: call_tool(tool, arguments.value))
+        result = run.screen(GuardedMessage("tool_result", output, "tool", specialist.name, subtask.id))
+        return ToolCall(
+            tool=name, query=arguments.value, output=WITHHELD_TOOL_RESULT if result.blocked else result.text
+        )
     except (ToolNotAllowedError, TaintedArgumentsError) as exc:
         run.tripped(exc, subtask.id)  # refused and recorded; the attempt goes on without the tool
         return ToolCall(tool=name, query=written, output="", refused=exc.detail)
-
-
-async def _call_checked(
-    run: RunContext,
-    specialist: Specialist,
-    subtask: Subtask,
-    *,
-    capability: Capability,
-    policy: ToolPolicy,
-    choice: tuple[str, str],
-) -> ToolCall:
-    name, written = choice
-    run.gate.check(capability, name)
-    tool = next(t for t in specialist.tools if t.name == name)
-    # The specialist's model wrote the query: it is agent text unless it is the supervisor's own task wording.
-    arguments = Tainted.of(written, "specialist") if written else Tainted.of(subtask.description, "supervisor")
-    screened = run.screen(GuardedMessage("tool_args", arguments.value, "specialist", specialist.name, subtask.id))
-    if screened.blocked:
-        raise TaintedArgumentsError(
-            f"a guard blocked the arguments of {name}: {'; '.join(screened.reasons)}",
-            screened.findings,
-            channel="tool_args",
-            agent=specialist.name,
-        )
-    approval = policy.decide(name, tool.side_effects, arguments)
-    call = (subtask.id, name, arguments.value)
-    if approval != "allow" and call in run.refused_calls:
-        raise TaintedArgumentsError(f"a person refused {name}({arguments.value!r})", agent=specialist.name)
-    if call in run.approved_calls:
-        approval = "allow"  # a person approved exactly this call through the approval channel
-    if approval == "deny":
-        raise TaintedArgumentsError(
-            f"{name} has side effects and its arguments came from {', '.join(sorted(arguments.sources))}; "
-            f"the tool policy refuses it (set guards.tools.{name} = 'ask' or 'allow' to change that)",
-            channel="tool_args",
-            agent=specialist.name,
-        )
-    if approval == "ask":
-        raise ApprovalNeeded(name, arguments.value)
-    run.emit(ToolCalled, subtask_id=subtask.id, agent=specialist.name, tool=name, query=arguments.value)
-    output = await run.step(StepKey(subtask.id, 1, f"tool:{name}"), lambda: call_tool(tool, arguments.value))
-    result = run.screen(GuardedMessage("tool_result", output, "tool", specialist.name, subtask.id))
-    return ToolCall(tool=name, query=arguments.value, output=WITHHELD_TOOL_RESULT if result.blocked else result.text)
 
 
 async def write_answer(
