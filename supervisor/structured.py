@@ -8,6 +8,7 @@ validation is re-asked with the validation error. Re-asking is bounded; when it 
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,16 @@ def _instructor_ready(output_type: type[BaseModel]) -> type[BaseModel]:
     from instructor.v2.core.function_calls import response_schema
 
     wrapped: type[BaseModel] = response_schema(output_type)
+    # instructor asks for the JSON schema on every call and pydantic builds it anew each time (about half of a
+    # structured call's own cost); a response type is immutable, so its schema is computed once.
+    schema = wrapped.model_json_schema()
+
+    def cached_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return BaseModel.model_json_schema.__func__(cls, *args, **kwargs)  # type: ignore[attr-defined,no-any-return]
+        return copy.deepcopy(schema)  # callers may edit what they get
+
+    wrapped.model_json_schema = classmethod(cached_schema)  # type: ignore[method-assign,assignment]
     return wrapped
 
 
