@@ -8,7 +8,9 @@ when the rules are compiled, so a new pattern cannot silently go unscanned.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 
 WORD_START = r"(?<!\w)"
 LINE_START = r"(?<![^\n])"
@@ -105,8 +107,8 @@ def _group_alternatives(group: str) -> set[_Lead] | None:
     return _alternatives(body)
 
 
-def _group_end(source: str, start: int) -> int:
-    """Index just past the group opening at ``start``."""
+def _structure(source: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, depth after it) for every ``(``, ``)`` and ``|`` outside escapes and classes."""
     depth, i, in_class = 0, start, False
     while i < len(source):
         ch = source[i]
@@ -119,13 +121,17 @@ def _group_end(source: str, start: int) -> int:
             in_class = True
             if source[i + 1 : i + 2] == "]":
                 i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+        elif ch in "()|":
+            depth += {"(": 1, ")": -1, "|": 0}[ch]
+            yield i, ch, depth
         i += 1
+
+
+def _group_end(source: str, start: int) -> int:
+    """Index just past the group opening at ``start``."""
+    for i, ch, depth in _structure(source, start):
+        if ch == ")" and depth == 0:
+            return i + 1
     raise ValueError(f"unbalanced group in {source!r}")
 
 
@@ -144,25 +150,6 @@ def _repeat_min(source: str, end: int) -> int:
 
 def top_level_branches(source: str) -> list[str]:
     """``source`` split at its top-level ``|``."""
-    branches, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if source[i + 1 : i + 2] == "]":
-                i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            branches.append(source[start:i])
-            start = i + 1
-        i += 1
-    branches.append(source[start:])
-    return branches
+    cuts = [i for i, ch, depth in _structure(source) if ch == "|" and depth == 0]
+    bounds = [-1, *cuts, len(source)]
+    return [source[a + 1 : b] for a, b in itertools.pairwise(bounds)]
