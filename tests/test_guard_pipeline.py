@@ -13,6 +13,7 @@ from supervisor import (
     GuardedMessage,
     GuardResult,
     GuardTripped,
+    RunResult,
     ScriptedCall,
     ScriptedModel,
     Supervisor,
@@ -157,30 +158,26 @@ def test_a_quarantined_output_never_reaches_a_model_and_is_retried() -> None:
     assert any(isinstance(e, GuardTripped) and e.channel == "output" for e in events)
 
 
-def test_quarantine_on_every_attempt_goes_to_a_person() -> None:
+def run_always_attacked(**guards: object) -> RunResult:
+    """A one-step run whose writer puts the attack in every answer."""
+
     def respond(call: ScriptedCall) -> object:
         kind = call.output_type.__name__ if call.output_type else None
-        if kind == "Plan":
-            return ONE_STEP_PLAN
-        return f"Output. {ATTACK}"
+        return ONE_STEP_PLAN if kind == "Plan" else f"Output. {ATTACK}"
 
     model = ScriptedModel(respond=respond, name="always-attack")
-    config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}})
-    result = Supervisor(make_team(), model=model, config=config).run_sync("Refund #1042")
+    config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}, "guards": guards})
+    return Supervisor(make_team(), model=model, config=config).run_sync("Refund #1042")
+
+
+def test_quarantine_on_every_attempt_goes_to_a_person() -> None:
+    result = run_always_attacked()
     assert result.status == "waiting_for_human"
     assert result.pending is not None and result.pending.kind == "guard"
 
 
 def test_escalate_action_asks_a_person_at_the_first_hit() -> None:
-    def respond(call: ScriptedCall) -> object:
-        kind = call.output_type.__name__ if call.output_type else None
-        if kind == "Plan":
-            return ONE_STEP_PLAN
-        return f"Output. {ATTACK}"
-
-    model = ScriptedModel(respond=respond, name="escalate-attack")
-    config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}, "guards": {"action": "escalate"}})
-    result = Supervisor(make_team(), model=model, config=config).run_sync("Refund #1042")
+    result = run_always_attacked(action="escalate")
     assert result.status == "waiting_for_human"
     assert len(result.steps[0].attempts) == 1
 
