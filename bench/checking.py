@@ -28,7 +28,7 @@ from typing import Any
 
 from specialists import content_studio_team, order_desk_team, research_desk_team, support_desk_team
 from supervisor import BatonConfig, Subtask, Supervisor, Team
-from supervisor.plan import skeleton_from_workflow
+from supervisor.decisions.schemas import skeleton_from_workflow
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 TUNING_SEEDS, HOLDOUT_SEEDS = DATA / "check_seeds.jsonl", DATA / "check_seeds_holdout.jsonl"

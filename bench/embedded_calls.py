@@ -18,9 +18,9 @@ from typing import Any
 
 from specialists import support_desk_team
 from supervisor import BatonConfig, Subtask, Supervisor, Verdict, resolve_model
+from supervisor.decisions.prompts import render
+from supervisor.decisions.schemas import route_output_type
 from supervisor.models.local import LocalModel, _load
-from supervisor.prompts import render
-from supervisor.routing import route_output_type
 
 TICKET = "Ticket #1042: I was charged twice for my March invoice. Please refund the duplicate charge."
 

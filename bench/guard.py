@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from supervisor.guards.detector import HeuristicDetector
+from supervisor.guards.detector.heuristic import HeuristicDetector
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 BASELINE_PATTERN = re.compile(r"ignore (?:all )?(?:previous|prior) instructions", re.IGNORECASE)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from specialists import content_studio_team, order_desk_team, research_desk_team, support_desk_team
 from supervisor import BatonConfig, Subtask, Supervisor, Team
-from supervisor.ranking import Bm25Ranker, EmbeddingRanker, card_ranker
+from supervisor.similarity.card_ranker import Bm25Ranker, EmbeddingRanker, card_ranker
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 SETS = {"held-out": DATA / "routing_set.jsonl", "dev": DATA / "routing_dev.jsonl"}

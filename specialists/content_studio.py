@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from specialists.formats import FACT_CHECK_MAX_TOKENS, SECTION_MAX_TOKENS, FactCheck, Section
 from specialists.shapes import a_list, plain_text, prose
-from supervisor import Card, Specialist, Team, WorkflowStep
-from supervisor.checking import OutputChecks
+from supervisor import Card, OutputChecks, Specialist, Team, WorkflowStep
 
 VERDICTS = ("verified", "flagged")
 

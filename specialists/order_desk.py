@@ -6,8 +6,7 @@ import re
 import threading
 
 from specialists.shapes import finished_data, plain_text, says
-from supervisor import Card, Specialist, Team, Tool, WorkflowStep
-from supervisor.checking import CheckContext, OutputChecks, goal_ids
+from supervisor import Card, CheckContext, OutputChecks, Specialist, Team, Tool, WorkflowStep, goal_ids
 
 STOCK = {"keyboard": 14, "monitor": 0, "mouse": 120, "laptop": 3}
 PRICES = {"keyboard": 49.0, "monitor": 229.0, "mouse": 19.0, "laptop": 1299.0}

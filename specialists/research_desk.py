@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from specialists.shapes import plain_text, prose, says
-from supervisor import Card, Specialist, Team, Tool, WorkflowStep
-from supervisor.checking import CheckContext, OutputChecks
+from supervisor import Card, CheckContext, OutputChecks, Specialist, Team, Tool, WorkflowStep
 
 LIBRARY = {
     "solar": "IEA (2024): solar PV was the largest source of new electricity capacity in 2023.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from supervisor.checking import CheckContext, Predicate
+from supervisor import CheckContext, Predicate, ends_sentence
 
 # A list item: "1.", "2)", "-", "*", "•", "[1]" or a numbered label ("Section 2:", "Source 1 -") starting a line.
 _ITEM = re.compile(
@@ -25,8 +25,6 @@ _SIGN_OFF = re.compile(
     r"[^\n]{0,40}(?:\n[^\n]{0,60}){0,3}\s*\Z",
     re.IGNORECASE,
 )
-# The same sentence end as the core check (supervisor.checking): punctuation, a closing bracket or quote.
-_SENTENCE_END = re.compile(r"""[.!?:;)\]}"'`*>]\s*$""")
 
 
 def list_items(text: str) -> int:
@@ -99,7 +97,7 @@ def finished_letter(context: CheckContext) -> str | None:
     Use it with ``OutputChecks(complete_sentences=False)``, which would take "Best regards, Support" for a cut-off.
     """
     body = _SIGN_OFF.sub("", context.output.strip())
-    if not _SENTENCE_END.search(body):
+    if not ends_sentence(body):
         return "The email stops mid-sentence; finish it."
     return None
 
@@ -122,7 +120,7 @@ def finished_data(context: CheckContext) -> str | None:
     if _DANGLING.search(last):
         return "The answer stops mid-sentence; finish it."
     label, colon, value = last.partition(":")
-    if _SENTENCE_END.search(last) or (colon and label.strip() and value.strip()):
+    if ends_sentence(last) or (colon and label.strip() and value.strip()):
         return None
     return "The answer stops mid-sentence; finish it."
 

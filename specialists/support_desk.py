@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from specialists.shapes import a_letter, finished_letter, not_a_letter, plain_text, says
-from supervisor import Card, Specialist, Team, Tool, WorkflowStep
-from supervisor.checking import CheckContext, OutputChecks
+from supervisor import Card, CheckContext, OutputChecks, Specialist, Team, Tool, WorkflowStep
 
 # A tiny, read-only knowledge base of support policies; a real deployment would search its own.
 POLICIES = {

@@ -1,18 +1,64 @@
 """Baton: LLM-supervised multi-agent orchestration.
 
 A supervisor model plans a goal into subtasks, routes each to a specialist by its capability card, checks every
-output, and answers. Heavy provider SDKs are imported only when a model of theirs is first used.
+output, and answers. This module is the public API: everything the README and the example teams use is here.
+Heavy provider SDKs are imported only when a model of theirs is first used.
 """
 
-from supervisor.cards import Card, Specialist, Team, Tool, WorkflowStep
-from supervisor.checking import CheckedVerdict, Verdict
+from supervisor.checks.output import CheckContext, OutputChecks, Predicate, goal_ids
+from supervisor.checks.text import ends_sentence, mentions
 from supervisor.config import BatonConfig, LimitsConfig, ModelsConfig, load_config
-from supervisor.context import StepKey
-from supervisor.escalation import Escalation, HumanDecision
+from supervisor.decisions.routing import CodeRoute
+from supervisor.decisions.schemas import Plan, Subtask, Verdict
+from supervisor.errors import (
+    AgentRunLimitError,
+    AuditIntegrityError,
+    BatonError,
+    ConfigError,
+    CostBudgetError,
+    EmbeddingModelError,
+    GoalTimeoutError,
+    GuardTripwire,
+    InsecureFileError,
+    MissingCredentialError,
+    ModelError,
+    ModelFileNotFoundError,
+    PolicyStopError,
+    PrivilegeEscalationError,
+    PromptInjectionError,
+    PromptTemplateError,
+    ProviderAuthError,
+    ProviderConnectionLostError,
+    ProviderError,
+    ProviderModelNotFoundError,
+    ProviderRateLimitError,
+    ProviderResponseError,
+    ProviderServerError,
+    ProviderTimeoutError,
+    ProviderUnreachableError,
+    RealModelBlockedError,
+    ReplanLimitError,
+    RunError,
+    ScriptError,
+    ScriptExhaustedError,
+    StepLimitError,
+    StepTimeoutError,
+    StructuredOutputError,
+    SubtaskFailedError,
+    TaintedArgumentsError,
+    TeamError,
+    TokenBudgetError,
+    ToolError,
+    ToolNotAllowedError,
+    UnknownAgentError,
+    UnknownProviderError,
+    UserError,
+)
 from supervisor.events import (
     AttemptStarted,
     EscalationRaised,
     Event,
+    EventSink,
     GuardTripped,
     HumanDecided,
     OutputProduced,
@@ -26,55 +72,51 @@ from supervisor.events import (
     ToolCalled,
     VerdictGiven,
 )
-from supervisor.exceptions import (
-    AuditIntegrityError,
-    BatonError,
-    ConfigError,
-    GuardTripwire,
-    InsecureFileError,
-    ModelError,
-    ModelFileNotFoundError,
-    PolicyStopError,
-    PrivilegeEscalationError,
-    PromptInjectionError,
-    PromptTemplateError,
-    RealModelBlockedError,
-    RunError,
-    ScriptExhaustedError,
-    StructuredOutputError,
-    SubtaskFailedError,
-    TaintedArgumentsError,
-    TeamError,
-    ToolError,
-    ToolNotAllowedError,
-    UnknownAgentError,
-    UnknownProviderError,
-    UserError,
-)
 from supervisor.guards.pipeline import Guard, GuardedMessage, GuardResult
 from supervisor.guards.provenance import Tainted
 from supervisor.models import Completion, Message, Model, Usage, register_provider, resolve_model
-from supervisor.models.scripted import ScriptedCall, ScriptedModel
-from supervisor.plan import Plan, Subtask
-from supervisor.routing import RouteDecision
-from supervisor.runner import Supervisor
-from supervisor.state import Attempt, RunResult, StepRecord, ToolCall
+from supervisor.models.capabilities import ModelCapabilities
+from supervisor.result import (
+    Attempt,
+    CheckedVerdict,
+    Escalation,
+    HumanDecision,
+    RouteDecision,
+    RunResult,
+    StepRecord,
+    ToolCall,
+)
+from supervisor.run.escalation import EscalationHandler
+from supervisor.run.loop import Aggregator
+from supervisor.supervisor import Supervisor, load_team
+from supervisor.team import Card, Specialist, Team, WorkflowStep
+from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
+from supervisor.tools.tool import Tool
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AgentRunLimitError",
+    "Aggregator",
     "Attempt",
     "AttemptStarted",
     "AuditIntegrityError",
     "BatonConfig",
     "BatonError",
     "Card",
+    "CheckContext",
     "CheckedVerdict",
+    "CodeRoute",
     "Completion",
     "ConfigError",
+    "CostBudgetError",
+    "EmbeddingModelError",
     "Escalation",
+    "EscalationHandler",
     "EscalationRaised",
     "Event",
+    "EventSink",
+    "GoalTimeoutError",
     "Guard",
     "GuardResult",
     "GuardTripped",
@@ -85,32 +127,49 @@ __all__ = [
     "InsecureFileError",
     "LimitsConfig",
     "Message",
+    "MissingCredentialError",
     "Model",
+    "ModelCapabilities",
     "ModelError",
     "ModelFileNotFoundError",
     "ModelsConfig",
+    "OutputChecks",
     "OutputProduced",
     "Plan",
     "PlanMade",
     "PolicyStopError",
     "PolicyStopped",
+    "Predicate",
     "PrivilegeEscalationError",
     "PromptInjectionError",
     "PromptTemplateError",
+    "ProviderAuthError",
+    "ProviderConnectionLostError",
+    "ProviderError",
+    "ProviderModelNotFoundError",
+    "ProviderRateLimitError",
+    "ProviderResponseError",
+    "ProviderServerError",
+    "ProviderTimeoutError",
+    "ProviderUnreachableError",
     "RealModelBlockedError",
+    "ReplanLimitError",
     "Replanned",
     "Rerouted",
     "RouteDecision",
     "RunError",
     "RunFinished",
     "RunResult",
+    "RunScript",
     "RunStarted",
+    "ScriptError",
     "ScriptExhaustedError",
     "ScriptedCall",
     "ScriptedModel",
     "Specialist",
-    "StepKey",
+    "StepLimitError",
     "StepRecord",
+    "StepTimeoutError",
     "StructuredOutputError",
     "Subtask",
     "SubtaskFailedError",
@@ -120,6 +179,7 @@ __all__ = [
     "TaintedArgumentsError",
     "Team",
     "TeamError",
+    "TokenBudgetError",
     "Tool",
     "ToolCall",
     "ToolCalled",
@@ -133,7 +193,11 @@ __all__ = [
     "VerdictGiven",
     "WorkflowStep",
     "__version__",
+    "ends_sentence",
+    "goal_ids",
     "load_config",
+    "load_team",
+    "mentions",
     "register_provider",
     "resolve_model",
 ]

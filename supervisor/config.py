@@ -9,24 +9,28 @@ and, for TOML syntax, the line.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
+import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from supervisor.exceptions import ConfigError
-from supervisor.filesafety import refuse_if_writable_by_others
-from supervisor.pricing import Price
+from supervisor.audit.files import refuse_if_writable_by_others
+from supervisor.errors import ConfigError
+from supervisor.models.capabilities import ModelSize
+from supervisor.models.pricing import Price
 
 CONFIG_ENV = "BATON_CONFIG"
 DEFAULT_CONFIG_FILE = "baton.toml"
 ENV_PREFIX = "BATON_"
 ENV_LEVEL_SEPARATOR = "__"
 DEFAULT_MODEL = "local/smollm2"
+_Declared = TypeVar("_Declared")
 
 
 class _Strict(BaseModel):
@@ -39,6 +43,11 @@ class ModelsConfig(_Strict):
     default: str = DEFAULT_MODEL
     supervisor: str | None = None
     agents: dict[str, str] = Field(default_factory=dict)
+    capabilities: dict[str, ModelSize] = Field(
+        default_factory=dict,
+        description="by model string: 'small' (adapts the workflow, not asked to judge) or 'capable'; "
+        "overrides what Baton infers from the model's name",
+    )
 
 
 class LimitsConfig(_Strict):
@@ -116,7 +125,8 @@ PlanningMode = Literal["auto", "free", "skeleton"]
 
 class PlanningConfig(_Strict):
     """How plans are made: ``free`` (the model writes them), ``skeleton`` (the model adapts the team's
-    pipeline), or ``auto`` (skeleton for the embedded model when the team declares a pipeline)."""
+    workflow), or ``auto``: a team built with a ``pipeline`` always runs it; a team with a ``workflow`` is
+    adapted by a small model (see ``[models.capabilities]``) and planned freely by a capable one."""
 
     mode: PlanningMode = "auto"
 
@@ -126,7 +136,7 @@ JudgeMode = Literal["auto", "model", "code"]
 
 class CheckingConfig(_Strict):
     """Who judges outputs after the code checks pass: ``model`` (the supervisor's model), ``code`` (code checks
-    alone), or ``auto`` (``code`` for the embedded 135M model, which judges close to chance; else ``model``)."""
+    alone), or ``auto`` (``code`` for a small model, which judges close to chance; else ``model``)."""
 
     judge: JudgeMode = "auto"
     min_relevance: float | None = Field(
@@ -187,8 +197,8 @@ class BatonConfig(_Strict):
     audit: AuditConfig = Field(default_factory=AuditConfig)
     prices: dict[str, Price] = Field(default_factory=dict, description="by model string, e.g. openai/gpt-4o-mini")
 
-    def model_for(self, agent: str, declared: str | None = None) -> str:
-        """The model string for ``agent``: config per agent, else what the specialist declares, else default."""
+    def model_for(self, agent: str, declared: _Declared | None = None) -> str | _Declared:
+        """The one role -> model rule: config per agent, else what the specialist declares, else the default."""
         return self.models.agents.get(agent) or declared or self.models.default
 
     @property
@@ -223,10 +233,38 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
     return applied
 
 
-def _describe(error: Mapping[str, Any]) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown key"
-    return f"{error['msg']} (got {error['input']!r})"
+def validation_problems(exc: ValidationError, prefix: str = "", renamed: Mapping[str, str] | None = None) -> list[str]:
+    """One line per problem, named by its dotted key (``providers.openai.timeout_s: ...``)."""
+    problems = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in ((prefix,) if prefix else ()) + tuple(error["loc"]))
+        where = f"{renamed[key]} ({key})" if renamed and key in renamed else key
+        if error["type"] == "extra_forbidden":
+            problems.append(f"{where}: unknown key")
+        else:
+            problems.append(f"{where}: {error['msg']} (got {error['input']!r})")
+    return problems
+
+
+def load_callable(spec: str, setting: str) -> Callable[..., object]:
+    """Import ``module:function`` named by a setting; a module in the working directory is found too.
+
+    People keep their team or guard module beside their ``baton.toml``, as they do with pytest and uvicorn, so
+    the working directory is searched like an installed package.
+    """
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ConfigError(setting, [f"{setting}: {spec!r} is not 'module:function'"])
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.append(cwd)  # appended, so an installed module of the same name still wins
+    try:
+        found = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(setting, [f"{setting}: cannot load {spec!r}: {exc}"]) from None
+    if not callable(found):
+        raise ConfigError(setting, [f"{setting}: {spec!r} is not callable"])
+    return found  # type: ignore[no-any-return]
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -262,9 +300,4 @@ def load_config(path: str | Path | None = None, *, env: Mapping[str, str] | None
     try:
         return BatonConfig.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            key = ".".join(str(part) for part in error["loc"])
-            where = f"{from_env[key]} ({key})" if key in from_env else key
-            problems.append(f"{where}: {_describe(error)}")
-        raise ConfigError(source, problems) from None
+        raise ConfigError(source, validation_problems(exc, renamed=from_env)) from None

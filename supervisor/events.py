@@ -11,11 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from supervisor.checking import CheckedVerdict
-    from supervisor.escalation import Escalation, HumanDecision
-    from supervisor.plan import Plan
-    from supervisor.routing import RouteDecision
-    from supervisor.state import RunResult
+    from supervisor.decisions.schemas import Plan
+    from supervisor.result import CheckedVerdict, Escalation, HumanDecision, RouteDecision, RunResult
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import make_team, plan_answer, responder
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from support.teams import make_team, plan_answer, responder
 
 from supervisor import BatonConfig, ScriptedModel, Supervisor
 from supervisor.telemetry import SpanSink, span_sink

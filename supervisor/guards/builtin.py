@@ -9,19 +9,18 @@ quote anything it likes, and flagging the user's own goal would block the work i
 from __future__ import annotations
 
 import functools
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from supervisor.exceptions import ConfigError
+from supervisor.config import load_callable
+from supervisor.decisions.prompts import strip_data_markers
 from supervisor.guards.links import strip_disallowed_links
 from supervisor.guards.pipeline import Guard, GuardedMessage, GuardPipeline, GuardResult
-from supervisor.prompts import strip_data_markers
 
 if TYPE_CHECKING:
     from supervisor.config import GuardsConfig
-    from supervisor.guards.detector import HeuristicDetector
+    from supervisor.guards.detector.heuristic import HeuristicDetector
 
 Classifier = Callable[[str], float | bool]
 """An injection classifier: a probability (>= 0.5 flags) or a plain yes/no."""
@@ -90,22 +89,10 @@ class LinkGuard:
         return GuardResult("sanitized", text, self.name, (f"{len(removed)} link(s) to hosts off the list: {shown}",))
 
 
-def load_callable(spec: str, setting: str) -> Callable[..., object]:
-    """Import ``module:function`` named in the config; a clear ConfigError when it is not there."""
-    module_name, _, attr = spec.partition(":")
-    try:
-        found = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ConfigError(setting, [f"{setting}: cannot load {spec!r}: {exc}"]) from None
-    if not callable(found):
-        raise ConfigError(setting, [f"{setting}: {spec!r} is not callable"])
-    return found  # type: ignore[no-any-return]
-
-
 @functools.cache
 def shared_detector() -> HeuristicDetector:
     """One detector per process: its patterns are compiled once, and it keeps no state between messages."""
-    from supervisor.guards.detector import HeuristicDetector
+    from supervisor.guards.detector.heuristic import HeuristicDetector
 
     return HeuristicDetector()
 

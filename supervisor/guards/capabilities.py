@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from supervisor.exceptions import ToolNotAllowedError
+from supervisor.errors import ToolNotAllowedError
 from supervisor.guards.provenance import Tainted
 
 Approval = Literal["allow", "ask", "deny"]

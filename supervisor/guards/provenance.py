@@ -1,13 +1,12 @@
 """Provenance (taint): every value carries where its text came from.
 
 The goal, a person's answer and the supervisor's own schema-constrained decisions are trusted to steer the run;
-text written by a specialist or returned by a tool is data. A value derived from several others carries the
-union of their sources, so "was any of this written by an agent or a tool?" is one set test.
+text written by a specialist or returned by a tool is data. "Was any of this written by an agent or a tool?" is
+one set test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,14 +27,6 @@ class Tainted:
 
     @classmethod
     def of(cls, value: str, *sources: Provenance) -> Tainted:
-        return cls(value, frozenset(sources))
-
-    @classmethod
-    def derived(cls, value: str, inputs: Iterable[Tainted], *more: Provenance) -> Tainted:
-        """A value computed from ``inputs``: it carries all their sources (and ``more``)."""
-        sources: set[Provenance] = set(more)
-        for item in inputs:
-            sources |= item.sources
         return cls(value, frozenset(sources))
 
     @property

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypedDict, runtime_checkable
 
 from pydantic import BaseModel
 
-from supervisor.exceptions import RealModelBlockedError, UnknownProviderError
+from supervisor.errors import RealModelBlockedError, UnknownProviderError
 
 
 class Message(TypedDict):
@@ -111,7 +111,7 @@ _BUILTIN_PROVIDERS: dict[str, str] = {
     "local": "supervisor.models.local:create_local_model",
     "openai": "supervisor.models.openai:create_openai_model",
     "litellm": "supervisor.models.litellm:create_litellm_model",
-    "scripted": "supervisor.models.scripted:create_scripted_model",
+    "scripted": "supervisor.testing.scripted_model:create_scripted_model",
 }
 _providers: dict[str, ProviderFactory] = {}
 

@@ -12,7 +12,7 @@ import time
 
 import openai
 
-from supervisor.exceptions import (
+from supervisor.errors import (
     ProviderAuthError,
     ProviderConnectionLostError,
     ProviderError,
@@ -23,7 +23,7 @@ from supervisor.exceptions import (
     ProviderTimeoutError,
     ProviderUnreachableError,
 )
-from supervisor.retries import TransportFault
+from supervisor.models.retries import TransportFault
 
 _REFUSED_HINTS = ("connection refused", "connecterror", "all connection attempts failed", "name or service")
 

@@ -15,9 +15,9 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from supervisor.exceptions import ConfigError, MissingCredentialError, ProviderResponseError
+from supervisor.errors import ConfigError, MissingCredentialError, ProviderResponseError
 from supervisor.models import Completion, Message
-from supervisor.retries import RetriesExhaustedError, RetryPolicy, with_transport_retries
+from supervisor.models.retries import RetriesExhaustedError, RetryPolicy, with_transport_retries
 
 StructuredMode = Literal["auto", "json_schema", "json_object_schema", "tools"]
 """How structured output is requested from an endpoint:
@@ -62,11 +62,9 @@ def parse_settings(prefix: str, settings: Mapping[str, Any]) -> ChatProviderSett
     try:
         return ChatProviderSettings.model_validate(dict(settings))
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            key = ".".join(str(part) for part in (f"providers.{prefix}", *error["loc"]))
-            problems.append(f"{key}: {'unknown key' if error['type'] == 'extra_forbidden' else error['msg']}")
-        raise ConfigError(f"providers.{prefix}", problems) from None
+        from supervisor.config import validation_problems
+
+        raise ConfigError(f"providers.{prefix}", validation_problems(exc, f"providers.{prefix}")) from None
 
 
 def api_key(prefix: str, settings: ChatProviderSettings, default_env: str | None, required: bool) -> str | None:
@@ -170,7 +168,7 @@ class ChatCompletionsModel:
         max_reasks: int = 2,
     ) -> Completion:
         if output_type is None:
-            from supervisor.structured import completion_text, completion_usage
+            from supervisor.models.structured import completion_text, completion_usage
 
             response = await self._create(messages=list(messages), max_tokens=max_tokens)
             return Completion(
@@ -179,7 +177,7 @@ class ChatCompletionsModel:
                 finish_reason=response.choices[0].finish_reason,
             )
         from supervisor.models.response_format import as_json_object_schema
-        from supervisor.structured import ask_structured
+        from supervisor.models.structured import ask_structured
 
         mode = self.settings.structured_mode
         if mode == "auto":

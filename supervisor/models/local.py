@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from supervisor.exceptions import ModelError, ModelFileNotFoundError
+from supervisor.errors import ModelError, ModelFileNotFoundError
 from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.response_format import as_json_object_schema
 
@@ -158,7 +158,7 @@ class LocalModel:
                 usage=Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)), 1),
                 finish_reason=raw["choices"][0].get("finish_reason"),
             )
-        from supervisor.structured import ask_structured
+        from supervisor.models.structured import ask_structured
 
         return await ask_structured(self._create, messages, output_type, max_reasks=max_reasks, max_tokens=max_tokens)
 

@@ -7,25 +7,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
+from support.llama_server import LlamaServer
 
 from supervisor.models.local import embedded_model_path
 
 COMPLETIONS_LINE = '"POST /v1/chat/completions HTTP/1.1" 200'
-
-
-@dataclass
-class LlamaServer:
-    base_url: str
-    log: Path
-
-    def completions_served(self) -> int:
-        """How many chat completions the server has answered, from its access log."""
-        return self.log.read_text(errors="replace").count(COMPLETIONS_LINE)
 
 
 def _free_port() -> int:

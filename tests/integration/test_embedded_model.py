@@ -11,8 +11,8 @@ import pytest
 
 from specialists import support_desk_team
 from supervisor import BatonConfig, Plan, Subtask, Supervisor, Verdict, resolve_model
+from supervisor.decisions.prompts import render
 from supervisor.models.local import LocalModel
-from supervisor.prompts import render
 
 pytestmark = pytest.mark.integration
 

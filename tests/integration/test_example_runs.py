@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from supervisor.config import load_config
-from supervisor.runner import load_team
+from supervisor.supervisor import load_team
 
 pytestmark = pytest.mark.integration
 

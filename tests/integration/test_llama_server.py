@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LlamaServer
+from support.llama_server import LlamaServer
 from typer.testing import CliRunner
 
 from specialists import support_desk_team
 from supervisor import Plan, Supervisor, load_config
-from supervisor.cli import app
+from supervisor.cli.app import app
 
 pytestmark = pytest.mark.integration
 

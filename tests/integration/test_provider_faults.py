@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fault_server import FaultServer, running_fault_server
+from support.fault_server import FaultServer, running_fault_server
 
 from supervisor import resolve_model
-from supervisor.exceptions import (
+from supervisor.errors import (
     ProviderAuthError,
     ProviderConnectionLostError,
     ProviderError,
@@ -118,7 +118,7 @@ def test_every_provider_error_names_provider_model_and_endpoint(server: FaultSer
 
 
 def test_a_provider_failure_mid_run_is_recorded_and_loses_no_accepted_work(server: FaultServer) -> None:
-    from helpers import make_team, plan_answer, responder
+    from support.teams import make_team, plan_answer, responder
 
     from supervisor import BatonConfig, ScriptedModel, Supervisor
 

@@ -1,0 +1,134 @@
+"""Code checks on a specialist's output: what code can decide before any model is asked.
+
+Acceptance criteria that code can check run first: length bounds, required terms, a regex,
+a JSON schema or required fields, ids from the goal that the answer must carry, an answer cut off mid-sentence,
+an answer off the topic of its task, and user predicates. A weak model is then only asked what code cannot
+decide, and with ``checking.judge = "code"`` not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from supervisor.checks.text import ends_sentence, mentions
+
+MIN_OUTPUT_CHARS = 20
+
+_ID_IN_GOAL = re.compile(r"(?<![\w.])#?([A-Z]{0,4}-?\d{3,})\b")
+
+
+class OutputChecks(BaseModel):
+    """Acceptance criteria code can check. A card carries defaults for its agent; a subtask may add its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_chars: int = Field(default=MIN_OUTPUT_CHARS, ge=0)
+    max_chars: int | None = Field(default=None, ge=1)
+    must_mention: tuple[str, ...] = Field(default=(), description="every term must appear as a word (any case)")
+    must_mention_any: tuple[str, ...] = Field(default=(), description="at least one of these must appear")
+    pattern: str | None = Field(default=None, description="a regular expression the output must match")
+    json_schema: dict[str, Any] | None = Field(default=None, description="the output must be JSON valid under it")
+    required_fields: tuple[str, ...] = Field(default=(), description="keys the output's JSON object must have")
+    carry_goal_ids: bool = Field(default=False, description="ids and numbers in the goal (#1042) must appear")
+    complete_sentences: bool = Field(default=True, description="an answer cut off mid-sentence is incomplete")
+    min_relevance: float | None = Field(
+        default=None, ge=0, le=1, description="least similarity to the task; None: the checker's default"
+    )
+
+    def merged(self, other: OutputChecks | None) -> OutputChecks:
+        """These checks with ``other``'s explicitly set fields on top."""
+        if other is None:
+            return self
+        return self.model_copy(update=other.model_dump(exclude_unset=True))
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check sees: the goal, the task, the output and whether the model stopped on its own."""
+
+    goal: str
+    task: str
+    output: str
+    agent: str
+    truncated: bool = False
+
+
+Predicate = Callable[[CheckContext], str | None]
+"""A user check: returns a problem to report, or ``None`` when the output passes."""
+
+RelevanceScorer = Callable[[str, str], float]
+
+
+def _json_problems(output: str, checks: OutputChecks) -> list[str]:
+    if checks.json_schema is None and not checks.required_fields:
+        return []
+    text = output.strip().removeprefix("```json").removeprefix("```").removesuffix("```").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return ["The answer must be a JSON object, but it is not valid JSON."]
+    problems = []
+    if checks.required_fields:
+        missing = [f for f in checks.required_fields if not isinstance(data, dict) or f not in data]
+        if missing:
+            problems.append(f"The JSON answer lacks the field(s): {', '.join(missing)}.")
+    if checks.json_schema is not None:
+        import jsonschema
+
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(checks.json_schema).iter_errors(data))
+        if error is not None:
+            problems.append(f"The JSON answer does not match the schema: {error.message}.")
+    return problems
+
+
+def goal_ids(goal: str) -> list[str]:
+    """Ticket numbers, order ids and similar tokens a faithful answer repeats (``#1042`` -> ``1042``)."""
+    return list(dict.fromkeys(match.group(1) for match in _ID_IN_GOAL.finditer(goal)))
+
+
+def code_problems(
+    context: CheckContext,
+    checks: OutputChecks,
+    predicates: Sequence[Predicate] = (),
+    relevance: RelevanceScorer | None = None,
+    default_min_relevance: float | None = None,
+) -> list[str]:
+    """Every problem code can find in an output; empty when it passes."""
+    text = context.output.strip()
+    if not text:
+        return ["The answer was empty. Write the answer."]
+    problems = []
+    if len(text) < checks.min_chars:
+        problems.append(f"The answer was only {len(text)} characters; give a complete answer.")
+    if checks.max_chars is not None and len(text) > checks.max_chars:
+        problems.append(f"The answer is {len(text)} characters; keep it under {checks.max_chars}.")
+    if context.truncated or (checks.complete_sentences and not ends_sentence(text)):
+        problems.append("The answer stops mid-sentence; finish it.")
+    missing = [term for term in checks.must_mention if not mentions(text, term)]
+    if missing:
+        problems.append(f"The answer must mention: {', '.join(missing)}.")
+    if checks.must_mention_any and not any(mentions(text, term) for term in checks.must_mention_any):
+        problems.append(f"The answer must mention one of: {', '.join(checks.must_mention_any)}.")
+    if checks.pattern is not None and not re.search(checks.pattern, text):
+        problems.append(f"The answer does not have the required form ({checks.pattern}).")
+    if checks.carry_goal_ids:
+        absent = [i for i in goal_ids(context.goal) if i not in text]
+        if absent:
+            problems.append(f"The answer must refer to {', '.join(absent)} from the request.")
+    problems.extend(_json_problems(text, checks))
+    threshold = checks.min_relevance if checks.min_relevance is not None else default_min_relevance
+    if relevance is not None and threshold is not None and not problems:
+        score = relevance(text, f"{context.goal}\n{context.task}")
+        if score < threshold:
+            problems.append("The answer is off the topic of the task; answer the task itself.")
+    for predicate in predicates:
+        problem = predicate(context)
+        if problem:
+            problems.append(problem)
+    return problems

@@ -1,0 +1,74 @@
+"""Prompt templates: data files rendered strictly (an undefined variable is an error, never an empty string).
+
+A template holds the system message, a line ``=== user ===``, then the user message. Templates live in the
+repository's ``prompts/`` folder; an installed wheel carries them as ``supervisor/_prompts``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+from supervisor.errors import PromptTemplateError
+from supervisor.models import Message
+
+USER_MARKER = "=== user ==="
+_DATA_MARKER = re.compile(r"</?\s*data\s*>", re.IGNORECASE)
+
+
+def strip_data_markers(text: str) -> str:
+    """Remove the ``<data>`` delimiters prompts wrap untrusted text in.
+
+    Model output may echo them, or try to close a data block early; neither may reach the next prompt.
+    """
+    return _DATA_MARKER.sub("", text).strip()
+
+
+def _template_dirs() -> list[Path]:
+    # Installed wheels carry the templates as ``supervisor/_prompts``; a checkout has them at the top level.
+    package_dir = Path(__file__).resolve().parent.parent
+    return [package_dir / "_prompts", package_dir.parent / "prompts"]
+
+
+@functools.cache
+def _environment() -> Any:
+    import jinja2
+
+    dirs = [str(d) for d in _template_dirs() if d.is_dir()]
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(dirs),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=False,
+    )
+
+
+@functools.cache
+def _template(name: str) -> Any:
+    import jinja2
+
+    try:
+        return _environment().get_template(f"{name}.j2")
+    except jinja2.TemplateNotFound:
+        searched = ", ".join(str(d) for d in _template_dirs())
+        raise PromptTemplateError(f"prompt template {name}.j2 not found (searched {searched})") from None
+
+
+def render(name: str, **variables: Any) -> list[Message]:
+    """Render template ``name`` into a system and a user message."""
+    import jinja2
+
+    try:
+        text: str = _template(name).render(**variables)
+    except jinja2.UndefinedError as exc:
+        raise PromptTemplateError(f"prompt template {name}.j2: {exc}") from None
+    system, marker, user = text.partition(USER_MARKER)
+    if not marker:
+        raise PromptTemplateError(f"prompt template {name}.j2 has no '{USER_MARKER}' line")
+    return [
+        {"role": "system", "content": system.strip()},
+        {"role": "user", "content": user.strip()},
+    ]

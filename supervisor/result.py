@@ -1,0 +1,189 @@
+"""Run state as plain data: what each subtask did, and the result of a run."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from supervisor.decisions.schemas import Decision, Plan, Subtask
+from supervisor.errors import RunError
+from supervisor.models import Usage
+
+StepStatus = Literal["running", "accepted", "rejected", "failed", "cancelled", "replanned", "waiting_for_human"]
+RouteDecidedBy = Literal["model", "similarity", "rule", "plan", "supervisor", "only-agent"]
+VerdictDecidedBy = Literal["code", "model", "person", "policy", "guard"]
+RunStatus = Literal["done", "failed", "stopped", "waiting_for_human", "cancelled"]
+
+
+class RouteDecision(BaseModel):
+    """The specialist chosen for a subtask, the reason, and what decided it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subtask_id: str
+    agent: str
+    reason: str
+    decided_by: RouteDecidedBy
+    scores: dict[str, float] = Field(default_factory=dict, description="card similarity by agent")
+
+    def __repr__(self) -> str:
+        return f"<RouteDecision {self.subtask_id} -> {self.agent} by {self.decided_by}: {self.reason[:40]!r}>"
+
+    __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
+
+
+class CheckedVerdict(BaseModel):
+    """A verdict with what decided it, as recorded in the run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    feedback: str
+    decided_by: VerdictDecidedBy
+    agent: str | None = None
+
+    def __repr__(self) -> str:
+        note = f": {self.feedback[:50]!r}" if self.feedback else ""
+        return f"<CheckedVerdict {self.decision} by {self.decided_by}{note}>"
+
+    __str__ = __repr__
+
+
+HumanAction = Literal["approve", "reject", "edit", "answer"]
+EscalationKind = Literal["output", "tool_approval", "privilege", "guard"]
+"""What the person decides on: an output (the verdict asked for a person), a side-effecting tool call with
+arguments from agent or tool text, a move of the work to a more privileged agent, or an output a guard held."""
+
+
+class Escalation(BaseModel):
+    """What a person is asked to decide."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    subtask_id: str
+    agent: str
+    task: str
+    output: str
+    reason: str
+    kind: EscalationKind = "output"
+    tool: str | None = None
+    arguments: str | None = None
+
+
+class HumanDecision(BaseModel):
+    """A person's answer to an escalation. ``text`` is the edited output or the answer, where one is needed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: HumanAction
+    text: str = ""
+    by: str = Field(default="person", max_length=100)
+
+    @model_validator(mode="after")
+    def _text_where_needed(self) -> HumanDecision:
+        if self.action in ("edit", "answer") and not self.text.strip():
+            raise ValueError(f"a decision to {self.action} needs the text")
+        return self
+
+
+class ToolCall(BaseModel):
+    """One call a specialist made to a tool."""
+
+    tool: str
+    query: str
+    output: str
+    refused: str = Field(default="", description="why the gate, the policy or a person refused the call")
+
+
+class Attempt(BaseModel):
+    """One try at a subtask: who made it, the output and the verdict on it.
+
+    A ``quarantined`` output was held by a guard: it is kept here for the record but never shown to a model.
+    """
+
+    number: int
+    agent: str = ""
+    output: str
+    quarantined: bool = False
+    verdict: CheckedVerdict | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+
+
+class StepRecord(BaseModel):
+    """Everything that happened to one subtask."""
+
+    subtask: Subtask
+    route: RouteDecision
+    attempts: list[Attempt] = Field(default_factory=list)
+    status: StepStatus = "running"
+
+    @property
+    def agent(self) -> str:
+        return self.route.agent
+
+    @property
+    def output(self) -> str | None:
+        """The accepted output, if any."""
+        if self.status == "accepted" and self.attempts:
+            return self.attempts[-1].output
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Step {self.subtask.id} {self.agent} {self.status} after {len(self.attempts)} attempt(s)>"
+
+    __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
+
+
+class RunResult(BaseModel):
+    """The outcome of a goal: final output, plan, steps, usage; on failure, the error and all work done."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    run_id: str
+    goal: str
+    status: RunStatus
+    output: str = ""
+    plan: Plan | None = None
+    steps: list[StepRecord] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    usage_by_agent: dict[str, Usage] = Field(default_factory=dict)
+    error: str | None = None
+    error_type: str | None = None
+    replans: list[Plan] = Field(default_factory=list, description="plans made for the remaining work")
+    pending: Escalation | None = Field(default=None, description="what a person must decide to resume")
+    approved_tool_calls: list[tuple[str, str, str]] = Field(
+        default_factory=list, description="(subtask, tool, arguments) a person approved"
+    )
+    refused_tool_calls: list[tuple[str, str, str]] = Field(
+        default_factory=list, description="(subtask, tool, arguments) a person refused"
+    )
+    peak_concurrency: int = 0
+
+    @property
+    def accepted(self) -> dict[str, str]:
+        """Accepted outputs by subtask id."""
+        return {s.subtask.id: s.output for s in self.steps if s.output is not None}
+
+    def raise_for_status(self) -> RunResult:
+        """Raise ``RunError`` if the run failed; return the result otherwise (for chaining)."""
+        if self.status != "done":
+            raise RunError(f"run {self.run_id} ended {self.status}: {self.error or 'a person must decide'}")
+        return self
+
+    def to_json_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["usage"]["total_tokens"] = self.usage.total_tokens
+        return data
+
+    def __repr__(self) -> str:
+        subtasks = len(self.plan.subtasks) if self.plan else 0
+        shown = self.output if len(self.output) <= 40 else self.output[:37] + "..."
+        tail = f"output={shown!r}" if self.status == "done" else f"error={self.error_type}"
+        return (
+            f"<RunResult {self.status}: {subtasks} subtask(s), {self.usage.calls} model call(s), "
+            f"{self.usage.total_tokens} tokens, {tail}>"
+        )
+
+    __str__ = __repr__  # pydantic's str() lists every field; the short form reads better

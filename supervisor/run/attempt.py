@@ -1,0 +1,115 @@
+"""One specialist attempt: its tool step (under a capability token), then its answer.
+
+No loop lives here; the run loop decides what happens next. Tool calls and model calls both pass through the
+run's step seam; choosing and calling a tool lives in ``supervisor.tools.calling``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel
+
+from supervisor.decisions import prompts
+from supervisor.decisions.schemas import Subtask
+from supervisor.errors import StructuredOutputError
+from supervisor.guards.capabilities import ToolPolicy
+from supervisor.models import Model
+from supervisor.result import StepRecord, ToolCall
+from supervisor.run.context import RunContext, StepKey
+from supervisor.run.escalation import PersonDesk
+from supervisor.team import Specialist
+from supervisor.tools.calling import ApprovalNeeded, call_tool_checked, choose_tool
+
+
+@dataclass(frozen=True)
+class AttemptOutput:
+    text: str
+    truncated: bool
+
+
+async def write_answer(
+    run: RunContext,
+    *,
+    specialist: Specialist,
+    model: Model,
+    subtask: Subtask,
+    number: int,
+    inputs: list[dict[str, str]],
+    tool_call: ToolCall | None,
+    feedback: str,
+    max_tokens: int,
+    max_reasks: int = 2,
+) -> AttemptOutput:
+    """The specialist's answer for one attempt; its own delimiters stripped so it cannot break a data block."""
+    messages = prompts.render(
+        "specialist",
+        instructions=specialist.instructions,
+        card=specialist.card,
+        goal=run.goal,
+        subtask=subtask,
+        inputs=inputs,
+        tool_result=tool_call,
+        feedback=feedback,
+    )
+    key = StepKey(subtask.id, number, f"work:{specialist.name}")
+    if specialist.answer_format is None:
+        completion = await run.ask(key, specialist.name, model, messages, max_tokens=max_tokens)
+        return AttemptOutput(prompts.strip_data_markers(completion.text), completion.finish_reason == "length")
+    budget = max(max_tokens, specialist.answer_max_tokens or 0)
+    try:
+        completion = await run.ask(
+            key,
+            specialist.name,
+            model,
+            messages,
+            output_type=specialist.answer_format,
+            max_tokens=budget,
+            max_reasks=max_reasks,
+        )
+    except StructuredOutputError as exc:
+        # An answer that never fit its format is a failed attempt, judged (and retried) like a cut-off one.
+        return AttemptOutput(prompts.strip_data_markers(exc.last_output), truncated=True)
+    return AttemptOutput(prompts.strip_data_markers(answer_text(completion.output)), truncated=False)
+
+
+def answer_text(answer: BaseModel | None) -> str:
+    """The text of a structured answer: its ``as_text()`` when it has one, else its JSON."""
+    if answer is None:
+        return ""
+    render = getattr(answer, "as_text", None)
+    return str(render()) if callable(render) else answer.model_dump_json(indent=2)
+
+
+async def tool_step(
+    run: RunContext,
+    record: StepRecord,
+    specialist: Specialist,
+    model: Model,
+    *,
+    policy: ToolPolicy,
+    desk: PersonDesk,
+    max_reasks: int,
+) -> ToolCall | Literal["waiting"] | None:
+    """Choose and call an attempt's tool under a capability token; a side effect may need a person first."""
+    subtask = record.subtask
+    allowed = frozenset(t.name for t in specialist.allowed_tools())
+    if not allowed:
+        return None
+    capability = run.gate.issue(run.run_id, subtask.id, specialist.name, allowed)
+    try:
+        choice = await choose_tool(run, specialist, model, subtask, capability=capability, max_reasks=max_reasks)
+        if choice is None:
+            return None
+        while True:
+            try:
+                return await call_tool_checked(
+                    run, specialist, subtask, capability=capability, policy=policy, choice=choice
+                )
+            except ApprovalNeeded as need:
+                # Approved: the loop calls again and the policy now allows it; refused: the call is refused.
+                if await desk.approve_tool(run, record, need.tool, need.arguments) == "waiting":
+                    return "waiting"
+    finally:
+        run.gate.revoke(capability)

@@ -1,0 +1,158 @@
+"""The context of one run: the step seam, usage accounting, policy checks and the event fan-out.
+
+Every nondeterministic action (a model call, a tool call, a person's answer) goes through ``RunContext.step``,
+keyed by what it is (subtask, attempt, call), never by when it happened; that key is where a step journal
+records and replays outcomes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel
+
+from supervisor.errors import GuardTripwire, StructuredOutputError
+from supervisor.events import Event, EventSink, GuardTripped
+from supervisor.guards.capabilities import ToolGate
+from supervisor.guards.pipeline import GuardedMessage, GuardPipeline, GuardResult
+from supervisor.models import Completion, Message, Model, Usage
+from supervisor.models.pricing import PriceTable
+from supervisor.result import RunResult, StepRecord
+from supervisor.run.policies import Policies
+
+T = TypeVar("T")
+SUPERVISOR_ROLE = "supervisor"
+Outcome = Literal["accepted", "replan", "waiting"]
+"""How a subtask's work ended for the loop: accepted, asking for a re-plan, or waiting for a person."""
+
+
+@dataclass(frozen=True, slots=True)
+class StepKey:
+    """What a step is: the node (subtask id, ``plan``, ``answer``), the attempt, and the call within it."""
+
+    node: str
+    attempt: int
+    call: str
+
+
+current_step: ContextVar[StepKey | None] = ContextVar("baton_current_step", default=None)
+"""The step a model call belongs to, while it runs: lets test doubles and tracing say what kind of call it is."""
+
+
+class RunContext:
+    """The state of one run in progress."""
+
+    def __init__(
+        self,
+        goal: str,
+        sinks: Sequence[EventSink],
+        prices: PriceTable,
+        policies: Policies,
+        result: RunResult | None = None,
+        *,
+        guards: GuardPipeline | None = None,
+    ) -> None:
+        self.run_id = result.run_id if result else uuid.uuid4().hex[:12]
+        self.goal = goal
+        self.policies = policies
+        self._sinks = list(sinks)
+        self._seq = 0
+        self._prices = prices
+        self.result = result or RunResult(run_id=self.run_id, goal=goal, status="failed")
+        self.accepted: dict[str, str] = dict(self.result.accepted)
+        """Accepted outputs by subtask id, as the loop needs them at every scheduling step (derived from
+        ``result.steps`` once, then kept up to date by ``accept``)."""
+        self.active = 0
+        self.peak = 0
+        self.replan_reason = ""
+        self.guards = guards or GuardPipeline(())
+        self.gate = ToolGate()
+
+    def person_approved(self, call: tuple[str, str, str]) -> bool:
+        """Whether a person approved exactly this (subtask id, tool, arguments) through the approval channel."""
+        return call in self.result.approved_tool_calls
+
+    def person_refused(self, call: tuple[str, str, str]) -> bool:
+        return call in self.result.refused_tool_calls
+
+    def emit(self, make: Callable[..., Event], **fields: Any) -> None:
+        if not self._sinks:
+            return  # nobody listens: build no event
+        self._seq += 1
+        event = make(run_id=self.run_id, seq=self._seq, **fields)
+        for sink in self._sinks:
+            sink(event)
+
+    def accept(self, record: StepRecord, output: str) -> None:
+        """Mark a subtask's output accepted: dependents may start, and it counts toward the answer."""
+        record.status = "accepted"
+        self.accepted[record.subtask.id] = output
+
+    def screen(self, message: GuardedMessage) -> GuardResult:
+        """Pass ``message`` through the run's guard pipeline; a sanitized or blocked message is an event."""
+        result = self.guards.check(message)
+        if result.status != "pass":
+            self.emit(
+                GuardTripped,
+                subtask_id=message.subtask_id,
+                agent=message.agent,
+                channel=message.channel,
+                guard=result.guard,
+                status=result.status,
+                reasons=result.reasons,
+            )
+        return result
+
+    def tripped(self, exc: GuardTripwire, subtask_id: str) -> None:
+        """Record a tripwire that refused an action (a tool call, a reroute)."""
+        self.emit(
+            GuardTripped,
+            subtask_id=subtask_id,
+            agent=exc.agent,
+            channel=exc.channel or "action",
+            guard=exc.tripwire,
+            status="blocked",
+            reasons=(exc.detail,),
+        )
+
+    async def step(self, key: StepKey, action: Callable[[], Awaitable[T]]) -> T:
+        """The one seam every nondeterministic action passes through."""
+        del key  # the journal will record and replay by this key
+        return await action()
+
+    async def ask(
+        self,
+        key: StepKey,
+        role: str,
+        model: Model,
+        messages: list[Message],
+        *,
+        output_type: type[BaseModel] | None = None,
+        max_tokens: int | None = None,
+        max_reasks: int = 2,
+    ) -> Completion:
+        """A model call through the step seam, counted against the role's usage and the run's budgets."""
+        token = current_step.set(key)
+        try:
+            completion = await self.step(
+                key,
+                lambda: model.complete(messages, output_type=output_type, max_tokens=max_tokens, max_reasks=max_reasks),
+            )
+        except StructuredOutputError as exc:
+            if isinstance(exc.usage, Usage):  # failed attempts still cost tokens
+                self._count(role, model, exc.usage)
+            raise
+        finally:
+            current_step.reset(token)
+        self._count(role, model, completion.usage)
+        return completion
+
+    def _count(self, role: str, model: Model, usage: Usage) -> None:
+        usage.cost_usd = self._prices.cost(model.name, usage)
+        self.result.usage.add(usage)
+        self.result.usage_by_agent.setdefault(role, Usage()).add(usage)
+        self.policies.after_usage(self.result.usage)

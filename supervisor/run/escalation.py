@@ -1,0 +1,123 @@
+"""Escalation to a person: the approval channel, the only way a person's decision enters a run.
+
+A handler (sync or async) receives an ``Escalation`` and returns a ``HumanDecision``: approve the output as it
+is, reject it, replace it with an edited version, or answer in the agent's place. It answers through the run's
+step seam; without a handler the run stops in ``waiting_for_human`` with the question pending, and
+``Supervisor.resume(result, decision)`` continues it. Nothing an agent writes can stand in for an answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from supervisor.errors import SubtaskFailedError
+from supervisor.events import EscalationRaised, HumanDecided
+from supervisor.result import Attempt, CheckedVerdict, Escalation, EscalationKind, HumanDecision, StepRecord
+from supervisor.run.context import Outcome, RunContext, StepKey
+
+EscalationHandler = Callable[[Escalation], HumanDecision | Awaitable[HumanDecision]]
+
+
+async def ask_person(handler: EscalationHandler, escalation: Escalation) -> HumanDecision:
+    """Call a sync or async handler and check that it returned a decision."""
+    answer = handler(escalation)
+    if inspect.isawaitable(answer):
+        answer = await answer
+    if not isinstance(answer, HumanDecision):
+        raise TypeError(f"an escalation handler must return a HumanDecision, not {type(answer).__name__}")
+    return answer
+
+
+class PersonDesk:
+    """Puts escalations and tool approvals to a person, and applies their answers."""
+
+    def __init__(self, handler: EscalationHandler | None) -> None:
+        self.handler = handler
+
+    async def escalate(
+        self, run: RunContext, record: StepRecord, output: str, reason: str, *, kind: EscalationKind = "output"
+    ) -> Outcome:
+        escalation = Escalation(
+            run_id=run.run_id,
+            subtask_id=record.subtask.id,
+            agent=record.agent,
+            task=record.subtask.description,
+            output=output,
+            reason=reason or "the supervisor asked for a person's decision",
+            kind=kind,
+        )
+        decision = await self._ask(run, record, escalation, StepKey(record.subtask.id, len(record.attempts), "person"))
+        if decision is None:
+            return "waiting"
+        self.apply(run, record, decision, escalation)
+        return "accepted"
+
+    async def approve_tool(
+        self, run: RunContext, record: StepRecord, tool: str, arguments: str
+    ) -> bool | Literal["waiting"]:
+        """Ask whether a side-effecting call may run; the answer is remembered for exactly this call."""
+        escalation = Escalation(
+            run_id=run.run_id,
+            subtask_id=record.subtask.id,
+            agent=record.agent,
+            task=record.subtask.description,
+            output="",
+            reason=f"{tool} has side effects and {record.agent} wrote its arguments; approve or reject the call",
+            kind="tool_approval",
+            tool=tool,
+            arguments=arguments,
+        )
+        key = StepKey(record.subtask.id, len(record.attempts) + 1, f"approval:{tool}")
+        decision = await self._ask(run, record, escalation, key)
+        if decision is None:
+            return "waiting"
+        approved = decision.action == "approve"
+        self.remember(run, record.subtask.id, tool, arguments, approved)
+        return approved
+
+    async def _ask(
+        self, run: RunContext, record: StepRecord, escalation: Escalation, key: StepKey
+    ) -> HumanDecision | None:
+        run.emit(EscalationRaised, escalation=escalation)
+        if self.handler is None:
+            record.status = "waiting_for_human"
+            run.result.pending = escalation
+            return None
+        decision = await run.step(key, functools.partial(ask_person, self.handler, escalation))
+        run.emit(HumanDecided, subtask_id=record.subtask.id, decision=decision)
+        return decision
+
+    def apply(self, run: RunContext, record: StepRecord, decision: HumanDecision, escalation: Escalation) -> None:
+        """A person's answer to an output escalation: accept it, their edit or answer; or fail the subtask."""
+        if decision.action == "reject":
+            record.status = "rejected"
+            raise SubtaskFailedError(record.subtask.id, len(record.attempts), f"rejected by {decision.by}")
+        output = escalation.output if decision.action == "approve" else decision.text
+        verdict = CheckedVerdict(decision="accept", feedback=f"{decision.action} by {decision.by}", decided_by="person")
+        if decision.action == "approve" and record.attempts:
+            record.attempts[-1] = record.attempts[-1].model_copy(update={"verdict": verdict})
+        else:
+            record.attempts.append(
+                Attempt(number=len(record.attempts) + 1, agent=decision.by, output=output, verdict=verdict)
+            )
+        run.accept(record, output)
+
+    def resume(self, run: RunContext, record: StepRecord, decision: HumanDecision, pending: Escalation) -> None:
+        """Apply the answer a stopped run was waiting for; an approved or refused call reruns its subtask."""
+        run.emit(HumanDecided, subtask_id=record.subtask.id, decision=decision)
+        if pending.kind == "tool_approval" and pending.tool is not None:
+            self.remember(run, record.subtask.id, pending.tool, pending.arguments or "", decision.action == "approve")
+            record.status = "cancelled"
+            return
+        self.apply(run, record, decision, pending)
+
+    @staticmethod
+    def remember(run: RunContext, subtask_id: str, tool: str, arguments: str, approved: bool) -> None:
+        call = (subtask_id, tool, arguments)
+        if approved:
+            run.result.approved_tool_calls.append(call)
+        else:
+            run.result.refused_tool_calls.append(call)

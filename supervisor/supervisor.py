@@ -1,0 +1,319 @@
+"""The facade: ``Supervisor`` runs goals with a team (``run`` / ``run_sync`` / ``stream`` / ``resume``) and
+offers each decision on its own (``plan`` / ``route`` / ``check``, each with a ``_sync`` twin).
+
+It resolves the models, builds the planner, router, judge, person desk and guard pipeline once, and hands each
+run to ``supervisor.run.loop``, the only place with the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Sequence
+from typing import Any, TypeVar
+
+from supervisor.audit.trail import AuditTrail
+from supervisor.config import BatonConfig, load_callable
+from supervisor.decisions.judging import Judge
+from supervisor.decisions.planning import Planner, pipeline_plan
+from supervisor.decisions.routing import CodeRoute, Router
+from supervisor.decisions.schemas import Plan, Subtask
+from supervisor.errors import ConfigError, TeamError, UnknownAgentError, UserError
+from supervisor.events import Event, EventSink, RunStarted
+from supervisor.guards.builtin import build_pipeline
+from supervisor.guards.capabilities import ToolPolicy
+from supervisor.guards.pipeline import Guard
+from supervisor.models import Closeable, Model, known_prefixes, resolve_model
+from supervisor.models.capabilities import capabilities_of
+from supervisor.models.pricing import PriceTable
+from supervisor.result import CheckedVerdict, HumanDecision, RouteDecision, RunResult
+from supervisor.run.attempt import AttemptOutput
+from supervisor.run.context import SUPERVISOR_ROLE, RunContext
+from supervisor.run.escalation import EscalationHandler, PersonDesk
+from supervisor.run.loop import Aggregator, RunLoop
+from supervisor.run.policies import Policies
+from supervisor.team import Specialist, Team
+
+__all__ = ["Supervisor", "load_team"]
+
+T = TypeVar("T")
+
+
+def load_team(factory: str) -> Team:
+    """Build the team named by ``module:function`` (the ``[team] factory`` setting)."""
+    build = load_callable(factory, "team.factory")
+    try:
+        members = build()
+    except (TeamError, UserError):
+        raise
+    except Exception as exc:
+        raise ConfigError("team.factory", [f"team.factory: {factory} raised {type(exc).__name__}: {exc}"]) from None
+    if isinstance(members, Team):
+        return members
+    if isinstance(members, Iterable) and not isinstance(members, str | bytes):
+        listed = list(members)
+        if listed and all(isinstance(m, Specialist) for m in listed):
+            return Team(listed)
+    raise ConfigError(
+        "team.factory", [f"team.factory: {factory} must return a Team or specialists, not {type(members).__name__}"]
+    )
+
+
+class Supervisor:
+    """Runs goals with a team of specialists: plans, routes, runs, checks and answers.
+
+    >>> supervisor = Supervisor(team, config=load_config("baton.toml"))
+    >>> result = supervisor.run_sync("Customer was charged twice for order 1042")
+
+    ``model`` replaces the configured default model (for the supervisor and every specialist); per-role
+    settings in the config (``models.supervisor``, ``models.agents.<name>``) and a specialist's own ``model``
+    still take precedence. ``escalation_handler`` answers escalations (sync or async); without one a run that
+    needs a person stops in ``waiting_for_human``. ``aggregate`` replaces the supervisor's final answer.
+    """
+
+    def __init__(
+        self,
+        team: Team | Iterable[Specialist] | None = None,
+        *,
+        config: BatonConfig | None = None,
+        model: str | Model | None = None,
+        routes: Sequence[CodeRoute] = (),
+        escalation_handler: EscalationHandler | None = None,
+        aggregate: Aggregator | None = None,
+        guards: Sequence[Guard] = (),
+    ) -> None:
+        self.config = config or BatonConfig()
+        if team is None:
+            self.team = load_team(self.config.team.factory)
+        else:
+            self.team = team if isinstance(team, Team) else Team(team)
+        self._check_names(routes)
+        # Resolve every model now: an unknown provider or a missing file fails here, before any work.
+        self._model = self._resolve(self.config.models.supervisor or model or self.config.models.default)
+        self._agent_models = {s.name: self._resolve(self._model_choice(s, model)) for s in self.team}
+        self._limits = self.config.limits
+        self._prices = PriceTable(self.config.prices)
+        self.capabilities = capabilities_of(self._model, self.config.models.capabilities)
+        planner = Planner(self.team, self.config, self._model, capabilities=self.capabilities)
+        router = Router(self.team, self.config.routing, routes, self._model, self._limits.max_reasks)
+        judge = Judge(self.team, self.config, self._model, router.ranker, capabilities=self.capabilities)
+        self._guards = build_pipeline(self.config.guards, guards)
+        self._loop = RunLoop(
+            team=self.team,
+            limits=self._limits,
+            model=self._model,
+            agent_models=self._agent_models,
+            planner=planner,
+            router=router,
+            judge=judge,
+            desk=PersonDesk(escalation_handler),
+            tool_policy=ToolPolicy(self.config.guards.tools),
+            guard_action=self.config.guards.action,
+            aggregate=aggregate,
+        )
+        self._audit = AuditTrail(self.config)
+
+    def _model_choice(self, specialist: Specialist, model: str | Model | None) -> str | Model:
+        """Config per agent, else the specialist's own model, else the model given here, else the default."""
+        return self.config.model_for(specialist.name, specialist.model or model)
+
+    def _check_names(self, routes: Sequence[CodeRoute]) -> None:
+        named = [*self.config.models.agents, *(r.agent for r in self.config.routing.rules), *(r.agent for r in routes)]
+        for name in named:
+            if name not in self.team:
+                raise UnknownAgentError(name, self.team.names)
+        tools = {t.name for s in self.team for t in s.tools}
+        for tool in self.config.guards.tools:
+            if tool not in tools:
+                raise ConfigError(
+                    f"guards.tools.{tool}",
+                    [f"guards.tools.{tool}: no specialist has that tool; the team's tools: {', '.join(sorted(tools))}"],
+                )
+        for prefix in self.config.providers:
+            if f"{prefix}/..." not in known_prefixes():
+                raise ConfigError(
+                    f"providers.{prefix}",
+                    [f"providers.{prefix}: no such provider; known: {', '.join(known_prefixes())}"],
+                )
+
+    def _resolve(self, model: str | Model) -> Model:
+        if isinstance(model, str):
+            return resolve_model(model, self.config.providers)
+        return model
+
+    @property
+    def model(self) -> Model:
+        return self._model
+
+    def models_by_role(self) -> dict[str, Model]:
+        """The model each role uses: ``supervisor`` and every specialist."""
+        return {SUPERVISOR_ROLE: self._model, **self._agent_models}
+
+    def model_for(self, agent: str) -> Model:
+        if agent not in self._agent_models:
+            raise UnknownAgentError(agent, self.team.names)
+        return self._agent_models[agent]
+
+    @property
+    def planning_mode(self) -> str:
+        """How this supervisor plans: ``free`` or ``skeleton`` (adapting the team's workflow)."""
+        return self._loop.planner.mode
+
+    @property
+    def judged_by_model(self) -> bool:
+        """Whether the supervisor's model judges outputs after the code checks (else code alone decides)."""
+        return self._loop.judge.model_judges
+
+    @property
+    def ranking(self) -> str:
+        """How cards are ranked for routing and relevance: ``embeddings`` or ``bm25``."""
+        return self._loop.router.ranker.kind
+
+    # -- running goals ---------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        goal: str,
+        *,
+        plan: Plan | None = None,
+        pipeline: Sequence[str] | None = None,
+        on_event: EventSink | None = None,
+    ) -> RunResult:
+        """Run ``goal`` to the end; or follow a given ``plan``, or a fixed ``pipeline`` of agents in order.
+
+        A run that fails returns ``status="failed"``, a policy stop ``"stopped"``, an escalation without a
+        handler ``"waiting_for_human"``; each keeps every accepted output.
+        """
+        if not goal.strip():
+            raise UserError("the goal is empty")
+        if plan is not None and pipeline is not None:
+            raise UserError("give run() a plan or a pipeline, not both")
+        given = pipeline_plan(pipeline, goal) if pipeline is not None else plan
+        if given is not None:
+            self._loop.planner.check(given)
+        run = RunContext(goal, self._sinks(on_event), self._prices, Policies(self._limits), guards=self._guards)
+        run.emit(RunStarted, goal=goal, team=tuple(self.team.names), config_fingerprint=self._audit.fingerprint)
+        await self._loop.drive(run, lambda: self._loop.execute(run, given))
+        return run.result
+
+    async def resume(
+        self, result: RunResult, decision: HumanDecision, *, on_event: EventSink | None = None
+    ) -> RunResult:
+        """Continue a run that stopped in ``waiting_for_human`` with a person's ``decision``."""
+        if result.status != "waiting_for_human" or result.pending is None or result.plan is None:
+            raise UserError(f"run {result.run_id} is {result.status}, not waiting for a person")
+        restored = result.model_copy(deep=True)
+        guard = Policies.restored(self._limits, restored, self.team.names)
+        run = RunContext(result.goal, self._sinks(on_event), self._prices, guard, restored, guards=self._guards)
+        pending, run.result.pending = result.pending, None
+        record = next(s for s in restored.steps if s.status == "waiting_for_human")
+        current = restored.replans[-1] if restored.replans else result.plan
+
+        async def continue_run() -> None:
+            self._loop.desk.resume(run, record, decision, pending)
+            await self._loop.finish(run, current)
+
+        await self._loop.drive(run, continue_run)
+        return run.result
+
+    def run_sync(
+        self,
+        goal: str,
+        *,
+        plan: Plan | None = None,
+        pipeline: Sequence[str] | None = None,
+        on_event: EventSink | None = None,
+    ) -> RunResult:
+        """``run`` for code that is not inside an event loop."""
+        return self._sync(self.run(goal, plan=plan, pipeline=pipeline, on_event=on_event), "run")
+
+    def resume_sync(self, result: RunResult, decision: HumanDecision) -> RunResult:
+        """``resume`` for code that is not inside an event loop."""
+        return self._sync(self.resume(result, decision), "resume")
+
+    def _sync(self, work: Coroutine[Any, Any, T], name: str) -> T:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self._closing(work))
+        work.close()
+        raise UserError(f"{name}_sync() was called inside a running event loop; use 'await supervisor.{name}(...)'")
+
+    async def _closing(self, work: Awaitable[T]) -> T:
+        try:
+            return await work
+        finally:
+            await self.aclose()  # the loop ends with this call: its connections must not outlive it
+
+    async def aclose(self) -> None:
+        """Close the connections the models opened on the running event loop, and the audit log."""
+        self._audit.close()
+        seen: set[int] = set()
+        for model in self.models_by_role().values():
+            if id(model) not in seen and isinstance(model, Closeable):
+                seen.add(id(model))
+                await model.aclose()
+
+    async def __aenter__(self) -> Supervisor:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def stream(self, goal: str, *, plan: Plan | None = None) -> AsyncIterator[Event]:
+        """Run ``goal`` and yield its events as they happen; the last one is ``RunFinished``."""
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+
+        async def runner() -> None:
+            try:
+                await self.run(goal, plan=plan, on_event=queue.put_nowait)
+            finally:
+                queue.put_nowait(None)
+
+        task = asyncio.create_task(runner())
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+            await task  # re-raise what ended the run, if anything did
+        finally:
+            if not task.done():
+                task.cancel()
+
+    # -- one decision at a time ------------------------------------------------------------------------
+
+    async def plan(self, goal: str) -> Plan:
+        """Plan ``goal`` without running it."""
+        return await self._loop.planner.plan(self._context(goal))
+
+    async def route(self, subtask: Subtask) -> RouteDecision:
+        """Pick the specialist for ``subtask`` without running it."""
+        return await self._loop.router.route(self._context(subtask.description), subtask)
+
+    async def check(
+        self, subtask: Subtask, output: str, *, agent: str, goal: str | None = None, truncated: bool = False
+    ) -> CheckedVerdict:
+        """Judge ``output`` as a run would judge ``agent``'s first attempt at ``subtask``, without running anything."""
+        run = self._context(goal or subtask.description)
+        return await self._loop.judge.verdict(run, self.team[agent], subtask, AttemptOutput(output, truncated), 1)
+
+    def plan_sync(self, goal: str) -> Plan:
+        """``plan`` for code that is not inside an event loop."""
+        return self._sync(self.plan(goal), "plan")
+
+    def route_sync(self, subtask: Subtask) -> RouteDecision:
+        """``route`` for code that is not inside an event loop."""
+        return self._sync(self.route(subtask), "route")
+
+    def check_sync(
+        self, subtask: Subtask, output: str, *, agent: str, goal: str | None = None, truncated: bool = False
+    ) -> CheckedVerdict:
+        """``check`` for code that is not inside an event loop."""
+        return self._sync(self.check(subtask, output, agent=agent, goal=goal, truncated=truncated), "check")
+
+    def _context(self, goal: str) -> RunContext:
+        return RunContext(goal, [], self._prices, Policies(self._limits), guards=self._guards)
+
+    def _sinks(self, on_event: EventSink | None) -> list[EventSink]:
+        """Where a run's events go: the audit log, OpenTelemetry (only when an SDK is configured), the caller."""
+        from supervisor.telemetry import span_sink
+
+        return [sink for sink in (self._audit.sink(), span_sink(), on_event) if sink is not None]

@@ -1,0 +1,142 @@
+"""Calling a tool inside an attempt: the model chooses one, the gate and the policy allow it, the call runs.
+
+Every call is checked against the attempt's capability token; its arguments carry their provenance, and a
+side-effecting call with arguments an agent wrote runs only as the tool policy or a person allows. The tool's
+result passes the guard pipeline before any model sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from typing import Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from supervisor.decisions import prompts
+from supervisor.decisions.schemas import Subtask
+from supervisor.errors import StructuredOutputError, TaintedArgumentsError, ToolError, ToolNotAllowedError
+from supervisor.events import ToolCalled
+from supervisor.guards.capabilities import Capability, ToolPolicy
+from supervisor.guards.pipeline import GuardedMessage
+from supervisor.guards.provenance import Tainted
+from supervisor.models import Model
+from supervisor.result import ToolCall
+from supervisor.run.context import RunContext, StepKey
+from supervisor.team import Specialist
+from supervisor.tools.tool import Tool
+
+TOOL_QUERY_MAX = 120
+NO_TOOL = "none"
+WITHHELD_TOOL_RESULT = "[the tool's result was withheld: it carried instructions]"
+
+
+class ApprovalNeeded(Exception):  # noqa: N818 - a signal to the runner, not an error
+    """A side-effecting tool call needs a person's approval before it may run."""
+
+    def __init__(self, tool: str, arguments: str) -> None:
+        self.tool = tool
+        self.arguments = arguments
+        super().__init__(f"{tool}({arguments!r}) needs a person's approval")
+
+
+@functools.cache
+def tool_choice_type(tool_names: tuple[str, ...]) -> type[BaseModel]:
+    """What a model answers when asked whether to use a tool: one of the allowed names, or none."""
+    choice = Literal[(*tool_names, NO_TOOL)]  # type: ignore[valid-type]
+    model: type[BaseModel] = create_model(
+        "ToolChoice", tool=(choice, ...), query=(str, Field(default="", max_length=TOOL_QUERY_MAX))
+    )
+    return model
+
+
+async def call_tool(tool: Tool, query: str) -> str:
+    try:
+        if inspect.iscoroutinefunction(tool.function):
+            result = await tool.function(query)
+        else:
+            # A plain function may block (I/O); keep it off the event loop.
+            result = await asyncio.to_thread(tool.function, query)
+    except Exception as exc:
+        raise ToolError(tool.name, exc) from exc
+    return prompts.strip_data_markers(str(result))
+
+
+async def choose_tool(
+    run: RunContext, specialist: Specialist, model: Model, subtask: Subtask, *, capability: Capability, max_reasks: int
+) -> tuple[str, str] | None:
+    """Ask the specialist's model whether one of its capability's tools helps: (tool, query), or None."""
+    tools = [t for t in specialist.allowed_tools() if t.name in capability.tools]
+    if not tools:
+        return None
+    messages = prompts.render("tool_choice", subtask=subtask, goal=run.goal, tools=tools)
+    try:
+        completion = await run.ask(
+            StepKey(subtask.id, 1, f"tool-choice:{specialist.name}"),
+            specialist.name,
+            model,
+            messages,
+            output_type=tool_choice_type(tuple(t.name for t in tools)),
+            max_tokens=TOOL_QUERY_MAX + 48,
+            max_reasks=max_reasks,
+        )
+    except StructuredOutputError:
+        # A tool is help, not the work: a model that cannot name one works without it rather than ending the run.
+        return None
+    name = str(getattr(completion.output, "tool"))  # noqa: B009 - field of a model built at run time
+    written = str(getattr(completion.output, "query"))  # noqa: B009
+    return None if name == NO_TOOL else (name, written)
+
+
+async def call_tool_checked(
+    run: RunContext,
+    specialist: Specialist,
+    subtask: Subtask,
+    *,
+    capability: Capability,
+    policy: ToolPolicy,
+    choice: tuple[str, str],
+) -> ToolCall:
+    """Call the chosen tool if the gate and the policy allow it; a refusal is recorded, not raised.
+
+    Raises ``ApprovalNeeded`` when the tool policy wants a person to decide.
+    """
+    name, written = choice
+    try:
+        run.gate.check(capability, name)
+        tool = next(t for t in specialist.tools if t.name == name)
+        # The specialist's model wrote the query: it is agent text unless it is the supervisor's own task wording.
+        arguments = Tainted.of(written, "specialist") if written else Tainted.of(subtask.description, "supervisor")
+        screened = run.screen(GuardedMessage("tool_args", arguments.value, "specialist", specialist.name, subtask.id))
+        if screened.blocked:
+            raise TaintedArgumentsError(
+                f"a guard blocked the arguments of {name}: {'; '.join(screened.reasons)}",
+                screened.findings,
+                channel="tool_args",
+                agent=specialist.name,
+            )
+        approval = policy.decide(name, tool.side_effects, arguments)
+        call = (subtask.id, name, arguments.value)
+        if approval != "allow" and run.person_refused(call):
+            raise TaintedArgumentsError(f"a person refused {name}({arguments.value!r})", agent=specialist.name)
+        if run.person_approved(call):
+            approval = "allow"  # a person approved exactly this call through the approval channel
+        if approval == "deny":
+            raise TaintedArgumentsError(
+                f"{name} has side effects and its arguments came from {', '.join(sorted(arguments.sources))}; "
+                f"the tool policy refuses it (set guards.tools.{name} = 'ask' or 'allow' to change that)",
+                channel="tool_args",
+                agent=specialist.name,
+            )
+        if approval == "ask":
+            raise ApprovalNeeded(name, arguments.value)
+        run.emit(ToolCalled, subtask_id=subtask.id, agent=specialist.name, tool=name, query=arguments.value)
+        output = await run.step(StepKey(subtask.id, 1, f"tool:{name}"), lambda: call_tool(tool, arguments.value))
+        result = run.screen(GuardedMessage("tool_result", output, "tool", specialist.name, subtask.id))
+        return ToolCall(
+            tool=name, query=arguments.value, output=WITHHELD_TOOL_RESULT if result.blocked else result.text
+        )
+    except (ToolNotAllowedError, TaintedArgumentsError) as exc:
+        run.tripped(exc, subtask.id)  # refused and recorded; the attempt goes on without the tool
+        return ToolCall(tool=name, query=written, output="", refused=exc.detail)

@@ -1,0 +1,44 @@
+"""A tool a specialist may call: a named function whose result is data, never instructions."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from supervisor.errors import TeamError
+
+ToolFunction = Callable[[str], str] | Callable[[str], Awaitable[str]]
+TOOL_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A function a specialist may call with one text argument; its result is data, never instructions.
+
+    The function is checked when the tool is made: it must take exactly one argument without a default.
+    """
+
+    name: str
+    description: str
+    function: ToolFunction
+    side_effects: bool = False
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(TOOL_NAME_PATTERN, self.name):
+            raise TeamError(f"tool name {self.name!r} must be lowercase letters, digits or _ (1-40)", [self.name])
+        if not callable(self.function):
+            raise TeamError(f"tool {self.name!r}: its function is a {type(self.function).__name__}", [self.name])
+        try:
+            signature = inspect.signature(self.function)
+        except (TypeError, ValueError):
+            return  # a builtin without a signature: nothing to check before the call
+        try:
+            signature.bind("text")
+        except TypeError:
+            raise TeamError(
+                f"tool {self.name!r}: {getattr(self.function, '__name__', 'its function')}{signature} must accept "
+                "one text argument",
+                [self.name],
+            ) from None
