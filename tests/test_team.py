@@ -50,3 +50,18 @@ def test_a_tool_the_card_does_not_allow_is_an_error_at_construction() -> None:
         specialist("alpha", tools=("search",), provided=(search, extra))
     member = specialist("alpha", tools=("search",), provided=(search,))
     assert [t.name for t in member.allowed_tools()] == ["search"]
+
+
+def test_a_tool_whose_function_cannot_take_one_text_argument_is_refused() -> None:
+    with pytest.raises(TeamError, match="one text argument"):
+        Tool("lookup", "look up", lambda: "nothing")
+    with pytest.raises(TeamError, match="one text argument"):
+        Tool("lookup", "look up", lambda a, b: a + b)
+    Tool("lookup", "look up", lambda query, limit=3: query)  # a default is fine
+
+
+def test_the_name_is_written_once_and_a_differing_card_name_is_refused() -> None:
+    member = Specialist(name="alpha", card=Card(description="does things"), instructions="Do it.")
+    assert member.card.name == "alpha"
+    with pytest.raises(TeamError, match="leave the card's name out"):
+        Specialist(name="alpha", card=Card(name="beta", description="does things"), instructions="Do it.")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from supervisor.config import GuardsConfig
     from supervisor.guards.detector.heuristic import HeuristicDetector
 
-Classifier = Callable[[str], float | bool]
+InjectionClassifier = Callable[[str], float | bool]
 """An injection classifier: a probability (>= 0.5 flags) or a plain yes/no."""
 
 
@@ -60,7 +60,7 @@ class InjectionGuard:
 class ClassifierGuard:
     """A user-supplied injection classifier over untrusted text (e.g. a small fine-tuned model)."""
 
-    classify: Classifier
+    classify: InjectionClassifier
     name: str = "classifier"
 
     def __call__(self, message: GuardedMessage) -> GuardResult:

@@ -37,7 +37,7 @@ class TransportFault:
     retry_after_s: float | None = None
 
 
-Classifier = Callable[[BaseException], TransportFault | None]
+FaultClassifier = Callable[[BaseException], TransportFault | None]
 
 
 class RetriesExhaustedError(Exception):
@@ -52,7 +52,7 @@ class RetriesExhaustedError(Exception):
 async def with_transport_retries(
     call: Callable[[], Awaitable[T]],
     policy: RetryPolicy,
-    classify: Classifier,
+    classify: FaultClassifier,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> T:
     """Await ``call()``, retrying the faults ``classify`` marks retryable; else re-raise at once.

@@ -1,0 +1,5 @@
+"""``python -m supervisor``: the ``baton`` command."""
+
+from supervisor.cli.app import main
+
+main()
