@@ -109,6 +109,7 @@ class Supervisor:
             tool_policy=ToolPolicy(self.config.guards.tools),
             guard_action=self.config.guards.action,
             aggregate=aggregate,
+            compose_freely=self.capabilities.plans_freely,
         )
         self._audit = AuditTrail(self.config)
 
