@@ -5,8 +5,20 @@ from __future__ import annotations
 import re
 import threading
 
+from specialists.grounded import choice_format
 from specialists.shapes import finished_data, plain_text, says
-from supervisor import Card, CheckContext, OutputChecks, Specialist, Team, Tool, WorkflowStep, goal_ids
+from supervisor import (
+    AnswerContext,
+    Card,
+    CheckContext,
+    Gate,
+    OutputChecks,
+    Specialist,
+    Team,
+    Tool,
+    WorkflowStep,
+    goal_ids,
+)
 
 STOCK = {"keyboard": 14, "monitor": 0, "mouse": 120, "laptop": 3}
 PRICES = {"keyboard": 49.0, "monitor": 229.0, "mouse": 19.0, "laptop": 1299.0}
@@ -164,42 +176,95 @@ FULFILLMENT = Card(
 )
 
 
+def _copied(name: str, field: str, given: AnswerContext) -> type:
+    """A format that reports what the desk's tool found, as the tool said it (nothing to invent)."""
+    found = "\n".join(given.tool_results).strip() or "No result from the desk's tool."
+    return choice_format(name, {field: [found]}, lambda a: str(getattr(a, field)))
+
+
+def stock_format(given: AnswerContext) -> type:
+    return _copied("StockStatus", "stock", given)
+
+
+def price_format(given: AnswerContext) -> type:
+    return _copied("PricedOrder", "quote", given)
+
+
+def fraud_format(given: AnswerContext) -> type:
+    """The fraud decision: the risk model's suggested decision and its note, for the gate on fulfillment."""
+    found = " ".join(given.tool_results)
+    decisions = re.findall(r"Suggested decision: (\w+)", found) or ["review"]
+    note = re.findall(r"Risk score: [^.]+\.\d+ \(\w+\)", found) or ["no risk score"]
+    order = ", ".join(f"order {i}" for i in goal_ids(given.goal)) or "the order"
+    return choice_format(
+        "FraudDecision",
+        {"decision": decisions, "note": note},
+        lambda a: f"Fraud check for {order}: {a.note}. Decision: {a.decision}.",
+    )
+
+
+def confirmation_format(given: AnswerContext) -> type:
+    """The confirmation: the shipment the carrier really booked, and the total from the priced order."""
+    booked = re.findall(r"order (\d+) with the carrier: tracking number (\w+)", " ".join(given.tool_results))
+    shipped = [f"Order {o} has shipped with the carrier, tracking number {t}." for o, t in booked]
+    totals = re.findall(r"Total: ([\d.]+ USD)", "\n".join(given.inputs))
+    charged = [f"The total charged is {t}." for t in totals] or ["The total is on your invoice."]
+    return choice_format(
+        "ShipmentConfirmation",
+        {"shipped": shipped or ["The shipment could not be booked yet."], "total": charged},
+        lambda a: f"{a.shipped} {a.total}",
+    )
+
+
 def order_desk_team() -> Team:
-    """Inventory, pricing and fraud check run in parallel; fulfillment waits for all three."""
+    """Inventory, pricing and fraud check run in parallel; fulfillment ships only an order the fraud check approves."""
     carrier = Carrier()
     members = [
         Specialist(
             name="inventory",
             card=INVENTORY,
-            instructions="You check stock for each item of the order: say for each whether it is in stock, and "
-            "how many units.",
-            predicates=(plain_text, finished_data, says(r"\d", "Give the number of units in stock for each item.")),
-            tools=(Tool("stock_lookup", "warehouse stock of an order's items, given the order text", check_stock),),
+            instructions="Report the stock of each item of the order.",
+            predicates=(plain_text, finished_data),
+            tools=(
+                Tool(
+                    "stock_lookup",
+                    "warehouse stock of an order's items, given the order text",
+                    check_stock,
+                    argument="goal",
+                ),
+            ),
+            answer_format=stock_format,
         ),
         Specialist(
             name="pricing",
             card=PRICING,
-            instructions="You price the order: the unit price of each item, then a line 'Total:' with the amount "
-            "to charge.",
-            # The total to charge, with its amount.
+            instructions="Price the order: each item, then the total to charge.",
             predicates=(
                 plain_text,
                 finished_data,
                 says(r"\btotal\b[^\n]{0,40}?\d", "End with a line 'Total: <amount to charge>'."),
             ),
-            tools=(Tool("price_lookup", "the price of an order: give the order text", quote_price),),
+            tools=(Tool("price_lookup", "the price of an order: give the order text", quote_price, argument="goal"),),
+            answer_format=price_format,
         ),
         Specialist(
             name="fraud",
             card=FRAUD,
-            instructions="You assess the fraud risk of the order: give the risk score and level, then 'Decision:' "
-            "approve, review or reject.",
+            instructions="Decide on the order's fraud risk: approve, review or reject, with the risk score.",
             predicates=(
                 plain_text,
                 finished_data,
                 says(_RISK_LEVEL, "Give the risk level, as in 'Risk: low (score 0.08)'."),
             ),
-            tools=(Tool("risk_score", "scores the fraud risk of an order, given the order text", score_fraud_risk),),
+            tools=(
+                Tool(
+                    "risk_score",
+                    "scores the fraud risk of an order, given the order text",
+                    score_fraud_risk,
+                    argument="goal",
+                ),
+            ),
+            answer_format=fraud_format,
         ),
         Specialist(
             name="fulfillment",
@@ -212,14 +277,22 @@ def order_desk_team() -> Team:
                     "books the shipment of an order with the carrier, given the order text",
                     carrier.create_shipment,
                     side_effects=True,
+                    argument="goal",  # the customer's order as given, never an agent's paraphrase of it
                 ),
             ),
+            answer_format=confirmation_format,
         ),
     ]
     workflow = [
         WorkflowStep("inventory"),
         WorkflowStep("pricing"),
         WorkflowStep("fraud"),
-        WorkflowStep("fulfillment", after=(1, 2, 3)),
+        # Ships only what the fraud check approved; an order sent to review waits for a person, nothing booked.
+        WorkflowStep(
+            "fulfillment",
+            after=(1, 2, 3),
+            when=Gate(agent="fraud", field="decision", allow=("approve",), hold=("review",), note_field="note"),
+        ),
     ]
-    return Team(members, workflow=workflow)
+    # The customer gets the confirmation; an order that does not ship gets the fraud desk's decision instead.
+    return Team(members, workflow=workflow, deliverable=("fulfillment", "fraud"))

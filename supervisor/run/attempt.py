@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from supervisor.decisions import prompts
-from supervisor.decisions.schemas import Subtask
+from supervisor.decisions.schemas import OPEN, Subtask, only_value
 from supervisor.errors import StructuredOutputError
 from supervisor.guards.capabilities import ToolPolicy
 from supervisor.models import Model
@@ -77,6 +77,11 @@ async def write_answer(
         "refusals": _refusals(tool_call),
     }
     answer_format = specialist.format_for(given)
+    settled = _settled_answer(answer_format) if answer_format is not None else None
+    if settled is not None:
+        # Every field has exactly one allowed value: the answer is decided, and asking a model adds only cost.
+        text = prompts.strip_data_markers(answer_text(settled))
+        return AttemptOutput(text, truncated=False, structured=settled.model_dump(mode="json"), **evidence)
     if answer_format is None:
         completion = await run.ask(key, specialist.name, model, messages, max_tokens=max_tokens)
         text = prompts.strip_data_markers(completion.text)
@@ -99,6 +104,17 @@ async def write_answer(
     structured = output.model_dump(mode="json") if output is not None else None
     text = prompts.strip_data_markers(answer_text(output))
     return AttemptOutput(text, truncated=False, structured=structured, **evidence)
+
+
+def _settled_answer(answer_format: type[BaseModel]) -> BaseModel | None:
+    """The only answer a format allows, when each of its fields admits exactly one value; else ``None``."""
+    value = only_value(answer_format.model_json_schema())
+    if value is OPEN:
+        return None
+    try:
+        return answer_format.model_validate(value)
+    except ValueError:
+        return None
 
 
 def _refusals(tool_call: ToolCall | None) -> tuple[str, ...]:
