@@ -39,7 +39,9 @@ def _format(
     for field, options, most in fields:
         choice = Literal[options]  # type: ignore[valid-type]
         if most > 1:
-            definitions[field] = (list[choice], Field(min_length=1, max_length=min(most, len(options))))
+            # At least two where there are two: one sentence is rarely a section, one finding rarely a summary.
+            upto = min(most, len(options))
+            definitions[field] = (list[choice], Field(min_length=min(2, upto), max_length=upto))
         else:
             definitions[field] = (choice, ...)
     model: type[BaseModel] = create_model(name, **definitions)
@@ -50,6 +52,6 @@ def _format(
 def choice_format(
     name: str, fields: dict[str, Sequence[str]], render: Callable[[Any], str], *, many: dict[str, int] | None = None
 ) -> type[BaseModel]:
-    """A format whose every field is one of the given values (or a list of up to ``many[field]`` of them)."""
+    """A format whose every field is one of the given values (or a list of two to ``many[field]`` of them)."""
     spec = tuple((field, _unique(values) or ("",), (many or {}).get(field, 1)) for field, values in fields.items())
     return _format(name, spec, render)

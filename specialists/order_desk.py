@@ -284,13 +284,14 @@ def order_desk_team() -> Team:
         ),
     ]
     workflow = [
-        WorkflowStep("inventory"),
-        WorkflowStep("pricing"),
-        WorkflowStep("fraud"),
+        WorkflowStep("inventory", description="Check stock for the order items"),
+        WorkflowStep("pricing", description="Price the order"),
+        WorkflowStep("fraud", description="Run a fraud check on the order"),
         # Ships only what the fraud check approved; an order sent to review waits for a person, nothing booked.
         WorkflowStep(
             "fulfillment",
             after=(1, 2, 3),
+            description="Book the shipment and send the tracking number",
             when=Gate(agent="fraud", field="decision", allow=("approve",), hold=("review",), note_field="note"),
         ),
     ]

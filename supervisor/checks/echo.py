@@ -28,6 +28,22 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)}
 
 
+REPEAT_SHARE = 0.35
+"""The share of repeated 4-word runs above which an output is a repetition loop."""
+
+
+def repetition_problem(output: str) -> str | None:
+    """A repetition loop ("I'm sorry for the mistake. I'm sorry for the mistake. ...") is not an answer."""
+    words = _WORD.findall(output.lower())
+    runs = [tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)]
+    if len(runs) < 8:
+        return None
+    repeated = 1 - len(set(runs)) / len(runs)
+    if repeated >= REPEAT_SHARE:
+        return "The answer repeats itself in a loop. Say each thing once."
+    return None
+
+
 def echo_problem(output: str, scaffolding: Sequence[str]) -> str | None:
     """Why ``output`` is an echo of ``scaffolding`` (the prompt's instructions, task and criteria), or ``None``."""
     label = _LABELS.search(output)

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from supervisor.checks.echo import echo_problem
+from supervisor.checks.echo import echo_problem, repetition_problem
 from supervisor.checks.grounding import GroundingMode, grounding_feedback, ungrounded
 from supervisor.checks.text import ends_sentence, mentions
 
@@ -148,7 +148,7 @@ def code_problems(  # noqa: PLR0917 - the checker's inputs, each optional but th
         return ["The answer was empty. Write the answer."]
     problems = []
     if checks.reject_echo:
-        echoed = echo_problem(text, context.scaffolding)
+        echoed = echo_problem(text, context.scaffolding) or repetition_problem(text)
         if echoed:
             problems.append(echoed)
     if checks.reject_non_answers and _NON_ANSWER.search(text) and len(text) < 400:
