@@ -182,7 +182,7 @@ def triage_format(given: AnswerContext) -> type:
 def policy_format(given: AnswerContext) -> type:
     """The policy that applies: one of the lines the policy search returned."""
     found = [line.split(": ", 1)[1] for line in lines(" \n".join(given.tool_results)) if ": " in line]
-    ranked = most_similar(given.goal, found or list(POLICIES.values()), 2)
+    ranked = most_similar(given.goal, found or list(POLICIES.values()), 2, margin=0.05)
     return choice_format("PolicyFound", {"policy": ranked}, lambda a: f"Policy that applies: {a.policy}")
 
 
@@ -200,9 +200,9 @@ def reply_format(given: AnswerContext) -> type:
         "ReplyLetter",
         {
             "reference": reference,
-            "apology": most_similar(given.goal, APOLOGIES, 2),
+            "apology": most_similar(given.goal, APOLOGIES, 2, margin=0.05),
             "policy": policy,
-            "next_step": most_similar(given.goal, NEXT_STEPS, 2),
+            "next_step": most_similar(given.goal, NEXT_STEPS, 2, margin=0.05),
         },
         lambda a: f"{GREETING}\n\n{a.reference} {a.apology}\n\n{a.policy} {a.next_step}\n\n{SIGN_OFF}",
     )
@@ -283,8 +283,9 @@ def support_desk_team() -> Team:
             WorkflowStep("intake", description="Sort the new ticket into a category and set its priority"),
             WorkflowStep("research", after=(1,), description="Look up the policy for the customer's problem"),
             WorkflowStep("drafting", after=(2,), description="Write the reply email to the customer about the ticket"),
+            # The review reads the policy found (step 2) as well as the reply (step 3), to check one against the other.
             WorkflowStep(
-                "quality", after=(3,), description="Review the reply email before it is sent", reviews="drafting"
+                "quality", after=(2, 3), description="Review the reply email before it is sent", reviews="drafting"
             ),
         ],
         # The customer gets the reply, as the review left it; the triage note and the review stay in the record.

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 
 # Labels the prompt templates use around data and tasks; an answer has no reason to write them.
 _LABELS = re.compile(
-    r"(?im)^\W*(?:your task|done when|overall goal|result of (?:earlier step|tool)|your output|goal)\s*:"
-    r"|</?data>|^\W*(?:write your answer now|your previous answer was rejected)"
+    r"\b(?:your task|done when|overall goal|result of (?:earlier step|tool) \S+|your output)\s*:"
+    r"|^\W*(?:task|goal)\s*:|</?data>|\b(?:write your answer now|your previous answer was rejected)\b",
+    re.IGNORECASE | re.MULTILINE,
 )
 _WORD = re.compile(r"[a-z0-9']+")
 _SHINGLE = 4

@@ -95,6 +95,8 @@ class CheckContext:
     """The prompt's own wording (instructions, task, criteria), which an answer should not read back."""
     refusals: tuple[str, ...] = ()
     """Tool calls of this attempt that were refused or whose result was withheld."""
+    structured: bool = False
+    """Whether the output was decoded under an answer format (its fields are decisions, not free text)."""
 
 
 Predicate = Callable[[CheckContext], str | None]
@@ -176,8 +178,9 @@ def code_problems(  # noqa: PLR0917 - the checker's inputs, each optional but th
             problems.append(f"The answer must refer to {', '.join(absent)} from the request.")
     problems.extend(_json_problems(text, checks))
     threshold = checks.min_relevance if checks.min_relevance is not None else default_min_relevance
-    if relevance is not None and threshold is not None and not problems:
-        score = relevance(text, f"{context.goal}\n{context.task}")
+    if relevance is not None and threshold is not None and not problems and not context.structured:
+        # On topic of what the step was given: the goal, the task, and the inputs and tool results it worked from.
+        score = relevance(text, "\n".join((context.goal, context.task, *context.sources)))
         if score < threshold:
             problems.append("The answer is off the topic of the task; answer the task itself.")
     for predicate in predicates:

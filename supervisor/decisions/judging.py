@@ -49,6 +49,7 @@ class Judge:
             sources=answer.sources,
             scaffolding=answer.scaffolding,
             refusals=answer.refusals,
+            structured=answer.structured is not None,
         )
         checks = specialist.card.checks.merged(subtask.checks)
         problems = code_problems(

@@ -32,5 +32,5 @@ class Review(BaseModel):
 
     def as_text(self) -> str:
         if self.approved:
-            return "Approved."
+            return "Approved: no changes needed."
         return "Changes needed: " + " ".join(c if c.endswith((".", "!", "?")) else c + "." for c in self.changes)

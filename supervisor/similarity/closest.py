@@ -12,8 +12,12 @@ from collections.abc import Sequence
 from supervisor.similarity.bm25 import tokens
 
 
-def most_similar(query: str, candidates: Sequence[str], k: int = 1) -> list[str]:
-    """The ``k`` candidates closest in meaning to ``query``, closest first (ties keep the given order)."""
+def most_similar(query: str, candidates: Sequence[str], k: int = 1, *, margin: float | None = None) -> list[str]:
+    """The ``k`` candidates closest in meaning to ``query``, closest first (ties keep the given order).
+
+    With ``margin``, only candidates scoring within ``margin`` of the best are kept: a clear winner leaves the
+    model nothing to choose, and a close call leaves it the close ones.
+    """
     if not candidates:
         return []
     from supervisor.similarity.minilm import SentenceEncoder
@@ -26,4 +30,6 @@ def most_similar(query: str, candidates: Sequence[str], k: int = 1) -> list[str]
         asked = set(tokens(query))
         scores = [len(asked & set(tokens(c))) / (1 + len(set(tokens(c)))) for c in candidates]
     order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
+    if margin is not None:
+        order = [i for i in order if scores[i] >= scores[order[0]] - margin]
     return [candidates[i] for i in order[: max(1, k)]]
