@@ -149,7 +149,8 @@ def outline_format(given: AnswerContext) -> type:
             "title": [f"{subject[0].upper()}{subject[1:]}: a short guide"],
             "sections": most_similar(given.goal, headings, 3),
         },
-        lambda a: "\n".join([a.title, *(f"{n}. {h}" for n, h in enumerate(a.sections, 1))]),
+        # A heading chosen twice is one section: the outline must still list two.
+        lambda a: "\n".join([a.title, *(f"{n}. {h}" for n, h in enumerate(dict.fromkeys(a.sections), 1))]),
         many={"sections": 2},
     )
 
@@ -169,7 +170,8 @@ def article_format(given: AnswerContext) -> type:
 
 def fact_check_format(given: AnswerContext) -> type:
     """Claims copied from the article, each verified or flagged."""
-    claims = [s for text in given.inputs[-1:] for s in sentences(text) if len(s) > 30][:6]
+    # Claims are the article's sentences, its title line left out.
+    claims = [s for text in given.inputs[-1:] for s in sentences(text.split("\n", 1)[-1]) if len(s) > 30][:6]
     return choice_format(
         "FactCheck",
         {"claim": claims or ["The article makes no claim."], "verdict": VERDICTS},

@@ -219,11 +219,13 @@ def review_format(given: AnswerContext) -> type:
         for figure in ungrounded(draft, (given.goal, *given.inputs[:-1]), "figures")
     ]
     if not changes:
-        return choice_format("Review", {"decision": ["approved"]}, lambda a: "Approved.")
+        return choice_format("Review", {"decision": ["approved"]}, lambda a: "Approved: no changes needed.")
     return choice_format(
         "Review",
         {"decision": ["changes needed", "approved"], "changes": changes},
-        lambda a: "Approved." if a.decision == "approved" else "Changes needed: " + " ".join(a.changes),
+        lambda a: (
+            "Approved: no changes needed." if a.decision == "approved" else "Changes needed: " + " ".join(a.changes)
+        ),
         many={"changes": 3},
     )
 
