@@ -23,16 +23,43 @@ from supervisor import (
 STOCK = {"keyboard": 14, "monitor": 0, "mouse": 120, "laptop": 3}
 PRICES = {"keyboard": 49.0, "monitor": 229.0, "mouse": 19.0, "laptop": 1299.0}
 REVIEW_ABOVE_USD = 1000.0
-# "2 keyboards", "1 wireless mouse", "3 mice": a small count, up to two words, then the item.
-_LINE = re.compile(r"\b(\d{1,3})\s+(?:[a-z-]+\s+){0,2}?(keyboard|monitor|mouse|mice|laptop)", re.IGNORECASE)
+# "2 keyboards", "1 wireless mouse", "three mice", "a laptop", "keyboard x2": a small count, up to two words, then
+# the item (or the item, then "x" and a count).
+_COUNT = r"\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|a pair of"
+_ITEMS = r"keyboards?|monitors?|mouse|mice|laptops?"
+_LINE = re.compile(rf"\b({_COUNT})\s+(?:[a-z-]+\s+){{0,2}}?({_ITEMS})\b", re.IGNORECASE)
+_TIMES = re.compile(rf"\b({_ITEMS})\s*[x\u00d7]\s*(\d{{1,3}})\b", re.IGNORECASE)
+_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "a pair of": 2,
+}
+
+
+def _item(word: str) -> str:
+    word = word.lower()
+    return "mouse" if word in ("mouse", "mice") else word.rstrip("s")
 
 
 def order_lines(text: str) -> dict[str, int]:
     """The items an order's text asks for, with their quantities (1 for an item named without one)."""
     lines: dict[str, int] = {}
     for count, item in _LINE.findall(text):
-        name = "mouse" if item.lower() in ("mouse", "mice") else item.lower()
-        lines[name] = lines.get(name, 0) + int(count)
+        amount = int(count) if count.isdigit() else _WORDS[count.lower()]
+        lines[_item(item)] = lines.get(_item(item), 0) + amount
+    for item, count in _TIMES.findall(text):
+        if _item(item) not in lines:
+            lines[_item(item)] = int(count)
     for item in STOCK:
         if item not in lines and (item in text.lower() or (item == "mouse" and "mice" in text.lower())):
             lines[item] = 1

@@ -137,11 +137,11 @@ def sources_format(given: AnswerContext) -> type:
 def summary_format(given: AnswerContext) -> type:
     """A summary in the sources' own findings: the model chooses which ones answer the question."""
     findings = [_sentence(f) for _, _, f in _found_sources(given.inputs)] or ["The sources found do not answer it."]
+    # The model chooses the finding that leads; every finding found follows, each once.
     return choice_format(
         "Summary",
-        {"findings": findings},
-        lambda a: "What the sources say: " + " ".join(a.findings),
-        many={"findings": 2},
+        {"lead": findings},
+        lambda a: "What the sources say: " + " ".join([a.lead, *[f for f in findings if f != a.lead]]),
     )
 
 
@@ -149,11 +149,11 @@ def cited_format(given: AnswerContext) -> type:
     """The summary's findings, each with its citation, then the reference list the desk's tool built."""
     cited = [f"{_sentence(f)[:-1]} ({org}, {year})." for org, year, f in _found_sources(given.inputs)]
     references = "\n".join(given.tool_results).strip() or "References:"
+    cited = cited or ["No source was found."]
     return choice_format(
         "CitedSummary",
-        {"cited": cited or ["No source was found."], "references": [references]},
-        lambda a: " ".join(a.cited) + "\n\n" + a.references,
-        many={"cited": 2},
+        {"lead": cited, "references": [references]},
+        lambda a: " ".join([a.lead, *[c for c in cited if c != a.lead]]) + "\n\n" + a.references,
     )
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from supervisor.checks.echo import echo_problem, repetition_problem
 from supervisor.checks.grounding import GroundingMode, grounding_feedback, ungrounded
-from supervisor.checks.text import ends_sentence, mentions
+from supervisor.checks.text import SENTENCE_BREAK, ends_sentence, mentions
 
 MIN_OUTPUT_CHARS = 20
 # Stock non-answers: the model offers to help, or asks what to do, instead of doing it.
@@ -37,13 +37,17 @@ _DONE = re.compile(
 
 
 def refused_claims(text: str, refusals: Sequence[str]) -> list[str]:
-    """A claim that a refused or withheld tool call happened: the refusal is evidence against it."""
+    """A sentence claiming that a refused or withheld tool call happened: the refusal is evidence against it."""
     problems = []
+    sentences = SENTENCE_BREAK.split(text)
     for refusal in refusals:
         tool = refusal.split(" ", 1)[0].removesuffix("'s")
         words = [w for w in re.split(r"[_\W]+", tool.lower()) if len(w) > 3 and w not in ("create", "make", "issue")]
-        near = any(mentions(text, w) or mentions(text, w + "s") for w in words)
-        if near and _DONE.search(text):
+        claimed = any(
+            _DONE.search(sentence) and any(mentions(sentence, w) or mentions(sentence, w + "s") for w in words)
+            for sentence in sentences
+        )
+        if claimed:
             problems.append(f"{refusal}; do not say it was done. Say what is still pending instead.")
     return problems
 
