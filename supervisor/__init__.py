@@ -12,6 +12,7 @@ from supervisor.decisions.routing import CodeRoute
 from supervisor.decisions.schemas import Plan, Subtask, Verdict
 from supervisor.errors import (
     AgentRunLimitError,
+    AuditFileError,
     AuditIntegrityError,
     BatonError,
     ConfigError,
@@ -100,6 +101,7 @@ __all__ = [
     "Aggregator",
     "Attempt",
     "AttemptStarted",
+    "AuditFileError",
     "AuditIntegrityError",
     "BatonConfig",
     "BatonError",

@@ -30,10 +30,11 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── StructuredOutputError       a model never produced a valid structured answer (carries attempts)
         ├── ScriptExhaustedError        a ScriptedModel was asked more often than it was scripted
         ├── ScriptError                 a test script's own responder raised (a bug in the test)
-        ├── ToolError                   a tool raised while running
+        ├── ToolError                   a tool's result could not be read as text (what a tool raises keeps its type)
         ├── SubtaskFailedError          a subtask was rejected after all its attempts (or by a person)
         ├── EmbeddingModelError         the sentence-embedding weights are incomplete, corrupt or not the pinned file
         ├── AuditIntegrityError         the audit log of a run was changed, cut or rewritten; names the first bad entry
+        ├── AuditFileError              the audit log's file is damaged: not SQLite, or pages SQLite cannot read
         ├── GuardTripwire               a guard blocked a message between agents (carries the guard's findings)
         │   ├── PromptInjectionError    untrusted text carried instructions (detector hit, action escalate/block)
         │   ├── ToolNotAllowedError     a tool outside the card or outside the step's capability token
@@ -207,7 +208,7 @@ class ScriptError(RunError):
 
 
 class ToolError(RunError):
-    """A tool raised an exception while running."""
+    """A tool's result could not be turned into text. What a tool itself raises propagates with its own type."""
 
     def __init__(self, tool: str, cause: BaseException) -> None:
         self.tool = tool
@@ -292,6 +293,15 @@ class AuditIntegrityError(RunError):
         self.problem = problem
         where = f" at entry {first_bad}" if first_bad is not None else ""
         super().__init__(f"audit log of run {run_id} does not verify{where}: {problem}")
+
+
+class AuditFileError(RunError):
+    """The audit log's file is damaged: SQLite cannot read it as a database, or some of its pages."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(f"the audit log file {path} is damaged and cannot be trusted: {detail}")
 
 
 class GuardTripwire(RunError):  # noqa: N818 - a tripwire is what it is, named as guard libraries name it

@@ -31,6 +31,7 @@ from supervisor.run.context import SUPERVISOR_ROLE, RunContext
 from supervisor.run.escalation import EscalationHandler, PersonDesk
 from supervisor.run.loop import Aggregator, RunLoop
 from supervisor.run.policies import Policies
+from supervisor.safe_text import without_surrogates
 from supervisor.team import Specialist, Team
 
 __all__ = ["Supervisor", "load_team"]
@@ -183,6 +184,7 @@ class Supervisor:
         A run that fails returns ``status="failed"``, a policy stop ``"stopped"``, an escalation without a
         handler ``"waiting_for_human"``; each keeps every accepted output.
         """
+        goal = without_surrogates(goal)  # untrusted text, made encodable once (see supervisor.safe_text)
         if not goal.strip():
             raise UserError("the goal is empty")
         if plan is not None and pipeline is not None:

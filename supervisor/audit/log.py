@@ -1,10 +1,17 @@
 """The tamper-evident audit log: one HMAC hash chain per run in SQLite, sealed with an Ed25519 signature.
 
-Every entry is the canonical JSON of ``{run_id, seq, kind, at, data}``, and its MAC is
-``HMAC-SHA256(hmac_key, prev_mac + canonical)``; the first entry chains onto a genesis value derived from the
-run id. Changing, removing, inserting or reordering an entry breaks the chain at that entry. Cutting off the
-tail does not, so a finished run is sealed: a signature over its entry count and last MAC. Verification names
+Every entry is the canonical JSON of ``{run_id, seq, kind, at, data}`` (plus ``state``, the SHA-256 of the run
+state the entry committed, when it committed one), and its MAC is ``HMAC-SHA256(hmac_key, prev_mac +
+canonical)``; the first entry chains onto a genesis value derived from the run id. Changing, removing, inserting
+or reordering an entry breaks the chain at that entry. Cutting off the tail does not, so a finished run is
+sealed: a signature over its entry count and last MAC. The run's state row (its status and result) must be the
+state the chain last committed, so rewriting a status is caught too. Every run's head also goes into a signed
+log-level index (``supervisor.audit.index``), which catches whole runs deleted or reordered. Verification names
 the first entry that cannot be trusted.
+
+A run neither sealed nor live is *truncated*: its process stopped (or its end was deleted) before it finished.
+Live means its owner wrote to it, or called ``heartbeat``, within ``LIVE_WITHIN_S``; the owner and the time of
+its last heartbeat are kept in the run's state row, where a step journal can keep a long wait alive.
 
 Recording a run's events lives in ``supervisor.audit.recorder``; reading one back in ``supervisor.audit.story``.
 """
@@ -16,7 +23,9 @@ import hmac
 import json
 import os
 import sqlite3
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,9 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 
+from supervisor.audit import index
 from supervisor.audit.files import create_private_file, ensure_private_dir, refuse_if_writable_by_others
 from supervisor.audit.keys import AuditKeys, default_key_dir
-from supervisor.errors import AuditIntegrityError, ConfigError, RunError, UserError
+from supervisor.errors import AuditFileError, AuditIntegrityError, ConfigError, RunError, UserError
+from supervisor.safe_text import LOG_TEXT_MAX_CHARS, has_surrogates, safe_data
 
 if TYPE_CHECKING:
     from supervisor.config import AuditConfig
@@ -38,10 +49,15 @@ HOME_ENV = "BATON_HOME"
 DEFAULT_HOME = ".baton"
 DEFAULT_LOG_FILE = "audit.sqlite3"
 RUNNING = "running"
+TRUNCATED = "truncated"
 _GENESIS_LABEL = b"baton-audit-genesis\x00"
 _SEAL_LABEL = "baton-audit-seal"
 _APPEND_TRIES = 5
 _WAL_PAGES = 4000
+LIVE_WITHIN_S = 300.0
+"""An unsealed run whose owner wrote nothing (no entry, no heartbeat) for this long is reported truncated."""
+_HEARTBEAT_EVERY_S = 5.0
+_OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -51,13 +67,16 @@ CREATE TABLE IF NOT EXISTS entries (
     at TEXT NOT NULL,
     data TEXT NOT NULL,
     mac TEXT NOT NULL,
+    state_digest TEXT,
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_state (
     run_id TEXT PRIMARY KEY,
     status TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    state TEXT NOT NULL
+    state TEXT NOT NULL,
+    owner TEXT,
+    heartbeat_at TEXT
 );
 CREATE TABLE IF NOT EXISTS seals (
     run_id TEXT PRIMARY KEY,
@@ -67,19 +86,22 @@ CREATE TABLE IF NOT EXISTS seals (
     signature TEXT NOT NULL
 );
 """
-_INSERT_ENTRY = "INSERT INTO entries (run_id, seq, kind, at, data, mac) VALUES (?, ?, ?, ?, ?, ?)"
+# Columns added since the first release: an older log gains them when opened (their entries verify unchanged).
+_ADDED_COLUMNS = {"entries": ("state_digest",), "run_state": ("owner", "heartbeat_at")}
+_INSERT_ENTRY = "INSERT INTO entries (run_id, seq, kind, at, data, mac, state_digest) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _UPSERT_STATE = (
-    "INSERT INTO run_state (run_id, status, updated_at, state) VALUES (?, ?, ?, ?) "
+    "INSERT INTO run_state (run_id, status, updated_at, state, owner, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, "
-    "state = excluded.state"
+    "state = excluded.state, owner = excluded.owner, heartbeat_at = excluded.heartbeat_at"
 )
+_HEARTBEAT = "UPDATE run_state SET owner = ?, heartbeat_at = ? WHERE run_id = ?"
 _UPSERT_SEAL = (
     "INSERT INTO seals (run_id, entries, head_mac, sealed_at, signature) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (run_id) DO UPDATE SET entries = excluded.entries, head_mac = excluded.head_mac, "
     "sealed_at = excluded.sealed_at, signature = excluded.signature"
 )
 _HEAD = "SELECT seq, mac FROM entries WHERE run_id = ? ORDER BY seq DESC LIMIT 1"
-_ENTRIES = "SELECT seq, kind, at, data, mac FROM entries WHERE run_id = ? ORDER BY seq"
+_ENTRIES = "SELECT seq, kind, at, data, mac, state_digest FROM entries WHERE run_id = ? ORDER BY seq"
 
 
 def canonical_json(value: Any) -> str:
@@ -87,11 +109,24 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _entry_text(run_id: str, seq: int, kind: str, at: str, data_json: str) -> str:
-    # Exactly canonical_json({"at", "data", "kind", "run_id", "seq"}) (keys in sorted order), assembled around
-    # the data's canonical text so the data is serialized once per append, not twice.
+def _entry_text(run_id: str, seq: int, kind: str, at: str, data_json: str, state_digest: str | None) -> str:
+    # Exactly canonical_json({"at", "data", "kind", "run_id", "seq"[, "state"]}) (keys in sorted order),
+    # assembled around the data's canonical text so the data is serialized once per append, not twice.
     dump = canonical_json
-    return f'{{"at":{dump(at)},"data":{data_json},"kind":{dump(kind)},"run_id":{dump(run_id)},"seq":{seq}}}'
+    state = "" if state_digest is None else f',"state":{dump(state_digest)}'
+    return f'{{"at":{dump(at)},"data":{data_json},"kind":{dump(kind)},"run_id":{dump(run_id)},"seq":{seq}{state}}}'
+
+
+def _state_digest(state_json: str) -> str:
+    return hashlib.sha256(state_json.encode()).hexdigest()
+
+
+def _safe_json(data: Any) -> str:
+    """``data``'s canonical JSON, every text value encodable and bounded (see ``supervisor.safe_text``)."""
+    text = canonical_json(data)
+    if len(text) > LOG_TEXT_MAX_CHARS or has_surrogates(text):  # the common case pays one scan
+        text = canonical_json(safe_data(data))
+    return text
 
 
 def _genesis(run_id: str) -> bytes:
@@ -130,11 +165,13 @@ class AuditReport:
     sealed: bool
     first_bad: int | None = None
     problem: str = ""
+    truncated: bool = False
+    """Neither sealed nor live: the run was cut off (its process stopped, or its end was deleted)."""
 
     def __repr__(self) -> str:
         if self.ok:
             return (
-                f"<AuditReport {self.run_id} ok: {self.entries} entries, {'sealed' if self.sealed else 'not sealed'}>"
+                f"<AuditReport {self.run_id} ok: {self.entries} entries, {'sealed' if self.sealed else 'live'}>"
             )
         return f"<AuditReport {self.run_id} BAD at entry {self.first_bad}: {self.problem}>"
 
@@ -172,6 +209,8 @@ class AuditLog:
         self._keys = keys
         if keys.key_dir is not None:
             refuse_keys_beside_log(path, keys.key_dir)
+        if path.is_dir():
+            raise ConfigError("audit.path", [f"audit.path: {path} is a directory; name the log file inside it"])
         if create:
             try:
                 ensure_private_dir(path.parent)
@@ -186,6 +225,7 @@ class AuditLog:
                 refuse_if_writable_by_others(companion)
         self._lock = threading.Lock()
         self._heads: dict[str, tuple[int, bytes]] = {}  # run id -> (last seq, last mac), as committed
+        self._beats: dict[str, float] = {}  # run id -> when this process last wrote its heartbeat
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         try:
             self._db.execute("PRAGMA busy_timeout = 5000")
@@ -194,10 +234,18 @@ class AuditLog:
             # A checkpoint fsyncs; at SQLite's default (every 1000 pages) that doubled the cost of an append.
             # Runs are checkpointed when sealed instead, and the WAL is bounded at about 16 MB meanwhile.
             self._db.execute(f"PRAGMA wal_autocheckpoint = {_WAL_PAGES}")
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(_SCHEMA + index.SCHEMA)
+            self._add_missing_columns()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise UserError(f"cannot open the audit log {path}: {exc}") from None
+            raise AuditFileError(str(path), str(exc)) from None
+
+    def _add_missing_columns(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
     def __repr__(self) -> str:
         return f"<AuditLog {self.path}>"
@@ -219,25 +267,32 @@ class AuditLog:
         the same transaction, so the entry and the state change it records are committed together or not at
         all. ``seal=True`` seals the run in that transaction too.
         """
-        data_json = canonical_json(data)
-        state_row = None
+        data_json = _safe_json(data)
+        state_row, digest = None, None
         at = _now()
         if state is not None:
-            state_row = (run_id, str(state.get("status", RUNNING)), at, canonical_json(dict(state)))
+            state_json = _safe_json(dict(state))
+            digest = _state_digest(state_json)
+            state_row = (run_id, str(state.get("status", RUNNING)), at, state_json, _OWNER, at)
         with self._lock:
             for attempt in range(_APPEND_TRIES):
                 last, prev = self._head(run_id)
                 seq = last + 1
-                text = _entry_text(run_id, seq, kind, at, data_json)
+                text = _entry_text(run_id, seq, kind, at, data_json, digest)
                 mac = hmac.new(self._keys.hmac_key, prev + text.encode(), hashlib.sha256).digest()
                 try:
                     with _synced(self._db, seal), _transaction(self._db):
                         try:
-                            self._db.execute(_INSERT_ENTRY, (run_id, seq, kind, at, data_json, mac.hex()))
+                            self._db.execute(_INSERT_ENTRY, (run_id, seq, kind, at, data_json, mac.hex(), digest))
                         except sqlite3.IntegrityError:
                             raise _SeqTakenError from None
                         if state_row is not None:
                             self._db.execute(_UPSERT_STATE, state_row)
+                            self._beats[run_id] = time.monotonic()
+                        else:
+                            self._beat(run_id, at)
+                        if seq == 1:
+                            index.record(self._db, self._keys, run_id, index.OPENED, seq, mac.hex())
                         if seal:
                             self._write_seal(run_id, seq, mac.hex(), at)
                 except _SeqTakenError:
@@ -250,6 +305,7 @@ class AuditLog:
                     continue
                 if seal:
                     self._heads.pop(run_id, None)  # a finished run's head is read again only if it resumes
+                    self._beats.pop(run_id, None)
                 else:
                     self._heads[run_id] = (seq, mac)
                 return seq
@@ -273,6 +329,20 @@ class AuditLog:
     def _write_seal(self, run_id: str, entries: int, head_mac: str, at: str) -> None:
         signature = self._keys.signing_key.sign(_seal_message(run_id, entries, head_mac)).hex()
         self._db.execute(_UPSERT_SEAL, (run_id, entries, head_mac, at, signature))
+        index.record(self._db, self._keys, run_id, index.SEALED, entries, head_mac)
+
+    def _beat(self, run_id: str, at: str) -> None:
+        # Written at most every few seconds per run: liveness needs minutes of resolution, not every entry.
+        now = time.monotonic()
+        if now - self._beats.get(run_id, -_HEARTBEAT_EVERY_S) >= _HEARTBEAT_EVERY_S:
+            self._db.execute(_HEARTBEAT, (_OWNER, at, run_id))
+            self._beats[run_id] = now
+
+    def heartbeat(self, run_id: str) -> None:
+        """Mark ``run_id`` live now (its owner is still working on it, e.g. waiting for a person)."""
+        with self._lock:
+            self._db.execute(_HEARTBEAT, (_OWNER, _now(), run_id))
+            self._beats[run_id] = time.monotonic()
 
     def _head(self, run_id: str) -> tuple[int, bytes]:
         cached = self._heads.get(run_id)
@@ -288,57 +358,131 @@ class AuditLog:
 
     # -- reading ---------------------------------------------------------------------------------------
 
+    @contextmanager
+    def _reading(self, *, snapshot: bool = False) -> Iterator[sqlite3.Connection]:
+        """The connection under the lock (in one read transaction with ``snapshot``); a damaged file is an
+        ``AuditFileError`` naming what SQLite found, never a traceback."""
+        try:
+            with self._lock:
+                if not snapshot:
+                    yield self._db
+                    return
+                with _transaction(self._db):  # one snapshot: a writer cannot slip in between the reads
+                    yield self._db
+        except sqlite3.DatabaseError as exc:
+            raise AuditFileError(str(self.path), str(exc)) from None
+
     def has_run(self, run_id: str) -> bool:
-        """Whether anything (an entry, a state row, a seal) was recorded for ``run_id``."""
+        """Whether anything (an entry, a state row, a seal, an index record) was recorded for ``run_id``."""
         query = (
             "SELECT 1 FROM entries WHERE run_id = ?1 UNION ALL SELECT 1 FROM run_state WHERE run_id = ?1 "
-            "UNION ALL SELECT 1 FROM seals WHERE run_id = ?1 LIMIT 1"
+            "UNION ALL SELECT 1 FROM seals WHERE run_id = ?1 UNION ALL SELECT 1 FROM run_index WHERE run_id = ?1 "
+            "LIMIT 1"
         )
-        with self._lock:
-            return self._db.execute(query, (run_id,)).fetchone() is not None
+        with self._reading() as db:
+            return db.execute(query, (run_id,)).fetchone() is not None
 
     def entries(self, run_id: str) -> list[AuditEntry]:
         """The run's entries in order; data that is no longer valid JSON is given as its stored text."""
-        with self._lock:
-            rows = self._db.execute(_ENTRIES, (run_id,)).fetchall()
-        return [AuditEntry(seq, kind, at, _loads_or_text(data), mac) for seq, kind, at, data, mac in rows]
+        with self._reading() as db:
+            rows = db.execute(_ENTRIES, (run_id,)).fetchall()
+        return [AuditEntry(seq, str(kind), str(at), _loads_or_text(data), mac) for seq, kind, at, data, mac, _ in rows]
 
-    def runs(self) -> list[tuple[str, str, int]]:
-        """Every run in the log as (run id, status, entries), oldest first; status is "" without a state row."""
+    def runs(self, *, live_within_s: float = LIVE_WITHIN_S) -> list[tuple[str, str, int]]:
+        """Every run in the log as (run id, status, entries), oldest first; status is "" without a state row.
+
+        An unsealed ``running`` run whose owner has not written for ``live_within_s`` is listed ``truncated``.
+        """
         query = """
-            SELECT r.run_id, COALESCE(s.status, ''), COUNT(e.seq)
+            SELECT r.run_id, COALESCE(s.status, ''), COUNT(e.seq), s.heartbeat_at, s.updated_at
             FROM (SELECT run_id FROM entries UNION SELECT run_id FROM run_state) AS r
             LEFT JOIN run_state AS s ON s.run_id = r.run_id
             LEFT JOIN entries AS e ON e.run_id = r.run_id
             GROUP BY r.run_id
             ORDER BY COALESCE(MIN(e.at), s.updated_at), r.run_id
         """
-        with self._lock:
-            rows = self._db.execute(query).fetchall()
-        return [(str(run), str(status), int(count)) for run, status, count in rows]
+        with self._reading() as db:
+            rows = db.execute(query).fetchall()
+        listed = []
+        for run, status, count, beat, updated in rows:
+            if status == RUNNING and not _live(beat or updated, live_within_s):
+                status = TRUNCATED
+            listed.append((str(run), str(status), int(count)))
+        return listed
 
-    def verify(self, run_id: str) -> AuditReport:
-        """Check the run's chain and seal; the report names the first entry that cannot be trusted."""
-        with self._lock, _transaction(self._db):  # one snapshot: a writer cannot slip in between the reads
-            rows = self._db.execute(_ENTRIES, (run_id,)).fetchall()
-            status_row = self._db.execute("SELECT status FROM run_state WHERE run_id = ?", (run_id,)).fetchone()
-            seal = self._db.execute(
-                "SELECT entries, head_mac, signature FROM seals WHERE run_id = ?", (run_id,)
+    def check_file(self) -> list[str]:
+        """SQLite's own check of the file's pages: an empty list when the file is whole."""
+        with self._reading() as db:
+            found = [str(row[0]) for row in db.execute("PRAGMA quick_check").fetchall()]
+        return [] if found == ["ok"] else found
+
+    def verify_index(self) -> index.IndexReport:
+        """Check the log-level index: its chain, its signed head, and that every indexed run is still there."""
+        with self._reading(snapshot=True) as db:
+            rows, head = index.read_records(db)
+            present = {str(r[0]) for r in db.execute("SELECT DISTINCT run_id FROM entries")}
+            sealed = {str(r[0]) for r in db.execute("SELECT run_id FROM seals")}
+        report = index.check(self._keys, rows, head)
+        if not report.ok:
+            return report
+        gone = sorted(set(report.runs) - present)
+        if gone:
+            return index.IndexReport(
+                False, report.size, report.runs, None, f"run(s) {', '.join(gone[:5])} are in the signed index but "
+                "their entries were deleted",
+            )
+        unindexed = sorted((present | sealed) - set(report.runs))
+        if unindexed:
+            return index.IndexReport(
+                False, report.size, report.runs, None, f"run(s) {', '.join(unindexed[:5])} are not in the signed "
+                "index: inserted from another log, or the index was cut",
+            )
+        return report
+
+    def verify_all(self, *, live_within_s: float = LIVE_WITHIN_S) -> list[AuditReport]:
+        """Check the file's pages, the index and every run in it; the first report is the log's own."""
+        problems = self.check_file()
+        if problems:
+            return [AuditReport("", False, 0, False, None, f"the file is damaged: {'; '.join(problems[:3])}")]
+        whole = self.verify_index()
+        reports = [AuditReport("", whole.ok, whole.size, whole.ok, whole.first_bad, whole.problem)]
+        runs = sorted(set(whole.runs) | {run for run, _, _ in self.runs()})
+        return reports + [self.verify(run, live_within_s=live_within_s, indexed=whole.runs) for run in runs]
+
+    def verify(
+        self,
+        run_id: str,
+        *,
+        live_within_s: float = LIVE_WITHIN_S,
+        indexed: Mapping[str, index.IndexedRun] | None = None,
+    ) -> AuditReport:
+        """Check the run's chain, state, seal and index records; the report names the first entry that cannot be
+        trusted. ``indexed`` (from ``verify_index``) spares reading the index again."""
+        with self._reading(snapshot=True) as db:
+            rows = db.execute(_ENTRIES, (run_id,)).fetchall()
+            state_row = db.execute(
+                "SELECT status, state, heartbeat_at, updated_at FROM run_state WHERE run_id = ?", (run_id,)
             ).fetchone()
+            seal = db.execute("SELECT entries, head_mac, signature FROM seals WHERE run_id = ?", (run_id,)).fetchone()
+            if indexed is None:
+                indexed = _index_of(db, run_id)
         count = len(rows)
+        listed = indexed.get(run_id)
 
         def bad(first_bad: int | None, problem: str) -> AuditReport:
             return AuditReport(run_id, False, count, seal is not None, first_bad, problem)
 
-        if not rows and status_row is None and seal is None:
+        if not rows and state_row is None and seal is None:
+            if listed is not None:
+                return bad(None, f"run {run_id} is in the signed index but its entries were deleted")
             return bad(None, f"no run {run_id} in the audit log at {self.path}")
-        prev = _genesis(run_id)
+        prev, digest = _genesis(run_id), None
         for position, row in enumerate(rows, start=1):
             problem, mac = self._check_entry(run_id, position, row, prev)
             if problem:
                 return bad(position, problem)
-            prev = mac
-        status = str(status_row[0]) if status_row is not None else None
+            prev, digest = mac, row[5] if row[5] is not None else digest
+        status = str(state_row[0]) if state_row is not None else None
         if seal is None:
             if not rows:
                 return bad(1, "the run has a state row but no entries: they were removed")
@@ -346,11 +490,38 @@ class AuditLog:
                 return bad(
                     count + 1, f"the run ended ({status}) but is not sealed: its seal was removed or its tail cut off"
                 )
+        else:
+            sealed = self._check_seal(run_id, rows, status, seal, bad)
+            if not sealed.ok:
+                return sealed
+        problem = _state_problem(state_row, digest) or _index_problem(run_id, listed, rows, seal)
+        if problem:
+            return bad(None, problem)
+        if seal is None or seal[0] < count:  # never sealed, or resumed since: it must be live
+            return self._unsealed(run_id, count, state_row, live_within_s)
+        return AuditReport(run_id, True, count, True)
+
+    def _unsealed(
+        self, run_id: str, count: int, state_row: tuple[Any, ...] | None, live_within_s: float
+    ) -> AuditReport:
+        beat = (state_row[2] or state_row[3]) if state_row is not None else None
+        if _live(beat, live_within_s):
             return AuditReport(run_id, True, count, False)
-        return self._check_seal(run_id, rows, status, seal, bad)
+        return AuditReport(
+            run_id,
+            False,
+            count,
+            False,
+            count + 1,
+            f"the run is truncated: it was never sealed and nothing was written to it since {beat or 'it began'} "
+            "(its process stopped, or its end was deleted)",
+            truncated=True,
+        )
 
     def _check_entry(self, run_id: str, position: int, row: tuple[Any, ...], prev: bytes) -> tuple[str, bytes]:
-        seq, kind, at, data_json, mac_hex = row
+        seq, kind, at, data_json, mac_hex, digest = row
+        if digest is not None and not isinstance(digest, str):
+            return f"entry {position} has a field of the wrong type", b""
         if seq != position:
             if isinstance(seq, int) and seq > position:
                 return f"entry {position} is missing (the next one is numbered {seq})", b""
@@ -364,7 +535,7 @@ class AuditLog:
             return f"entry {position} was edited: its data or MAC no longer parses", b""
         if canonical_json(data) != data_json:
             return f"entry {position} was edited: its data is not in the form it was written in", b""
-        text = _entry_text(run_id, seq, kind, at, data_json)
+        text = _entry_text(run_id, seq, kind, at, data_json, digest)
         expected = hmac.new(self._keys.hmac_key, prev + text.encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(expected, mac):
             return (
@@ -424,6 +595,64 @@ class AuditLog:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _live(beat: Any, within_s: float) -> bool:
+    """Whether a heartbeat written at ``beat`` (ISO time) is less than ``within_s`` old."""
+    try:
+        written = datetime.fromisoformat(str(beat))
+    except ValueError:
+        return False
+    return (datetime.now(UTC) - written).total_seconds() < within_s
+
+
+def _state_problem(state_row: tuple[Any, ...] | None, digest: str | None) -> str:
+    """What is wrong with a run's state row, given the digest of the state its chain last committed ("" if fine)."""
+    if state_row is None:
+        return "its state row was deleted" if digest is not None else ""
+    status, state_json = state_row[0], state_row[1]
+    if digest is None:
+        return "its state row was not written by any entry of its chain: it was inserted"
+    if not isinstance(state_json, str) or _state_digest(state_json) != digest:
+        return "its state row was rewritten: it is not the state its last entry committed (status or result changed)"
+    try:
+        recorded = json.loads(state_json).get("status", RUNNING)
+    except (ValueError, AttributeError):
+        recorded = None
+    if status != recorded:
+        return f"its status was rewritten: the row says {status!r}, the state its chain committed says {recorded!r}"
+    return ""
+
+
+def _index_of(db: sqlite3.Connection, run_id: str) -> dict[str, index.IndexedRun]:
+    rows = db.execute(
+        "SELECT event, entries, head_mac FROM run_index WHERE run_id = ? ORDER BY pos", (run_id,)
+    ).fetchall()
+    if not rows:
+        return {}
+    opened = next(((int(n), str(h)) for e, n, h in rows if e == index.OPENED), None)
+    sealed = tuple((int(n), str(h)) for e, n, h in rows if e == index.SEALED)
+    return {run_id: index.IndexedRun(opened, sealed)}
+
+
+def _index_problem(
+    run_id: str, listed: index.IndexedRun | None, rows: list[tuple[Any, ...]], seal: tuple[Any, ...] | None
+) -> str:
+    """What the signed index says that this run's chain and seal contradict ("" if nothing)."""
+    if listed is None or listed.opened is None:
+        return f"run {run_id} is not in the signed run index: it was inserted, or the index was cut"
+    for entries, head_mac in (listed.opened, *listed.sealed):
+        if entries > len(rows):
+            return (
+                f"the signed index recorded the run at {entries} entries but it has {len(rows)}: its tail was cut off"
+            )
+        if rows[entries - 1][4] != head_mac:
+            return f"entry {entries} is not the one the signed index recorded: the chain was rewritten"
+    if seal is not None and (int(seal[0]), str(seal[1])) not in listed.sealed:
+        return "its seal is not one the signed index recorded"
+    if seal is None and listed.sealed:
+        return f"the signed index recorded the run sealed at {listed.sealed[-1][0]} entries, but its seal is gone"
+    return ""
 
 
 class _SeqTakenError(Exception):

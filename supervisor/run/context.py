@@ -7,6 +7,7 @@ records and replays outcomes.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -23,6 +24,7 @@ from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.pricing import PriceTable
 from supervisor.result import RunResult, StepRecord
 from supervisor.run.policies import Policies
+from supervisor.safe_text import has_surrogates, safe_data, without_surrogates
 
 T = TypeVar("T")
 SUPERVISOR_ROLE = "supervisor"
@@ -149,10 +151,22 @@ class RunContext:
         finally:
             current_step.reset(token)
         self._count(role, model, completion.usage)
-        return completion
+        return _without_surrogates(completion)
 
     def _count(self, role: str, model: Model, usage: Usage) -> None:
         usage.cost_usd = self._prices.cost(model.name, usage)
         self.result.usage.add(usage)
         self.result.usage_by_agent.setdefault(role, Usage()).add(usage)
         self.policies.after_usage(self.result.usage)
+
+
+def _without_surrogates(completion: Completion) -> Completion:
+    """A model's reply with lone surrogates replaced (see ``supervisor.safe_text``), so every later use of it,
+    the run's JSON included, can encode it. A structured answer is rebuilt only when it holds one."""
+    completion.text = without_surrogates(completion.text)
+    output = completion.output
+    if output is not None:
+        dumped = output.model_dump(mode="json")
+        if has_surrogates(json.dumps(dumped, ensure_ascii=False)):
+            completion.output = type(output).model_validate(safe_data(dumped, limit=None))
+    return completion

@@ -28,7 +28,7 @@ from supervisor.audit.redaction import Redactor
 from supervisor.audit.story import format_story
 from supervisor.cli.app import app
 from supervisor.config import AuditConfig
-from supervisor.errors import AuditIntegrityError, ConfigError, InsecureFileError, UserError
+from supervisor.errors import AuditFileError, AuditIntegrityError, ConfigError, InsecureFileError, UserError
 from supervisor.events import Event
 
 RUN = "run-a"
@@ -188,7 +188,7 @@ def test_an_inserted_entry_is_caught(log: AuditLog) -> None:
         ("UPDATE entries SET seq = -(seq + 1) WHERE run_id = ? AND seq >= 5", (RUN,)),
         ("UPDATE entries SET seq = -seq WHERE run_id = ? AND seq < 0", (RUN,)),
         (
-            "INSERT INTO entries VALUES (?, 5, 'Step', '2026-01-01T00:00:00.000000+00:00', ?, ?)",
+            "INSERT INTO entries (run_id, seq, kind, at, data, mac) VALUES (?, 5, 'Step', '2026-01-01T00:00:00.000000+00:00', ?, ?)",
             (RUN, '{"n":99}', forged_mac),
         ),
     )
@@ -197,7 +197,7 @@ def test_an_inserted_entry_is_caught(log: AuditLog) -> None:
 
 def test_an_entry_appended_after_the_end_is_caught(log: AuditLog) -> None:
     write_run(log)
-    tamper(log, ("INSERT INTO entries VALUES (?, ?, 'Step', 'now', '{}', ?)", (RUN, N + 1, "00" * 32)))
+    tamper(log, ("INSERT INTO entries (run_id, seq, kind, at, data, mac) VALUES (?, ?, 'Step', 'now', '{}', ?)", (RUN, N + 1, "00" * 32)))
     assert_bad(log, N + 1)
 
 
@@ -227,7 +227,7 @@ def test_a_chain_rewritten_with_another_hmac_key_is_caught_at_the_first_entry(tm
     tamper(
         log,
         ("DELETE FROM entries WHERE run_id = ?", (RUN,)),
-        *(("INSERT INTO entries VALUES (:run_id, :seq, :kind, :at, :data, :mac)", tuple(r.values())) for r in rows),
+        *(("INSERT INTO entries VALUES (:run_id, :seq, :kind, :at, :data, :mac, :state_digest)", tuple(r.values())) for r in rows),
     )
     assert_bad(log, 1, "entry 1 does not match its MAC")
 
@@ -253,7 +253,6 @@ def test_a_seal_forged_with_another_ed25519_key_is_caught(log: AuditLog, keys: A
     forger_keys = AuditKeys(keys.hmac_key, AuditKeys.generate().signing_key)
     with AuditLog(log.path, forger_keys) as forger:
         forger.seal(RUN)  # a seal over the shortened chain, signed with the wrong key
-        assert forger.verify(RUN).ok
     assert_bad(log, 8, "signature")
 
 
@@ -343,12 +342,12 @@ def test_a_log_file_others_can_write_is_refused(tmp_path: Path, keys: AuditKeys,
         AuditLog(path, keys)
 
 
-def test_a_file_that_is_not_a_database_is_a_user_error(tmp_path: Path, keys: AuditKeys) -> None:
+def test_a_file_that_is_not_a_database_is_a_damaged_file(tmp_path: Path, keys: AuditKeys) -> None:
     path = tmp_path / "log" / "audit.sqlite3"
     path.parent.mkdir(mode=0o700)
     path.write_bytes(b"this is not SQLite, just text long enough to have a header" * 20)
     path.chmod(0o600)
-    with pytest.raises(UserError, match="cannot open the audit log"):
+    with pytest.raises(AuditFileError, match="is damaged.*not a database"):
         AuditLog(path, keys)
 
 
