@@ -14,7 +14,7 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
     │   ├── UnknownAgentError           a name that is not on the team
     │   ├── MissingCredentialError      the env var a provider's key should come from is not set
     │   ├── PromptTemplateError         missing template or an undefined template variable
-    │   └── InsecureFileError           a config, key or audit file that other users can write
+    │   └── InsecureFileError           a config, key or audit file others can write; a key others can read
     └── RunError
         ├── ModelError                  a provider failed to answer
         │   ├── RealModelBlockedError   a unit test reached for a real provider
@@ -274,13 +274,14 @@ class EmbeddingModelError(RunError):
 
 
 class InsecureFileError(UserError):
-    """A file Baton trusts (config, key, audit log) can be written by other users."""
+    """A file Baton trusts (config, key, audit log) can be written by other users, or a key read by them."""
 
-    def __init__(self, path: str, mode: int) -> None:
+    def __init__(self, path: str, mode: int, *, readable: bool = False) -> None:
         self.path = path
         self.mode = mode
+        what, fix = ("read", "go-rwx") if readable else ("written", "go-w")
         super().__init__(
-            f"{path} can be written by other users (mode {mode & 0o777:o}); run 'chmod go-w {path}' and try again"
+            f"{path} can be {what} by other users (mode {mode & 0o777:o}); run 'chmod {fix} {path}' and try again"
         )
 
 

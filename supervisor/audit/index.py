@@ -57,7 +57,7 @@ def _head_message(size: int, head_mac: str) -> bytes:
     return _canonical({"kind": _HEAD_LABEL, "size": size, "head_mac": head_mac})
 
 
-def record(db: sqlite3.Connection, keys: AuditKeys, run_id: str, event: str, entries: int, head_mac: str) -> None:
+def record(db: sqlite3.Connection, keys: AuditKeys, run_id: str, event: str, *, entries: int, head_mac: str) -> None:
     """Append one record and re-sign the head; call inside the transaction that writes what it records.
 
     The transaction already holds SQLite's write lock (its first statement wrote an entry), so the head read

@@ -22,8 +22,8 @@ import hashlib
 import hmac
 import json
 import os
-import sqlite3
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -109,7 +109,7 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _entry_text(run_id: str, seq: int, kind: str, at: str, data_json: str, state_digest: str | None) -> str:
+def _entry_text(run_id: str, seq: int, kind: str, at: str, data_json: str, *, state_digest: str | None) -> str:
     # Exactly canonical_json({"at", "data", "kind", "run_id", "seq"[, "state"]}) (keys in sorted order),
     # assembled around the data's canonical text so the data is serialized once per append, not twice.
     dump = canonical_json
@@ -170,9 +170,7 @@ class AuditReport:
 
     def __repr__(self) -> str:
         if self.ok:
-            return (
-                f"<AuditReport {self.run_id} ok: {self.entries} entries, {'sealed' if self.sealed else 'live'}>"
-            )
+            return f"<AuditReport {self.run_id} ok: {self.entries} entries, {'sealed' if self.sealed else 'live'}>"
         return f"<AuditReport {self.run_id} BAD at entry {self.first_bad}: {self.problem}>"
 
 
@@ -278,7 +276,7 @@ class AuditLog:
             for attempt in range(_APPEND_TRIES):
                 last, prev = self._head(run_id)
                 seq = last + 1
-                text = _entry_text(run_id, seq, kind, at, data_json, digest)
+                text = _entry_text(run_id, seq, kind, at, data_json, state_digest=digest)
                 mac = hmac.new(self._keys.hmac_key, prev + text.encode(), hashlib.sha256).digest()
                 try:
                     with _synced(self._db, seal), _transaction(self._db):
@@ -292,7 +290,7 @@ class AuditLog:
                         else:
                             self._beat(run_id, at)
                         if seq == 1:
-                            index.record(self._db, self._keys, run_id, index.OPENED, seq, mac.hex())
+                            index.record(self._db, self._keys, run_id, index.OPENED, entries=seq, head_mac=mac.hex())
                         if seal:
                             self._write_seal(run_id, seq, mac.hex(), at)
                 except _SeqTakenError:
@@ -329,7 +327,7 @@ class AuditLog:
     def _write_seal(self, run_id: str, entries: int, head_mac: str, at: str) -> None:
         signature = self._keys.signing_key.sign(_seal_message(run_id, entries, head_mac)).hex()
         self._db.execute(_UPSERT_SEAL, (run_id, entries, head_mac, at, signature))
-        index.record(self._db, self._keys, run_id, index.SEALED, entries, head_mac)
+        index.record(self._db, self._keys, run_id, index.SEALED, entries=entries, head_mac=head_mac)
 
     def _beat(self, run_id: str, at: str) -> None:
         # Written at most every few seconds per run: liveness needs minutes of resolution, not every entry.
@@ -405,9 +403,8 @@ class AuditLog:
             rows = db.execute(query).fetchall()
         listed = []
         for run, status, count, beat, updated in rows:
-            if status == RUNNING and not _live(beat or updated, live_within_s):
-                status = TRUNCATED
-            listed.append((str(run), str(status), int(count)))
+            cut_off = status == RUNNING and not _live(beat or updated, live_within_s)
+            listed.append((str(run), TRUNCATED if cut_off else str(status), int(count)))
         return listed
 
     def check_file(self) -> list[str]:
@@ -428,13 +425,20 @@ class AuditLog:
         gone = sorted(set(report.runs) - present)
         if gone:
             return index.IndexReport(
-                False, report.size, report.runs, None, f"run(s) {', '.join(gone[:5])} are in the signed index but "
-                "their entries were deleted",
+                False,
+                report.size,
+                report.runs,
+                None,
+                f"run(s) {', '.join(gone[:5])} are in the signed index but their entries were deleted",
             )
         unindexed = sorted((present | sealed) - set(report.runs))
         if unindexed:
             return index.IndexReport(
-                False, report.size, report.runs, None, f"run(s) {', '.join(unindexed[:5])} are not in the signed "
+                False,
+                report.size,
+                report.runs,
+                None,
+                f"run(s) {', '.join(unindexed[:5])} are not in the signed "
                 "index: inserted from another log, or the index was cut",
             )
         return report
@@ -535,7 +539,7 @@ class AuditLog:
             return f"entry {position} was edited: its data or MAC no longer parses", b""
         if canonical_json(data) != data_json:
             return f"entry {position} was edited: its data is not in the form it was written in", b""
-        text = _entry_text(run_id, seq, kind, at, data_json, digest)
+        text = _entry_text(run_id, seq, kind, at, data_json, state_digest=digest)
         expected = hmac.new(self._keys.hmac_key, prev + text.encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(expected, mac):
             return (

@@ -48,8 +48,8 @@ from supervisor.result import Attempt, CheckedVerdict, RouteDecision, StepRecord
 from supervisor.run.attempt import AttemptOutput, tool_step, write_answer
 from supervisor.run.context import SUPERVISOR_ROLE, Outcome, RunContext, StepKey
 from supervisor.run.escalation import PersonDesk
-from supervisor.tools.worker import step_deadline
 from supervisor.team import Team
+from supervisor.tools.worker import step_deadline
 
 QUARANTINE_FEEDBACK = (
     "Your answer was withheld: it contained text addressed to the supervisor or other agents. "

@@ -22,8 +22,8 @@ from supervisor.guards.pipeline import GuardedMessage
 from supervisor.guards.provenance import Tainted
 from supervisor.models import Model
 from supervisor.result import ToolCall
-from supervisor.safe_text import TOOL_OUTPUT_MAX_CHARS, bounded, without_surrogates
 from supervisor.run.context import RunContext, StepKey
+from supervisor.safe_text import TOOL_OUTPUT_MAX_CHARS, bounded, without_surrogates
 from supervisor.team import Specialist
 from supervisor.tools.tool import Tool
 from supervisor.tools.worker import run_in_worker

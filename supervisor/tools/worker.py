@@ -9,6 +9,7 @@ A tool that must stop in time reads the deadline it is given: ``tool_time_left()
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import threading
 import time
@@ -65,7 +66,6 @@ async def run_in_worker(function: Callable[[str], T], argument: str) -> T:
 
 
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
-    try:
+    # The event loop may have closed while an abandoned tool ran: then nobody is left to tell.
+    with contextlib.suppress(RuntimeError):
         loop.call_soon_threadsafe(callback)
-    except RuntimeError:
-        pass  # the event loop closed while an abandoned tool ran: nobody is left to tell

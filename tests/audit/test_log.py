@@ -188,7 +188,8 @@ def test_an_inserted_entry_is_caught(log: AuditLog) -> None:
         ("UPDATE entries SET seq = -(seq + 1) WHERE run_id = ? AND seq >= 5", (RUN,)),
         ("UPDATE entries SET seq = -seq WHERE run_id = ? AND seq < 0", (RUN,)),
         (
-            "INSERT INTO entries (run_id, seq, kind, at, data, mac) VALUES (?, 5, 'Step', '2026-01-01T00:00:00.000000+00:00', ?, ?)",
+            "INSERT INTO entries (run_id, seq, kind, at, data, mac) "
+            "VALUES (?, 5, 'Step', '2026-01-01T00:00:00.000000+00:00', ?, ?)",
             (RUN, '{"n":99}', forged_mac),
         ),
     )
@@ -197,7 +198,13 @@ def test_an_inserted_entry_is_caught(log: AuditLog) -> None:
 
 def test_an_entry_appended_after_the_end_is_caught(log: AuditLog) -> None:
     write_run(log)
-    tamper(log, ("INSERT INTO entries (run_id, seq, kind, at, data, mac) VALUES (?, ?, 'Step', 'now', '{}', ?)", (RUN, N + 1, "00" * 32)))
+    tamper(
+        log,
+        (
+            "INSERT INTO entries (run_id, seq, kind, at, data, mac) VALUES (?, ?, 'Step', 'now', '{}', ?)",
+            (RUN, N + 1, "00" * 32),
+        ),
+    )
     assert_bad(log, N + 1)
 
 
@@ -227,7 +234,10 @@ def test_a_chain_rewritten_with_another_hmac_key_is_caught_at_the_first_entry(tm
     tamper(
         log,
         ("DELETE FROM entries WHERE run_id = ?", (RUN,)),
-        *(("INSERT INTO entries VALUES (:run_id, :seq, :kind, :at, :data, :mac, :state_digest)", tuple(r.values())) for r in rows),
+        *(
+            ("INSERT INTO entries VALUES (:run_id, :seq, :kind, :at, :data, :mac, :state_digest)", tuple(r.values()))
+            for r in rows
+        ),
     )
     assert_bad(log, 1, "entry 1 does not match its MAC")
 
@@ -347,7 +357,7 @@ def test_a_file_that_is_not_a_database_is_a_damaged_file(tmp_path: Path, keys: A
     path.parent.mkdir(mode=0o700)
     path.write_bytes(b"this is not SQLite, just text long enough to have a header" * 20)
     path.chmod(0o600)
-    with pytest.raises(AuditFileError, match="is damaged.*not a database"):
+    with pytest.raises(AuditFileError, match=r"is damaged.*not a database"):
         AuditLog(path, keys)
 
 
