@@ -70,6 +70,9 @@ class ConfigError(UserError):
     def __init__(self, source: str, problems: Sequence[str]) -> None:
         self.source = source
         self.problems = list(problems)
+        if len(self.problems) == 1:  # the common case reads as one line
+            super().__init__(f"invalid configuration in {source}: {self.problems[0]}")
+            return
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"invalid configuration in {source}:\n{lines}")
 

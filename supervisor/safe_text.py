@@ -53,6 +53,20 @@ def for_terminal(text: str) -> str:
     return _TERMINAL_UNSAFE.sub(_visible, text)
 
 
+def one_line(text: str) -> str:
+    """``text`` as one terminal-safe line: every run of whitespace, newlines included, becomes one space."""
+    return for_terminal(" ".join(text.split()))
+
+
+def undecodable_byte(text: str) -> tuple[int, int] | None:
+    """(position, byte) of the first byte that was not UTF-8 in text decoded with ``surrogateescape`` (as Python
+    decodes command-line arguments), or None when there is none."""
+    for position, char in enumerate(text):
+        if "\udc80" <= char <= "\udcff":
+            return position, ord(char) - 0xDC00
+    return None
+
+
 def _visible(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"

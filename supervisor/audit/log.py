@@ -712,6 +712,8 @@ def open_audit_log(
     if not config.enabled:
         return None
     path = Path(config.path).expanduser() if config.path else baton_home(env) / DEFAULT_LOG_FILE
+    if path.is_dir():
+        raise ConfigError("audit.path", [f"audit.path: {path} is a directory; name the log file inside it"])
     key_dir = Path(config.key_dir).expanduser() if config.key_dir else default_key_dir(env)
     refuse_keys_beside_log(path, key_dir)  # before any key is written into the wrong place
     if create:

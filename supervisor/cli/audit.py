@@ -20,7 +20,7 @@ from rich.table import Table
 
 from supervisor.config import load_config
 from supervisor.errors import AuditFileError, UserError
-from supervisor.safe_text import for_terminal
+from supervisor.safe_text import for_terminal, one_line
 
 if TYPE_CHECKING:
     from supervisor.audit.log import AuditLog
@@ -75,8 +75,7 @@ def _opened(config: Path | None, run_id: str | None = None) -> Iterator[AuditLog
 
 
 def _say_error(label: str, exc: Exception) -> None:
-    text = " ".join(str(exc).split())  # one line, whatever the message holds
-    Console(stderr=True, soft_wrap=True).print(f"[red]{label}[/]: {escape(for_terminal(text))}")
+    Console(stderr=True, soft_wrap=True).print(f"[red]{label}[/]: {escape(one_line(str(exc)))}")
 
 
 @audit_app.command()

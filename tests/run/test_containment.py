@@ -184,9 +184,11 @@ def test_a_timeout_error_from_a_model_is_a_failure_and_the_goal_deadline_a_stop(
     assert "ran past" not in (failed.error or "")
 
     slow = RunScript(plan=PLAN).model("gpt-4o", latency_s=0.3)
-    stopped = Supervisor(make_team(), config=config(tmp_path, limits={"goal_timeout_s": 0.5}), model=slow).run_sync(GOAL)
+    stopped = Supervisor(make_team(), config=config(tmp_path, limits={"goal_timeout_s": 0.5}), model=slow).run_sync(
+        GOAL
+    )
     assert (stopped.status, stopped.error_type) == ("stopped", "GoalTimeoutError")
-    with pytest.raises(GoalTimeoutError, match="ran past 0.5 s"):
+    with pytest.raises(GoalTimeoutError, match=r"ran past 0\.5 s"):
         stopped.raise_for_status()
 
 
@@ -223,13 +225,13 @@ def test_raise_for_status_rebuilds_the_type_from_a_result_loaded_from_json(
 
 
 def test_an_error_of_a_type_baton_does_not_know_is_rebuilt_as_a_run_error(tmp_path: Path) -> None:
-    class QuotaExceeded(Exception):
+    class QuotaExceededError(Exception):
         pass
 
-    model = RunScript(plan=PLAN, answer=lambda call: QuotaExceeded("monthly quota")).model("gpt-4o")
+    model = RunScript(plan=PLAN, answer=lambda call: QuotaExceededError("monthly quota")).model("gpt-4o")
     result = Supervisor(make_team(), config=config(tmp_path), model=model).run_sync(GOAL)
-    assert result.error_type == "QuotaExceeded"
-    with pytest.raises(QuotaExceeded):
+    assert result.error_type == "QuotaExceededError"
+    with pytest.raises(QuotaExceededError):
         result.raise_for_status()
     with pytest.raises(RunError, match="monthly quota"):
         RunResult.model_validate_json(result.model_dump_json()).raise_for_status()

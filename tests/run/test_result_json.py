@@ -59,7 +59,9 @@ def run(verdict: Any = "accept", answer: Any = None, **limits: Any) -> RunResult
     ],
 )
 def test_a_result_round_trips_through_its_json(stage: str, verdict: Any, answer: Any, limits: dict[str, Any]) -> None:
-    result = run(verdict, (lambda call: answer(call) or "Done: the reply email, complete.") if answer else None, **limits)
+    result = run(
+        verdict, (lambda call: answer(call) or "Done: the reply email, complete.") if answer else None, **limits
+    )
     assert result.status == stage, result.error
     loaded = same_after_json(result)
     assert loaded.accepted == result.accepted
