@@ -451,7 +451,9 @@ class AuditLog:
         whole = self.verify_index()
         reports = [AuditReport("", whole.ok, whole.size, whole.ok, whole.first_bad, whole.problem)]
         runs = sorted(set(whole.runs) | {run for run, _, _ in self.runs()})
-        return reports + [self.verify(run, live_within_s=live_within_s, indexed=whole.runs) for run in runs]
+        # A broken index is reported once, above; each run is then checked against its own records in it.
+        indexed = whole.runs if whole.ok else None
+        return reports + [self.verify(run, live_within_s=live_within_s, indexed=indexed) for run in runs]
 
     def verify(
         self,

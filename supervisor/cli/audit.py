@@ -94,7 +94,8 @@ def verify(
             raise AuditFileError(str(log.path), "; ".join(problems[:3]))
         whole = log.verify_index()
         within = {} if live_within is None else {"live_within_s": live_within}
-        one = [log.verify(run_id, indexed=whole.runs, **within)] if run_id is not None else None
+        indexed = whole.runs if whole.ok else None  # a broken index is reported once, by itself
+        one = [log.verify(run_id, indexed=indexed, **within)] if run_id is not None else None
         reports = one if one is not None else log.verify_all(**within)[1:]
     console = Console(soft_wrap=True, highlight=False)
     bad = [r for r in reports if not r.ok]
