@@ -93,6 +93,7 @@ from supervisor.supervisor import Supervisor, load_team
 from supervisor.team import Card, Specialist, Team, WorkflowStep
 from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
 from supervisor.tools.tool import Tool
+from supervisor.tools.worker import tool_time_left
 
 __version__ = "0.1.0"
 
@@ -183,6 +184,7 @@ __all__ = [
     "TeamError",
     "TokenBudgetError",
     "Tool",
+    "tool_time_left",
     "ToolCall",
     "ToolCalled",
     "ToolError",

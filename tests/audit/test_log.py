@@ -541,3 +541,38 @@ def test_cli_missing_log_or_disabled_log_is_a_usage_error(tmp_path: Path) -> Non
     disabled.write_text("[audit]\nenabled = false\n")
     outcome = invoke("list", "-c", str(disabled))
     assert outcome.exit_code == 2 and "disabled" in outcome.output
+
+
+# -- liveness, the run index, hostile data ----------------------------------------------------------------
+
+
+def test_an_unsealed_run_is_live_while_its_owner_writes_and_truncated_once_it_stops(log: AuditLog) -> None:
+    write_run(log, finish=False)
+    assert log.verify(RUN).ok and not log.verify(RUN).truncated
+    stopped = log.verify(RUN, live_within_s=0)  # as a reader sees it once the owner is long gone
+    assert not stopped.ok and stopped.truncated and "truncated" in stopped.problem
+    assert log.runs(live_within_s=0) == [(RUN, "truncated", N - 1)]
+    tamper(log, ("UPDATE run_state SET heartbeat_at = '2020-01-01T00:00:00+00:00' WHERE run_id = ?", (RUN,)))
+    assert log.verify(RUN).truncated
+    log.heartbeat(RUN)  # the owner (or, later, its step journal) says it is still working
+    assert log.verify(RUN).ok
+
+
+def test_every_run_is_in_the_signed_index_and_a_deleted_one_is_named(log: AuditLog) -> None:
+    for run in ("one", "two", "three"):
+        write_run(log, run)
+    reports = log.verify_all()
+    assert [r.ok for r in reports] == [True] * 4 and reports[0].entries == 6  # opened + sealed, per run
+    tamper(log, *((f"DELETE FROM {t} WHERE run_id = 'two'", ()) for t in ("entries", "run_state", "seals")))
+    index = log.verify_index()
+    assert not index.ok and "two" in index.problem and "deleted" in index.problem
+    assert "in the signed index but its entries were deleted" in log.verify("two").problem
+
+
+def test_hostile_data_is_recorded_encodable_and_bounded(log: AuditLog) -> None:
+    huge = "\ud800" + "x" * 2_000_000
+    log.append(RUN, "RunStarted", {"goal": huge, "\udfff key": "\x1b[2J"}, state={"status": "running"})
+    log.append(RUN, "RunFinished", {"status": "done"}, state={"status": "done", "note": "\ud83d"}, seal=True)
+    assert log.verify(RUN).ok
+    goal = log.entries(RUN)[0].data["goal"]
+    assert goal.startswith("\ufffdxxx") and goal.endswith("more characters cut]") and len(goal) < 1_100_000
