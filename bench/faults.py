@@ -79,13 +79,13 @@ class Injector:
     def fault(self, where: str) -> Exception | None:
         goal = goal_number.get()
         self.seen[goal, where] += 1
-        self.calls[where.split(":")[0]] += 1
+        self.calls[where.split(":", maxsplit=1)[0]] += 1
         draw = random.Random(f"{self.seed}|{goal}|{where}|{self.seen[goal, where]}")
         if draw.random() >= self.rate:
             return None
         error = draw.choice(FAULTS)()
         self.injected.setdefault(goal, []).append(type(error).__name__)
-        self.by_kind[where.split(":")[0]] += 1
+        self.by_kind[where.split(":", maxsplit=1)[0]] += 1
         return error
 
     def around(self, kind: str, answer: Any) -> Callable[[ScriptedCall], Any]:

@@ -184,7 +184,6 @@ __all__ = [
     "TeamError",
     "TokenBudgetError",
     "Tool",
-    "tool_time_left",
     "ToolCall",
     "ToolCalled",
     "ToolError",
@@ -204,4 +203,5 @@ __all__ = [
     "mentions",
     "register_provider",
     "resolve_model",
+    "tool_time_left",
 ]

@@ -200,8 +200,13 @@ class Supervisor:
         if given is not None:
             self._loop.planner.check(given)
         run = RunContext(goal, self._sinks(on_event), self._prices, Policies(self._limits), guards=self._guards)
-        run.emit(RunStarted, goal=goal, team=tuple(self.team.names), config_fingerprint=self._audit.fingerprint)
-        await self._loop.drive(run, lambda: self._loop.execute(run, given))
+
+        async def start_and_execute() -> None:
+            # Inside the run: a sink that fails on the first event ends the run failed (and sealed), not escaping.
+            run.emit(RunStarted, goal=goal, team=tuple(self.team.names), config_fingerprint=self._audit.fingerprint)
+            await self._loop.execute(run, given)
+
+        await self._loop.drive(run, start_and_execute)
         return run.result
 
     async def resume(

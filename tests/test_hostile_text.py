@@ -77,6 +77,7 @@ def hostile_run(home: Path, goal: str, reply: str, tool_output: str) -> RunResul
         {
             "audit": {"path": str(home / "log" / "audit.sqlite3"), "key_dir": str(home / "keys")},
             "checking": {"judge": "model"},
+            "routing": {"similarity": "bm25"},
             "guards": {"detector": False},  # the detector would hold some outputs; this is about the text itself
         }
     )
@@ -127,7 +128,7 @@ def test_every_message_to_a_model_is_bounded_and_encodable(tmp_path: Path) -> No
         return "Dear customer, the reply email is done."
 
     model = RunScript(plan=[("s1", "Write the reply email", [])], answer=answer).model("gpt-4o")
-    config = BatonConfig.model_validate({"audit": {"enabled": False}})
+    config = BatonConfig.model_validate({"audit": {"enabled": False}, "routing": {"similarity": "bm25"}})
     goal = "Write a reply email \ud800" + "z" * (MODEL_MESSAGE_MAX_CHARS * 2)
     Supervisor(make_team(), config=config, model=model).run_sync(goal)
     assert seen and all(len(text) <= MODEL_MESSAGE_MAX_CHARS + 100 for text in seen)

@@ -49,7 +49,9 @@ def test_a_transport_fault_on_the_plan_call_keeps_its_provider_type(
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
     base_url = "http://127.0.0.1:9/v1" if scenario == "unreachable" else server.base_url(scenario)
     settings = {"base_url": base_url, "retry": {"attempts": 1}}
-    config = BatonConfig.model_validate({"audit": {"enabled": False}, "providers": {"openai": settings}})
+    config = BatonConfig.model_validate(
+        {"audit": {"enabled": False}, "routing": {"similarity": "bm25"}, "providers": {"openai": settings}}
+    )
     result = Supervisor(make_team(), config=config, model="openai/gpt-4o-mini").run_sync(GOAL)
     assert (result.status, result.error_type) == ("failed", error.__name__), result.error
     assert "no valid Plan" not in (result.error or "")

@@ -235,3 +235,16 @@ def test_an_error_of_a_type_baton_does_not_know_is_rebuilt_as_a_run_error(tmp_pa
         result.raise_for_status()
     with pytest.raises(RunError, match="monthly quota"):
         RunResult.model_validate_json(result.model_dump_json()).raise_for_status()
+
+
+def test_an_event_sink_that_raises_on_the_first_event_fails_the_run_sealed(tmp_path: Path) -> None:
+    def sink(event: object) -> None:
+        raise OSError("the dashboard is unreachable")
+
+    model = RunScript(plan=PLAN).model("gpt-4o")
+    sup = Supervisor(make_team(), config=config(tmp_path), model=model)
+    with pytest.raises(OSError, match="dashboard"):  # the sink fails again on the last event: the caller hears it
+        sup.run_sync(GOAL, on_event=sink)
+    with AuditLog(tmp_path / "log" / "audit.sqlite3", AuditKeys.load(tmp_path / "keys"), create=False) as log:
+        (run_id, status, _), *_ = log.runs()
+        assert status == "failed" and log.verify(run_id).sealed

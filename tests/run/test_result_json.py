@@ -14,7 +14,7 @@ from supervisor import BatonConfig, HumanDecision, RunResult, RunScript, Scripte
 
 GOAL = "Write a reply email to a customer about order 1042"
 PLAN = [("s1", "Write the reply email", []), ("s2", "Review the draft", ["s1"])]
-NO_AUDIT = {"audit": {"enabled": False}, "checking": {"judge": "model"}}
+NO_AUDIT = {"audit": {"enabled": False}, "checking": {"judge": "model"}, "routing": {"similarity": "bm25"}}
 
 
 def replan_then(after: str | tuple[str, str]) -> Any:

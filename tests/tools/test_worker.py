@@ -23,7 +23,9 @@ def team_with(function: object) -> Team:
 
 
 def supervisor(function: object, step_timeout_s: float) -> Supervisor:
-    config = BatonConfig.model_validate({"audit": {"enabled": False}, "limits": {"step_timeout_s": step_timeout_s}})
+    config = BatonConfig.model_validate(
+        {"audit": {"enabled": False}, "routing": {"similarity": "bm25"}, "limits": {"step_timeout_s": step_timeout_s}}
+    )
     model = RunScript(plan=[("s1", "Write the reply email", [])], tool_choice=("lookup", "order 1042")).model("gpt-4o")
     return Supervisor(team_with(function), config=config, model=model)
 
