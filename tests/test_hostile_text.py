@@ -156,3 +156,31 @@ def test_bounded_keeps_the_start_and_says_how_much_was_cut(text: str, limit: int
     assert cut == max(0, len(text) - limit)
     assert kept.startswith(text[:limit])
     assert (kept == text) == (cut == 0)
+
+
+def test_an_endpoint_that_sends_a_lone_surrogate_does_not_kill_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support import fault_server
+
+    from supervisor.models import BLOCK_REAL_MODELS_ENV
+
+    reply = "Dear customer \ud800, the refund \x1b[2J of order 1042 is done."  # sent as JSON: "\\ud800"
+    message = fault_server.COMPLETION["choices"][0]["message"]  # type: ignore[index]
+    monkeypatch.setitem(message, "content", reply)
+    monkeypatch.delenv(BLOCK_REAL_MODELS_ENV, raising=False)  # a loopback server, not a real provider
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    with fault_server.running_fault_server() as server:
+        config = BatonConfig.model_validate(
+            {
+                "audit": {"path": str(tmp_path / "log" / "audit.sqlite3"), "key_dir": str(tmp_path / "keys")},
+                "routing": {"similarity": "bm25"},
+                "checking": {"judge": "code"},
+                "providers": {"openai": {"base_url": server.base_url("ok"), "retry": {"attempts": 1}}},
+            }
+        )
+        sup = Supervisor(make_team(), config=config, model="openai/gpt-4o-mini")
+        result = sup.run_sync("Write a reply email about order 1042", pipeline=["writer"])
+    assert result.status == "done", result.error
+    assert "\ufffd" in result.output
+    check_everything_holds(tmp_path, result)
