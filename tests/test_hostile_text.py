@@ -184,3 +184,20 @@ def test_an_endpoint_that_sends_a_lone_surrogate_does_not_kill_the_run(
     assert result.status == "done", result.error
     assert "\ufffd" in result.output
     check_everything_holds(tmp_path, result)
+
+
+def test_a_structured_answer_with_an_escaped_lone_surrogate_is_re_asked_not_a_crash() -> None:
+    # The scripted model sends JSON, where the surrogate travels as the escape \ud800; pydantic refuses it.
+    verdicts = iter([("retry", "Fix \ud800 the tone \x1b[2J please."), "accept"])
+    model = RunScript(
+        plan=[("s1", "Write the reply email", [])],
+        answer="Dear customer, your refund for order 1042 is on its way.",
+        verdict=lambda call: next(verdicts),
+    ).model("gpt-4o")
+    config = BatonConfig.model_validate(
+        {"audit": {"enabled": False}, "routing": {"similarity": "bm25"}, "checking": {"judge": "model"}}
+    )
+    result = Supervisor(make_team(), config=config, model=model).run_sync("Write a reply email about order 1042")
+    assert result.status == "done", result.error
+    assert [c.kind for c in model.calls].count("verdict") == 2  # the invalid answer was re-asked
+    assert RunResult.model_validate_json(result.model_dump_json()) == result

@@ -7,7 +7,6 @@ records and replays outcomes.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -24,7 +23,7 @@ from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.pricing import PriceTable
 from supervisor.result import RunResult, StepRecord
 from supervisor.run.policies import Policies
-from supervisor.safe_text import has_surrogates, safe_data, without_surrogates
+from supervisor.safe_text import without_surrogates
 
 T = TypeVar("T")
 SUPERVISOR_ROLE = "supervisor"
@@ -162,11 +161,7 @@ class RunContext:
 
 def _without_surrogates(completion: Completion) -> Completion:
     """A model's reply with lone surrogates replaced (see ``supervisor.safe_text``), so every later use of it,
-    the run's JSON included, can encode it. A structured answer is rebuilt only when it holds one."""
+    the run's JSON included, can encode it. A structured answer needs nothing: pydantic's JSON parser refuses a
+    lone surrogate, so such an answer is re-asked like any invalid one."""
     completion.text = without_surrogates(completion.text)
-    output = completion.output
-    if output is not None:
-        dumped = output.model_dump(mode="json")
-        if has_surrogates(json.dumps(dumped, ensure_ascii=False)):
-            completion.output = type(output).model_validate(safe_data(dumped, limit=None))
     return completion
