@@ -101,6 +101,18 @@ def read_records(db: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], tuple[A
     return db.execute(_RECORDS).fetchall(), db.execute("SELECT size, head_mac, signature FROM index_head").fetchone()
 
 
+def records_of(db: sqlite3.Connection, run_id: str) -> dict[str, IndexedRun]:
+    """What the index recorded of ``run_id`` (its records read as they are, the chain not checked)."""
+    rows = db.execute(
+        "SELECT event, entries, head_mac FROM run_index WHERE run_id = ? ORDER BY pos", (run_id,)
+    ).fetchall()
+    if not rows:
+        return {}
+    opened = next(((int(n), str(h)) for e, n, h in rows if e == OPENED), None)
+    sealed = tuple((int(n), str(h)) for e, n, h in rows if e == SEALED)
+    return {run_id: IndexedRun(opened, sealed)}
+
+
 def check(keys: AuditKeys, rows: list[tuple[Any, ...]], head: tuple[Any, ...] | None) -> IndexReport:
     """Check the index chain and its signed head; the report names the first record that cannot be trusted."""
     runs: dict[str, IndexedRun] = {}

@@ -13,7 +13,9 @@ A run neither sealed nor live is *truncated*: its process stopped (or its end wa
 Live means its owner wrote to it, or called ``heartbeat``, within ``LIVE_WITHIN_S``; the owner and the time of
 its last heartbeat are kept in the run's state row, where a step journal can keep a long wait alive.
 
-Recording a run's events lives in ``supervisor.audit.recorder``; reading one back in ``supervisor.audit.story``.
+The format of entries and seals lives in ``supervisor.audit.chain``, checking a run in
+``supervisor.audit.verification``, the run index in ``supervisor.audit.index``; recording a run's events in
+``supervisor.audit.recorder``; reading one back in ``supervisor.audit.story``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,11 +36,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-
 from supervisor.audit import index
+from supervisor.audit.chain import RUNNING, TRUNCATED, canonical_json, entry_text, genesis, seal_message, state_digest
 from supervisor.audit.files import create_private_file, ensure_private_dir, refuse_if_writable_by_others
 from supervisor.audit.keys import AuditKeys, default_key_dir
+from supervisor.audit.verification import AuditReport, check_run, live
 from supervisor.errors import AuditFileError, AuditIntegrityError, ConfigError, RunError, UserError
 from supervisor.safe_text import LOG_TEXT_MAX_CHARS, has_surrogates, safe_data
 
@@ -48,10 +50,6 @@ if TYPE_CHECKING:
 HOME_ENV = "BATON_HOME"
 DEFAULT_HOME = ".baton"
 DEFAULT_LOG_FILE = "audit.sqlite3"
-RUNNING = "running"
-TRUNCATED = "truncated"
-_GENESIS_LABEL = b"baton-audit-genesis\x00"
-_SEAL_LABEL = "baton-audit-seal"
 _APPEND_TRIES = 5
 _WAL_PAGES = 4000
 LIVE_WITHIN_S = 300.0
@@ -104,37 +102,12 @@ _HEAD = "SELECT seq, mac FROM entries WHERE run_id = ? ORDER BY seq DESC LIMIT 1
 _ENTRIES = "SELECT seq, kind, at, data, mac, state_digest FROM entries WHERE run_id = ? ORDER BY seq"
 
 
-def canonical_json(value: Any) -> str:
-    """The one JSON form entries are written and checked in: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _entry_text(run_id: str, seq: int, kind: str, at: str, data_json: str, *, state_digest: str | None) -> str:
-    # Exactly canonical_json({"at", "data", "kind", "run_id", "seq"[, "state"]}) (keys in sorted order),
-    # assembled around the data's canonical text so the data is serialized once per append, not twice.
-    dump = canonical_json
-    state = "" if state_digest is None else f',"state":{dump(state_digest)}'
-    return f'{{"at":{dump(at)},"data":{data_json},"kind":{dump(kind)},"run_id":{dump(run_id)},"seq":{seq}{state}}}'
-
-
-def _state_digest(state_json: str) -> str:
-    return hashlib.sha256(state_json.encode()).hexdigest()
-
-
 def _safe_json(data: Any) -> str:
     """``data``'s canonical JSON, every text value encodable and bounded (see ``supervisor.safe_text``)."""
     text = canonical_json(data)
     if len(text) > LOG_TEXT_MAX_CHARS or has_surrogates(text):  # the common case pays one scan
         text = canonical_json(safe_data(data))
     return text
-
-
-def _genesis(run_id: str) -> bytes:
-    return hashlib.sha256(_GENESIS_LABEL + run_id.encode()).digest()
-
-
-def _seal_message(run_id: str, entries: int, head_mac: str) -> bytes:
-    return canonical_json({"kind": _SEAL_LABEL, "run_id": run_id, "entries": entries, "head_mac": head_mac}).encode()
 
 
 def _now() -> str:
@@ -153,25 +126,6 @@ class AuditEntry:
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.seq} {self.kind} at {self.at} mac={self.mac[:12]}>"
-
-
-@dataclass(frozen=True, slots=True)
-class AuditReport:
-    """The outcome of verifying one run: ``first_bad`` is the first entry that cannot be trusted."""
-
-    run_id: str
-    ok: bool
-    entries: int
-    sealed: bool
-    first_bad: int | None = None
-    problem: str = ""
-    truncated: bool = False
-    """Neither sealed nor live: the run was cut off (its process stopped, or its end was deleted)."""
-
-    def __repr__(self) -> str:
-        if self.ok:
-            return f"<AuditReport {self.run_id} ok: {self.entries} entries, {'sealed' if self.sealed else 'live'}>"
-        return f"<AuditReport {self.run_id} BAD at entry {self.first_bad}: {self.problem}>"
 
 
 def baton_home(env: Mapping[str, str] | None = None) -> Path:
@@ -270,13 +224,13 @@ class AuditLog:
         at = _now()
         if state is not None:
             state_json = _safe_json(dict(state))
-            digest = _state_digest(state_json)
+            digest = state_digest(state_json)
             state_row = (run_id, str(state.get("status", RUNNING)), at, state_json, _OWNER, at)
         with self._lock:
             for attempt in range(_APPEND_TRIES):
                 last, prev = self._head(run_id)
                 seq = last + 1
-                text = _entry_text(run_id, seq, kind, at, data_json, state_digest=digest)
+                text = entry_text(run_id, seq, kind, at, data_json, state_digest=digest)
                 mac = hmac.new(self._keys.hmac_key, prev + text.encode(), hashlib.sha256).digest()
                 try:
                     with _synced(self._db, seal), _transaction(self._db):
@@ -325,7 +279,7 @@ class AuditLog:
         self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def _write_seal(self, run_id: str, entries: int, head_mac: str, at: str) -> None:
-        signature = self._keys.signing_key.sign(_seal_message(run_id, entries, head_mac)).hex()
+        signature = self._keys.signing_key.sign(seal_message(run_id, entries, head_mac)).hex()
         self._db.execute(_UPSERT_SEAL, (run_id, entries, head_mac, at, signature))
         index.record(self._db, self._keys, run_id, index.SEALED, entries=entries, head_mac=head_mac)
 
@@ -348,7 +302,7 @@ class AuditLog:
             return cached
         row = self._db.execute(_HEAD, (run_id,)).fetchone()
         if row is None:
-            return 0, _genesis(run_id)
+            return 0, genesis(run_id)
         try:
             return int(row[0]), bytes.fromhex(row[1])
         except (TypeError, ValueError):
@@ -403,7 +357,7 @@ class AuditLog:
             rows = db.execute(query).fetchall()
         listed = []
         for run, status, count, beat, updated in rows:
-            cut_off = status == RUNNING and not _live(beat or updated, live_within_s)
+            cut_off = status == RUNNING and not live(beat or updated, live_within_s)
             listed.append((str(run), TRUNCATED if cut_off else str(status), int(count)))
         return listed
 
@@ -471,115 +425,17 @@ class AuditLog:
             ).fetchone()
             seal = db.execute("SELECT entries, head_mac, signature FROM seals WHERE run_id = ?", (run_id,)).fetchone()
             if indexed is None:
-                indexed = _index_of(db, run_id)
-        count = len(rows)
-        listed = indexed.get(run_id)
-
-        def bad(first_bad: int | None, problem: str) -> AuditReport:
-            return AuditReport(run_id, False, count, seal is not None, first_bad, problem)
-
-        if not rows and state_row is None and seal is None:
-            if listed is not None:
-                return bad(None, f"run {run_id} is in the signed index but its entries were deleted")
-            return bad(None, f"no run {run_id} in the audit log at {self.path}")
-        prev, digest = _genesis(run_id), None
-        for position, row in enumerate(rows, start=1):
-            problem, mac = self._check_entry(run_id, position, row, prev)
-            if problem:
-                return bad(position, problem)
-            prev, digest = mac, row[5] if row[5] is not None else digest
-        status = str(state_row[0]) if state_row is not None else None
-        if seal is None:
-            if not rows:
-                return bad(1, "the run has a state row but no entries: they were removed")
-            if status is not None and status != RUNNING:
-                return bad(
-                    count + 1, f"the run ended ({status}) but is not sealed: its seal was removed or its tail cut off"
-                )
-        else:
-            sealed = self._check_seal(run_id, rows, status, seal, bad)
-            if not sealed.ok:
-                return sealed
-        problem = _state_problem(state_row, digest) or _index_problem(run_id, listed, rows, seal)
-        if problem:
-            return bad(None, problem)
-        if seal is None or seal[0] < count:  # never sealed, or resumed since: it must be live
-            return self._unsealed(run_id, count, state_row, live_within_s)
-        return AuditReport(run_id, True, count, True)
-
-    def _unsealed(
-        self, run_id: str, count: int, state_row: tuple[Any, ...] | None, live_within_s: float
-    ) -> AuditReport:
-        beat = (state_row[2] or state_row[3]) if state_row is not None else None
-        if _live(beat, live_within_s):
-            return AuditReport(run_id, True, count, False)
-        return AuditReport(
+                indexed = index.records_of(db, run_id)
+        return check_run(
+            self._keys,
             run_id,
-            False,
-            count,
-            False,
-            count + 1,
-            f"the run is truncated: it was never sealed and nothing was written to it since {beat or 'it began'} "
-            "(its process stopped, or its end was deleted)",
-            truncated=True,
+            rows,
+            state_row=state_row,
+            seal=seal,
+            listed=indexed.get(run_id),
+            live_within_s=live_within_s,
+            where=str(self.path),
         )
-
-    def _check_entry(self, run_id: str, position: int, row: tuple[Any, ...], prev: bytes) -> tuple[str, bytes]:
-        seq, kind, at, data_json, mac_hex, digest = row
-        if digest is not None and not isinstance(digest, str):
-            return f"entry {position} has a field of the wrong type", b""
-        if seq != position:
-            if isinstance(seq, int) and seq > position:
-                return f"entry {position} is missing (the next one is numbered {seq})", b""
-            return f"entry {position} is out of place (numbered {seq!r})", b""
-        if not all(isinstance(value, str) for value in (kind, at, data_json, mac_hex)):
-            return f"entry {position} has a field of the wrong type", b""
-        try:
-            data = json.loads(data_json)
-            mac = bytes.fromhex(mac_hex)
-        except ValueError:
-            return f"entry {position} was edited: its data or MAC no longer parses", b""
-        if canonical_json(data) != data_json:
-            return f"entry {position} was edited: its data is not in the form it was written in", b""
-        text = _entry_text(run_id, seq, kind, at, data_json, state_digest=digest)
-        expected = hmac.new(self._keys.hmac_key, prev + text.encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(expected, mac):
-            return (
-                f"entry {position} does not match its MAC: it was edited, an entry before it was removed, inserted "
-                "or moved, or the chain was rewritten without the key",
-                b"",
-            )
-        return "", mac
-
-    def _check_seal(
-        self,
-        run_id: str,
-        rows: list[tuple[Any, ...]],
-        status: str | None,
-        seal: tuple[Any, ...],
-        bad: Callable[[int | None, str], AuditReport],
-    ) -> AuditReport:
-        count = len(rows)
-        sealed_count, head_mac, signature = seal
-        try:
-            self._keys.public_key.verify(bytes.fromhex(signature), _seal_message(run_id, sealed_count, head_mac))
-        except (InvalidSignature, ValueError, TypeError):
-            return bad(
-                count + 1,
-                "the seal's signature does not verify (forged, or signed with another key): the end of the log "
-                f"cannot be trusted; entries after {count} may have been cut off",
-            )
-        if sealed_count > count:
-            return bad(
-                count + 1, f"the log ends at entry {count} but its seal covers {sealed_count}: the tail was cut off"
-            )
-        if rows[sealed_count - 1][4] != head_mac:
-            return bad(1, f"entry {sealed_count} is not the entry the seal signed: the chain was rewritten")
-        if sealed_count < count:
-            if status == RUNNING:
-                return AuditReport(run_id, True, count, False)  # resumed; it is sealed again when it ends
-            return bad(sealed_count + 1, f"entries {sealed_count + 1} to {count} were added after the run was sealed")
-        return AuditReport(run_id, True, count, True)
 
     def verify_or_raise(self, run_id: str) -> AuditReport:
         """``verify``, raising ``AuditIntegrityError`` (naming the first bad entry) when the run does not verify."""
@@ -601,64 +457,6 @@ class AuditLog:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def _live(beat: Any, within_s: float) -> bool:
-    """Whether a heartbeat written at ``beat`` (ISO time) is less than ``within_s`` old."""
-    try:
-        written = datetime.fromisoformat(str(beat))
-    except ValueError:
-        return False
-    return (datetime.now(UTC) - written).total_seconds() < within_s
-
-
-def _state_problem(state_row: tuple[Any, ...] | None, digest: str | None) -> str:
-    """What is wrong with a run's state row, given the digest of the state its chain last committed ("" if fine)."""
-    if state_row is None:
-        return "its state row was deleted" if digest is not None else ""
-    status, state_json = state_row[0], state_row[1]
-    if digest is None:
-        return "its state row was not written by any entry of its chain: it was inserted"
-    if not isinstance(state_json, str) or _state_digest(state_json) != digest:
-        return "its state row was rewritten: it is not the state its last entry committed (status or result changed)"
-    try:
-        recorded = json.loads(state_json).get("status", RUNNING)
-    except (ValueError, AttributeError):
-        recorded = None
-    if status != recorded:
-        return f"its status was rewritten: the row says {status!r}, the state its chain committed says {recorded!r}"
-    return ""
-
-
-def _index_of(db: sqlite3.Connection, run_id: str) -> dict[str, index.IndexedRun]:
-    rows = db.execute(
-        "SELECT event, entries, head_mac FROM run_index WHERE run_id = ? ORDER BY pos", (run_id,)
-    ).fetchall()
-    if not rows:
-        return {}
-    opened = next(((int(n), str(h)) for e, n, h in rows if e == index.OPENED), None)
-    sealed = tuple((int(n), str(h)) for e, n, h in rows if e == index.SEALED)
-    return {run_id: index.IndexedRun(opened, sealed)}
-
-
-def _index_problem(
-    run_id: str, listed: index.IndexedRun | None, rows: list[tuple[Any, ...]], seal: tuple[Any, ...] | None
-) -> str:
-    """What the signed index says that this run's chain and seal contradict ("" if nothing)."""
-    if listed is None or listed.opened is None:
-        return f"run {run_id} is not in the signed run index: it was inserted, or the index was cut"
-    for entries, head_mac in (listed.opened, *listed.sealed):
-        if entries > len(rows):
-            return (
-                f"the signed index recorded the run at {entries} entries but it has {len(rows)}: its tail was cut off"
-            )
-        if rows[entries - 1][4] != head_mac:
-            return f"entry {entries} is not the one the signed index recorded: the chain was rewritten"
-    if seal is not None and (int(seal[0]), str(seal[1])) not in listed.sealed:
-        return "its seal is not one the signed index recorded"
-    if seal is None and listed.sealed:
-        return f"the signed index recorded the run sealed at {listed.sealed[-1][0]} entries, but its seal is gone"
-    return ""
 
 
 class _SeqTakenError(Exception):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from supervisor.audit.log import AuditEntry, canonical_json
+from supervisor.audit.chain import canonical_json
+from supervisor.audit.log import AuditEntry
 from supervisor.safe_text import for_terminal
 
 _STORY_WIDTH = 160
