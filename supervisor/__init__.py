@@ -14,6 +14,7 @@ from supervisor.decisions.routing import CodeRoute
 from supervisor.decisions.schemas import Plan, Subtask, Verdict
 from supervisor.errors import (
     AgentRunLimitError,
+    AuditFileError,
     AuditIntegrityError,
     BatonError,
     ConfigError,
@@ -95,6 +96,7 @@ from supervisor.supervisor import Supervisor, load_team
 from supervisor.team import AnswerContext, Card, Gate, Specialist, Team, WorkflowStep
 from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
 from supervisor.tools.tool import Tool
+from supervisor.tools.worker import tool_time_left
 
 __version__ = "0.1.0"
 
@@ -104,6 +106,7 @@ __all__ = [
     "AnswerContext",
     "Attempt",
     "AttemptStarted",
+    "AuditFileError",
     "AuditIntegrityError",
     "BatonConfig",
     "BatonError",
@@ -208,5 +211,6 @@ __all__ = [
     "most_similar",
     "register_provider",
     "resolve_model",
+    "tool_time_left",
     "ungrounded",
 ]

@@ -10,15 +10,24 @@ and, for TOML syntax, the line.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import re
 import sys
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from supervisor.audit.files import refuse_if_writable_by_others
 from supervisor.errors import ConfigError
@@ -62,7 +71,9 @@ class LimitsConfig(_Strict):
     max_review_rounds: int = Field(default=2, ge=0, le=10, description="revisions a reviewer may ask for")
     max_concurrency: int = Field(default=4, ge=1, le=256, description="subtasks running at once")
     max_agent_runs: int = Field(default=8, ge=1, description="runs of any one agent per goal")
-    agent_runs: dict[str, int] = Field(default_factory=dict, description="per-agent override of max_agent_runs")
+    agent_runs: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=dict, description="per-agent override of max_agent_runs (agents on the team)"
+    )
     max_steps: int = Field(default=40, ge=1, description="specialist runs per goal, all agents together")
     max_replans: int = Field(default=1, ge=0)
     max_reroutes: int = Field(default=2, ge=0, description="reroutes per subtask")
@@ -70,6 +81,14 @@ class LimitsConfig(_Strict):
     cost_budget_usd: float | None = Field(default=None, ge=0)
     step_timeout_s: float | None = Field(default=None, gt=0, description="wall clock per specialist step")
     goal_timeout_s: float | None = Field(default=None, gt=0, description="wall clock per goal")
+
+    @field_validator("max_subtasks")
+    @classmethod
+    def _not_below_min_subtasks(cls, value: int, info: ValidationInfo) -> int:
+        least = info.data.get("min_subtasks")
+        if isinstance(least, int) and value < least:
+            raise ValueError(f"max_subtasks ({value}) is below min_subtasks ({least})")
+        return value
 
 
 SimilarityMode = Literal["auto", "embeddings", "bm25"]
@@ -247,8 +266,11 @@ def validation_problems(exc: ValidationError, prefix: str = "", renamed: Mapping
     return problems
 
 
-def load_callable(spec: str, setting: str) -> Callable[..., object]:
+def load_callable(spec: str, setting: str, *, takes: int | None = None) -> Callable[..., object]:
     """Import ``module:function`` named by a setting; a module in the working directory is found too.
+
+    ``takes``: how many positional arguments Baton will call it with; a callable that cannot take them is a
+    ``ConfigError`` now, rather than a ``TypeError`` in the middle of a run.
 
     People keep their team or guard module beside their ``baton.toml``, as they do with pytest and uvicorn, so
     the working directory is searched like an installed package.
@@ -265,7 +287,21 @@ def load_callable(spec: str, setting: str) -> Callable[..., object]:
         raise ConfigError(setting, [f"{setting}: cannot load {spec!r}: {exc}"]) from None
     if not callable(found):
         raise ConfigError(setting, [f"{setting}: {spec!r} is not callable"])
+    if takes is not None:
+        _check_arguments(found, spec, setting, takes)
     return found  # type: ignore[no-any-return]
+
+
+def _check_arguments(found: Callable[..., object], spec: str, setting: str, takes: int) -> None:
+    try:
+        signature = inspect.signature(found)
+    except (TypeError, ValueError):
+        return  # a builtin without a signature: nothing to check before the call
+    try:
+        signature.bind(*range(takes))
+    except TypeError:
+        wanted = "no arguments" if takes == 0 else f"{takes} positional argument(s)"
+        raise ConfigError(setting, [f"{setting}: {spec}{signature} must accept {wanted}"]) from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

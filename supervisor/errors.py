@@ -14,7 +14,7 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
     │   ├── UnknownAgentError           a name that is not on the team
     │   ├── MissingCredentialError      the env var a provider's key should come from is not set
     │   ├── PromptTemplateError         missing template or an undefined template variable
-    │   └── InsecureFileError           a config, key or audit file that other users can write
+    │   └── InsecureFileError           a config, key or audit file others can write; a key others can read
     └── RunError
         ├── ModelError                  a provider failed to answer
         │   ├── RealModelBlockedError   a unit test reached for a real provider
@@ -30,10 +30,11 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── StructuredOutputError       a model never produced a valid structured answer (carries attempts)
         ├── ScriptExhaustedError        a ScriptedModel was asked more often than it was scripted
         ├── ScriptError                 a test script's own responder raised (a bug in the test)
-        ├── ToolError                   a tool raised while running
+        ├── ToolError                   a tool's result could not be read as text (what a tool raises keeps its type)
         ├── SubtaskFailedError          a subtask was rejected after all its attempts (or by a person)
         ├── EmbeddingModelError         the sentence-embedding weights are incomplete, corrupt or not the pinned file
         ├── AuditIntegrityError         the audit log of a run was changed, cut or rewritten; names the first bad entry
+        ├── AuditFileError              the audit log's file is damaged: not SQLite, or pages SQLite cannot read
         ├── GuardTripwire               a guard blocked a message between agents (carries the guard's findings)
         │   ├── PromptInjectionError    untrusted text carried instructions (detector hit, action escalate/block)
         │   ├── ToolNotAllowedError     a tool outside the card or outside the step's capability token
@@ -69,6 +70,9 @@ class ConfigError(UserError):
     def __init__(self, source: str, problems: Sequence[str]) -> None:
         self.source = source
         self.problems = list(problems)
+        if len(self.problems) == 1:  # the common case reads as one line
+            super().__init__(f"invalid configuration in {source}: {self.problems[0]}")
+            return
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"invalid configuration in {source}:\n{lines}")
 
@@ -207,7 +211,7 @@ class ScriptError(RunError):
 
 
 class ToolError(RunError):
-    """A tool raised an exception while running."""
+    """A tool's result could not be turned into text. What a tool itself raises propagates with its own type."""
 
     def __init__(self, tool: str, cause: BaseException) -> None:
         self.tool = tool
@@ -273,13 +277,14 @@ class EmbeddingModelError(RunError):
 
 
 class InsecureFileError(UserError):
-    """A file Baton trusts (config, key, audit log) can be written by other users."""
+    """A file Baton trusts (config, key, audit log) can be written by other users, or a key read by them."""
 
-    def __init__(self, path: str, mode: int) -> None:
+    def __init__(self, path: str, mode: int, *, readable: bool = False) -> None:
         self.path = path
         self.mode = mode
+        what, fix = ("read", "go-rwx") if readable else ("written", "go-w")
         super().__init__(
-            f"{path} can be written by other users (mode {mode & 0o777:o}); run 'chmod go-w {path}' and try again"
+            f"{path} can be {what} by other users (mode {mode & 0o777:o}); run 'chmod {fix} {path}' and try again"
         )
 
 
@@ -292,6 +297,15 @@ class AuditIntegrityError(RunError):
         self.problem = problem
         where = f" at entry {first_bad}" if first_bad is not None else ""
         super().__init__(f"audit log of run {run_id} does not verify{where}: {problem}")
+
+
+class AuditFileError(RunError):
+    """The audit log's file is damaged: SQLite cannot read it as a database, or some of its pages."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(f"the audit log file {path} is damaged and cannot be trusted: {detail}")
 
 
 class GuardTripwire(RunError):  # noqa: N818 - a tripwire is what it is, named as guard libraries name it

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from supervisor import errors
 from supervisor.decisions.schemas import Decision, Plan, Subtask
 from supervisor.errors import RunError
 from supervisor.models import Usage
+from supervisor.safe_text import without_surrogates
 
 StepStatus = Literal[
     "running", "accepted", "rejected", "failed", "cancelled", "replanned", "waiting_for_human", "skipped", "revised"
@@ -91,11 +94,12 @@ class HumanDecision(BaseModel):
 
 
 class ToolCall(BaseModel):
-    """One call a specialist made to a tool."""
+    """One call a specialist made to a tool; ``cut_chars`` says how much of a long output was cut."""
 
     tool: str
     query: str
     output: str
+    cut_chars: int = Field(default=0, description="characters cut from the output past TOOL_OUTPUT_MAX_CHARS")
     refused: str = Field(default="", description="why the gate, the policy or a person refused the call")
 
 
@@ -168,6 +172,7 @@ class RunResult(BaseModel):
     gates: dict[str, bool] = Field(
         default_factory=dict, description="subtask id -> whether a person opened (True) or closed its gate"
     )
+    _exception: _KeptError | None = PrivateAttr(default=None)
 
     @property
     def accepted(self) -> dict[str, str]:
@@ -175,10 +180,24 @@ class RunResult(BaseModel):
         return {s.subtask.id: s.output for s in self.steps if s.output is not None}
 
     def raise_for_status(self) -> RunResult:
-        """Raise ``RunError`` if the run failed; return the result otherwise (for chaining)."""
-        if self.status != "done":
-            raise RunError(f"run {self.run_id} ended {self.status}: {self.error or 'a person must decide'}")
-        return self
+        """Raise the error that ended the run, if it did not finish; return the result otherwise (for chaining).
+
+        The error is the very exception the run ended with; in a result loaded from JSON it is rebuilt with its
+        type and message when the type is Baton's or a builtin (attributes beyond the message are not kept),
+        else a ``RunError``. A run waiting for a person raises ``RunError``.
+        """
+        if self.status == "done":
+            return self
+        if self._exception is not None:
+            raise self._exception.error
+        rebuilt = _rebuilt(self.error_type, self.error)
+        if rebuilt is not None:
+            raise rebuilt
+        raise RunError(f"run {self.run_id} ended {self.status}: {self.error or 'a person must decide'}")
+
+    def keep_error(self, exc: BaseException) -> None:
+        """Remember the exception that ended the run, for ``raise_for_status`` (it is not part of the JSON)."""
+        self._exception = _KeptError(exc)
 
     def to_json_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
@@ -195,3 +214,44 @@ class RunResult(BaseModel):
         )
 
     __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
+
+
+class _KeptError:
+    """The exception that ended a run, shared rather than copied by ``model_copy(deep=True)``: exceptions with
+    their own constructor arguments cannot be deep-copied."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __copy__(self) -> _KeptError:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _KeptError:
+        return self
+
+
+def error_text(exc: BaseException) -> str:
+    """What a result records of an exception: its message (its type when it has none) and its notes."""
+    text = str(exc) or type(exc).__name__
+    notes = getattr(exc, "__notes__", None) or []
+    return without_surrogates("; ".join([text, *(str(note) for note in notes)]))
+
+
+def record_failure(result: RunResult, exc: BaseException, status: RunStatus = "failed") -> None:
+    """Record on ``result`` that ``exc`` ended the run: the status, the message and the real type."""
+    result.status = status
+    result.error, result.error_type = error_text(exc), type(exc).__name__
+    result.keep_error(exc)
+
+
+def _rebuilt(type_name: str | None, message: str | None) -> BaseException | None:
+    """An exception of the named type (Baton's or a builtin) carrying ``message``, or None for other types."""
+    found = getattr(errors, type_name or "", None) or getattr(builtins, type_name or "", None)
+    if not (isinstance(found, type) and issubclass(found, Exception)):
+        return None
+    # Baton's errors take their own constructor arguments; the message is all a JSON result keeps of them.
+    rebuilt = found.__new__(found)
+    rebuilt.args = (message or type_name,)
+    return rebuilt

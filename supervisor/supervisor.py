@@ -22,7 +22,7 @@ from supervisor.events import Event, EventSink, RunStarted
 from supervisor.guards.builtin import build_pipeline
 from supervisor.guards.capabilities import ToolPolicy
 from supervisor.guards.pipeline import Guard
-from supervisor.models import Closeable, Model, known_prefixes, resolve_model
+from supervisor.models import Closeable, Model, check_provider_settings, known_prefixes, resolve_model
 from supervisor.models.capabilities import capabilities_of
 from supervisor.models.pricing import PriceTable
 from supervisor.result import CheckedVerdict, HumanDecision, RouteDecision, RunResult
@@ -31,6 +31,7 @@ from supervisor.run.context import SUPERVISOR_ROLE, RunContext
 from supervisor.run.escalation import EscalationHandler, PersonDesk
 from supervisor.run.loop import Aggregator, RunLoop
 from supervisor.run.policies import Policies
+from supervisor.safe_text import without_surrogates
 from supervisor.team import Specialist, Team
 
 __all__ = ["Supervisor", "load_team"]
@@ -40,7 +41,7 @@ T = TypeVar("T")
 
 def load_team(factory: str) -> Team:
     """Build the team named by ``module:function`` (the ``[team] factory`` setting)."""
-    build = load_callable(factory, "team.factory")
+    build = load_callable(factory, "team.factory", takes=0)
     try:
         members = build()
     except (TeamError, UserError):
@@ -122,6 +123,12 @@ class Supervisor:
         for name in named:
             if name not in self.team:
                 raise UnknownAgentError(name, self.team.names)
+        for name in self.config.limits.agent_runs:
+            if name not in self.team:
+                raise ConfigError(
+                    f"limits.agent_runs.{name}",
+                    [f"limits.agent_runs.{name}: no such agent; the team has: {', '.join(self.team.names)}"],
+                )
         tools = {t.name for s in self.team for t in s.tools}
         for tool in self.config.guards.tools:
             if tool not in tools:
@@ -129,12 +136,13 @@ class Supervisor:
                     f"guards.tools.{tool}",
                     [f"guards.tools.{tool}: no specialist has that tool; the team's tools: {', '.join(sorted(tools))}"],
                 )
-        for prefix in self.config.providers:
+        for prefix, settings in self.config.providers.items():
             if f"{prefix}/..." not in known_prefixes():
                 raise ConfigError(
                     f"providers.{prefix}",
                     [f"providers.{prefix}: no such provider; known: {', '.join(known_prefixes())}"],
                 )
+            check_provider_settings(prefix, settings)
 
     def _resolve(self, model: str | Model) -> Model:
         if isinstance(model, str):
@@ -184,6 +192,7 @@ class Supervisor:
         A run that fails returns ``status="failed"``, a policy stop ``"stopped"``, an escalation without a
         handler ``"waiting_for_human"``; each keeps every accepted output.
         """
+        goal = without_surrogates(goal)  # untrusted text, made encodable once (see supervisor.safe_text)
         if not goal.strip():
             raise UserError("the goal is empty")
         if plan is not None and pipeline is not None:
@@ -192,8 +201,13 @@ class Supervisor:
         if given is not None:
             self._loop.planner.check(given)
         run = RunContext(goal, self._sinks(on_event), self._prices, Policies(self._limits), guards=self._guards)
-        run.emit(RunStarted, goal=goal, team=tuple(self.team.names), config_fingerprint=self._audit.fingerprint)
-        await self._loop.drive(run, lambda: self._loop.execute(run, given))
+
+        async def start_and_execute() -> None:
+            # Inside the run: a sink that fails on the first event ends the run failed (and sealed), not escaping.
+            run.emit(RunStarted, goal=goal, team=tuple(self.team.names), config_fingerprint=self._audit.fingerprint)
+            await self._loop.execute(run, given)
+
+        await self._loop.drive(run, start_and_execute)
         return run.result
 
     async def resume(

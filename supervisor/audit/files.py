@@ -1,5 +1,5 @@
 """Files only their owner may touch: private directories (0700), private files (0600), and a refusal to trust
-a file or directory that other users can write.
+a file or directory that other users can write (or, for a secret such as a key, read).
 
 Baton trusts its config, its audit keys and its audit log. Another user who can write one of them could change
 settings, replace a key or rewrite history, so such files are refused rather than read.
@@ -17,6 +17,7 @@ from supervisor.errors import InsecureFileError
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 _WRITABLE_BY_OTHERS = stat.S_IWGRP | stat.S_IWOTH
+_READABLE_BY_OTHERS = stat.S_IRGRP | stat.S_IROTH
 # O_NOFOLLOW keeps a planted symlink from redirecting a write; it is absent on some platforms.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -26,6 +27,13 @@ def refuse_if_writable_by_others(path: Path) -> None:
     mode = os.stat(path).st_mode
     if mode & _WRITABLE_BY_OTHERS:
         raise InsecureFileError(str(path), mode)
+
+
+def refuse_if_readable_by_others(path: Path) -> None:
+    """Raise ``InsecureFileError`` if the group or other users may read (or write) ``path``: for secrets."""
+    mode = os.stat(path).st_mode
+    if mode & (_READABLE_BY_OTHERS | _WRITABLE_BY_OTHERS):
+        raise InsecureFileError(str(path), mode, readable=bool(mode & _READABLE_BY_OTHERS))
 
 
 def ensure_private_dir(path: Path) -> Path:

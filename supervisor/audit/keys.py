@@ -20,7 +20,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from supervisor.audit.files import ensure_private_dir, refuse_if_writable_by_others, write_private_bytes
+from supervisor.audit.files import (
+    ensure_private_dir,
+    refuse_if_readable_by_others,
+    refuse_if_writable_by_others,
+    write_private_bytes,
+)
 from supervisor.errors import ConfigError
 
 KEY_DIR_ENV = "BATON_KEY_DIR"
@@ -127,7 +132,7 @@ def _create_keys(hmac_path: Path, signing_path: Path) -> None:
 
 
 def _read(path: Path) -> bytes:
-    refuse_if_writable_by_others(path)
+    refuse_if_readable_by_others(path)  # a key others can read lets them forge entries or seals
     try:
         return path.read_bytes()
     except OSError as exc:

@@ -1,12 +1,21 @@
 """The tamper-evident audit log: one HMAC hash chain per run in SQLite, sealed with an Ed25519 signature.
 
-Every entry is the canonical JSON of ``{run_id, seq, kind, at, data}``, and its MAC is
-``HMAC-SHA256(hmac_key, prev_mac + canonical)``; the first entry chains onto a genesis value derived from the
-run id. Changing, removing, inserting or reordering an entry breaks the chain at that entry. Cutting off the
-tail does not, so a finished run is sealed: a signature over its entry count and last MAC. Verification names
+Every entry is the canonical JSON of ``{run_id, seq, kind, at, data}`` (plus ``state``, the SHA-256 of the run
+state the entry committed, when it committed one), and its MAC is ``HMAC-SHA256(hmac_key, prev_mac +
+canonical)``; the first entry chains onto a genesis value derived from the run id. Changing, removing, inserting
+or reordering an entry breaks the chain at that entry. Cutting off the tail does not, so a finished run is
+sealed: a signature over its entry count and last MAC. The run's state row (its status and result) must be the
+state the chain last committed, so rewriting a status is caught too. Every run's head also goes into a signed
+log-level index (``supervisor.audit.index``), which catches whole runs deleted or reordered. Verification names
 the first entry that cannot be trusted.
 
-Recording a run's events lives in ``supervisor.audit.recorder``; reading one back in ``supervisor.audit.story``.
+A run neither sealed nor live is *truncated*: its process stopped (or its end was deleted) before it finished.
+Live means its owner wrote to it, or called ``heartbeat``, within ``LIVE_WITHIN_S``; the owner and the time of
+its last heartbeat are kept in the run's state row, where a step journal can keep a long wait alive.
+
+The format of entries and seals lives in ``supervisor.audit.chain``, checking a run in
+``supervisor.audit.verification``, the run index in ``supervisor.audit.index``; recording a run's events in
+``supervisor.audit.recorder``; reading one back in ``supervisor.audit.story``.
 """
 
 from __future__ import annotations
@@ -15,9 +24,11 @@ import hashlib
 import hmac
 import json
 import os
+import socket
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,11 +36,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-
+from supervisor.audit import index
+from supervisor.audit.chain import RUNNING, TRUNCATED, canonical_json, entry_text, genesis, seal_message, state_digest
 from supervisor.audit.files import create_private_file, ensure_private_dir, refuse_if_writable_by_others
 from supervisor.audit.keys import AuditKeys, default_key_dir
-from supervisor.errors import AuditIntegrityError, ConfigError, RunError, UserError
+from supervisor.audit.verification import AuditReport, check_run, live
+from supervisor.errors import AuditFileError, AuditIntegrityError, ConfigError, RunError, UserError
+from supervisor.safe_text import LOG_TEXT_MAX_CHARS, has_surrogates, safe_data
 
 if TYPE_CHECKING:
     from supervisor.config import AuditConfig
@@ -37,11 +50,12 @@ if TYPE_CHECKING:
 HOME_ENV = "BATON_HOME"
 DEFAULT_HOME = ".baton"
 DEFAULT_LOG_FILE = "audit.sqlite3"
-RUNNING = "running"
-_GENESIS_LABEL = b"baton-audit-genesis\x00"
-_SEAL_LABEL = "baton-audit-seal"
 _APPEND_TRIES = 5
 _WAL_PAGES = 4000
+LIVE_WITHIN_S = 300.0
+"""An unsealed run whose owner wrote nothing (no entry, no heartbeat) for this long is reported truncated."""
+_HEARTBEAT_EVERY_S = 5.0
+_OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -51,13 +65,16 @@ CREATE TABLE IF NOT EXISTS entries (
     at TEXT NOT NULL,
     data TEXT NOT NULL,
     mac TEXT NOT NULL,
+    state_digest TEXT,
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_state (
     run_id TEXT PRIMARY KEY,
     status TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    state TEXT NOT NULL
+    state TEXT NOT NULL,
+    owner TEXT,
+    heartbeat_at TEXT
 );
 CREATE TABLE IF NOT EXISTS seals (
     run_id TEXT PRIMARY KEY,
@@ -67,39 +84,30 @@ CREATE TABLE IF NOT EXISTS seals (
     signature TEXT NOT NULL
 );
 """
-_INSERT_ENTRY = "INSERT INTO entries (run_id, seq, kind, at, data, mac) VALUES (?, ?, ?, ?, ?, ?)"
+# Columns added since the first release: an older log gains them when opened (their entries verify unchanged).
+_ADDED_COLUMNS = {"entries": ("state_digest",), "run_state": ("owner", "heartbeat_at")}
+_INSERT_ENTRY = "INSERT INTO entries (run_id, seq, kind, at, data, mac, state_digest) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _UPSERT_STATE = (
-    "INSERT INTO run_state (run_id, status, updated_at, state) VALUES (?, ?, ?, ?) "
+    "INSERT INTO run_state (run_id, status, updated_at, state, owner, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, "
-    "state = excluded.state"
+    "state = excluded.state, owner = excluded.owner, heartbeat_at = excluded.heartbeat_at"
 )
+_HEARTBEAT = "UPDATE run_state SET owner = ?, heartbeat_at = ? WHERE run_id = ?"
 _UPSERT_SEAL = (
     "INSERT INTO seals (run_id, entries, head_mac, sealed_at, signature) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (run_id) DO UPDATE SET entries = excluded.entries, head_mac = excluded.head_mac, "
     "sealed_at = excluded.sealed_at, signature = excluded.signature"
 )
 _HEAD = "SELECT seq, mac FROM entries WHERE run_id = ? ORDER BY seq DESC LIMIT 1"
-_ENTRIES = "SELECT seq, kind, at, data, mac FROM entries WHERE run_id = ? ORDER BY seq"
+_ENTRIES = "SELECT seq, kind, at, data, mac, state_digest FROM entries WHERE run_id = ? ORDER BY seq"
 
 
-def canonical_json(value: Any) -> str:
-    """The one JSON form entries are written and checked in: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _entry_text(run_id: str, seq: int, kind: str, at: str, data_json: str) -> str:
-    # Exactly canonical_json({"at", "data", "kind", "run_id", "seq"}) (keys in sorted order), assembled around
-    # the data's canonical text so the data is serialized once per append, not twice.
-    dump = canonical_json
-    return f'{{"at":{dump(at)},"data":{data_json},"kind":{dump(kind)},"run_id":{dump(run_id)},"seq":{seq}}}'
-
-
-def _genesis(run_id: str) -> bytes:
-    return hashlib.sha256(_GENESIS_LABEL + run_id.encode()).digest()
-
-
-def _seal_message(run_id: str, entries: int, head_mac: str) -> bytes:
-    return canonical_json({"kind": _SEAL_LABEL, "run_id": run_id, "entries": entries, "head_mac": head_mac}).encode()
+def _safe_json(data: Any) -> str:
+    """``data``'s canonical JSON, every text value encodable and bounded (see ``supervisor.safe_text``)."""
+    text = canonical_json(data)
+    if len(text) > LOG_TEXT_MAX_CHARS or has_surrogates(text):  # the common case pays one scan
+        text = canonical_json(safe_data(data))
+    return text
 
 
 def _now() -> str:
@@ -118,25 +126,6 @@ class AuditEntry:
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.seq} {self.kind} at {self.at} mac={self.mac[:12]}>"
-
-
-@dataclass(frozen=True, slots=True)
-class AuditReport:
-    """The outcome of verifying one run: ``first_bad`` is the first entry that cannot be trusted."""
-
-    run_id: str
-    ok: bool
-    entries: int
-    sealed: bool
-    first_bad: int | None = None
-    problem: str = ""
-
-    def __repr__(self) -> str:
-        if self.ok:
-            return (
-                f"<AuditReport {self.run_id} ok: {self.entries} entries, {'sealed' if self.sealed else 'not sealed'}>"
-            )
-        return f"<AuditReport {self.run_id} BAD at entry {self.first_bad}: {self.problem}>"
 
 
 def baton_home(env: Mapping[str, str] | None = None) -> Path:
@@ -172,6 +161,8 @@ class AuditLog:
         self._keys = keys
         if keys.key_dir is not None:
             refuse_keys_beside_log(path, keys.key_dir)
+        if path.is_dir():
+            raise ConfigError("audit.path", [f"audit.path: {path} is a directory; name the log file inside it"])
         if create:
             try:
                 ensure_private_dir(path.parent)
@@ -186,6 +177,7 @@ class AuditLog:
                 refuse_if_writable_by_others(companion)
         self._lock = threading.Lock()
         self._heads: dict[str, tuple[int, bytes]] = {}  # run id -> (last seq, last mac), as committed
+        self._beats: dict[str, float] = {}  # run id -> when this process last wrote its heartbeat
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         try:
             self._db.execute("PRAGMA busy_timeout = 5000")
@@ -194,10 +186,18 @@ class AuditLog:
             # A checkpoint fsyncs; at SQLite's default (every 1000 pages) that doubled the cost of an append.
             # Runs are checkpointed when sealed instead, and the WAL is bounded at about 16 MB meanwhile.
             self._db.execute(f"PRAGMA wal_autocheckpoint = {_WAL_PAGES}")
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(_SCHEMA + index.SCHEMA)
+            self._add_missing_columns()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise UserError(f"cannot open the audit log {path}: {exc}") from None
+            raise AuditFileError(str(path), str(exc)) from None
+
+    def _add_missing_columns(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
     def __repr__(self) -> str:
         return f"<AuditLog {self.path}>"
@@ -219,25 +219,32 @@ class AuditLog:
         the same transaction, so the entry and the state change it records are committed together or not at
         all. ``seal=True`` seals the run in that transaction too.
         """
-        data_json = canonical_json(data)
-        state_row = None
+        data_json = _safe_json(data)
+        state_row, digest = None, None
         at = _now()
         if state is not None:
-            state_row = (run_id, str(state.get("status", RUNNING)), at, canonical_json(dict(state)))
+            state_json = _safe_json(dict(state))
+            digest = state_digest(state_json)
+            state_row = (run_id, str(state.get("status", RUNNING)), at, state_json, _OWNER, at)
         with self._lock:
             for attempt in range(_APPEND_TRIES):
                 last, prev = self._head(run_id)
                 seq = last + 1
-                text = _entry_text(run_id, seq, kind, at, data_json)
+                text = entry_text(run_id, seq, kind, at, data_json, state_digest=digest)
                 mac = hmac.new(self._keys.hmac_key, prev + text.encode(), hashlib.sha256).digest()
                 try:
                     with _synced(self._db, seal), _transaction(self._db):
                         try:
-                            self._db.execute(_INSERT_ENTRY, (run_id, seq, kind, at, data_json, mac.hex()))
+                            self._db.execute(_INSERT_ENTRY, (run_id, seq, kind, at, data_json, mac.hex(), digest))
                         except sqlite3.IntegrityError:
                             raise _SeqTakenError from None
                         if state_row is not None:
                             self._db.execute(_UPSERT_STATE, state_row)
+                            self._beats[run_id] = time.monotonic()
+                        else:
+                            self._beat(run_id, at)
+                        if seq == 1:
+                            index.record(self._db, self._keys, run_id, index.OPENED, entries=seq, head_mac=mac.hex())
                         if seal:
                             self._write_seal(run_id, seq, mac.hex(), at)
                 except _SeqTakenError:
@@ -250,6 +257,7 @@ class AuditLog:
                     continue
                 if seal:
                     self._heads.pop(run_id, None)  # a finished run's head is read again only if it resumes
+                    self._beats.pop(run_id, None)
                 else:
                     self._heads[run_id] = (seq, mac)
                 return seq
@@ -271,8 +279,22 @@ class AuditLog:
         self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def _write_seal(self, run_id: str, entries: int, head_mac: str, at: str) -> None:
-        signature = self._keys.signing_key.sign(_seal_message(run_id, entries, head_mac)).hex()
+        signature = self._keys.signing_key.sign(seal_message(run_id, entries, head_mac)).hex()
         self._db.execute(_UPSERT_SEAL, (run_id, entries, head_mac, at, signature))
+        index.record(self._db, self._keys, run_id, index.SEALED, entries=entries, head_mac=head_mac)
+
+    def _beat(self, run_id: str, at: str) -> None:
+        # Written at most every few seconds per run: liveness needs minutes of resolution, not every entry.
+        now = time.monotonic()
+        if now - self._beats.get(run_id, -_HEARTBEAT_EVERY_S) >= _HEARTBEAT_EVERY_S:
+            self._db.execute(_HEARTBEAT, (_OWNER, at, run_id))
+            self._beats[run_id] = now
+
+    def heartbeat(self, run_id: str) -> None:
+        """Mark ``run_id`` live now (its owner is still working on it, e.g. waiting for a person)."""
+        with self._lock:
+            self._db.execute(_HEARTBEAT, (_OWNER, _now(), run_id))
+            self._beats[run_id] = time.monotonic()
 
     def _head(self, run_id: str) -> tuple[int, bytes]:
         cached = self._heads.get(run_id)
@@ -280,7 +302,7 @@ class AuditLog:
             return cached
         row = self._db.execute(_HEAD, (run_id,)).fetchone()
         if row is None:
-            return 0, _genesis(run_id)
+            return 0, genesis(run_id)
         try:
             return int(row[0]), bytes.fromhex(row[1])
         except (TypeError, ValueError):
@@ -288,121 +310,132 @@ class AuditLog:
 
     # -- reading ---------------------------------------------------------------------------------------
 
+    @contextmanager
+    def _reading(self, *, snapshot: bool = False) -> Iterator[sqlite3.Connection]:
+        """The connection under the lock (in one read transaction with ``snapshot``); a damaged file is an
+        ``AuditFileError`` naming what SQLite found, never a traceback."""
+        try:
+            with self._lock:
+                if not snapshot:
+                    yield self._db
+                    return
+                with _transaction(self._db):  # one snapshot: a writer cannot slip in between the reads
+                    yield self._db
+        except sqlite3.DatabaseError as exc:
+            raise AuditFileError(str(self.path), str(exc)) from None
+
     def has_run(self, run_id: str) -> bool:
-        """Whether anything (an entry, a state row, a seal) was recorded for ``run_id``."""
+        """Whether anything (an entry, a state row, a seal, an index record) was recorded for ``run_id``."""
         query = (
             "SELECT 1 FROM entries WHERE run_id = ?1 UNION ALL SELECT 1 FROM run_state WHERE run_id = ?1 "
-            "UNION ALL SELECT 1 FROM seals WHERE run_id = ?1 LIMIT 1"
+            "UNION ALL SELECT 1 FROM seals WHERE run_id = ?1 UNION ALL SELECT 1 FROM run_index WHERE run_id = ?1 "
+            "LIMIT 1"
         )
-        with self._lock:
-            return self._db.execute(query, (run_id,)).fetchone() is not None
+        with self._reading() as db:
+            return db.execute(query, (run_id,)).fetchone() is not None
 
     def entries(self, run_id: str) -> list[AuditEntry]:
         """The run's entries in order; data that is no longer valid JSON is given as its stored text."""
-        with self._lock:
-            rows = self._db.execute(_ENTRIES, (run_id,)).fetchall()
-        return [AuditEntry(seq, kind, at, _loads_or_text(data), mac) for seq, kind, at, data, mac in rows]
+        with self._reading() as db:
+            rows = db.execute(_ENTRIES, (run_id,)).fetchall()
+        return [AuditEntry(seq, str(kind), str(at), _loads_or_text(data), mac) for seq, kind, at, data, mac, _ in rows]
 
-    def runs(self) -> list[tuple[str, str, int]]:
-        """Every run in the log as (run id, status, entries), oldest first; status is "" without a state row."""
+    def runs(self, *, live_within_s: float = LIVE_WITHIN_S) -> list[tuple[str, str, int]]:
+        """Every run in the log as (run id, status, entries), oldest first; status is "" without a state row.
+
+        An unsealed ``running`` run whose owner has not written for ``live_within_s`` is listed ``truncated``.
+        """
         query = """
-            SELECT r.run_id, COALESCE(s.status, ''), COUNT(e.seq)
+            SELECT r.run_id, COALESCE(s.status, ''), COUNT(e.seq), s.heartbeat_at, s.updated_at
             FROM (SELECT run_id FROM entries UNION SELECT run_id FROM run_state) AS r
             LEFT JOIN run_state AS s ON s.run_id = r.run_id
             LEFT JOIN entries AS e ON e.run_id = r.run_id
             GROUP BY r.run_id
             ORDER BY COALESCE(MIN(e.at), s.updated_at), r.run_id
         """
-        with self._lock:
-            rows = self._db.execute(query).fetchall()
-        return [(str(run), str(status), int(count)) for run, status, count in rows]
+        with self._reading() as db:
+            rows = db.execute(query).fetchall()
+        listed = []
+        for run, status, count, beat, updated in rows:
+            cut_off = status == RUNNING and not live(beat or updated, live_within_s)
+            listed.append((str(run), TRUNCATED if cut_off else str(status), int(count)))
+        return listed
 
-    def verify(self, run_id: str) -> AuditReport:
-        """Check the run's chain and seal; the report names the first entry that cannot be trusted."""
-        with self._lock, _transaction(self._db):  # one snapshot: a writer cannot slip in between the reads
-            rows = self._db.execute(_ENTRIES, (run_id,)).fetchall()
-            status_row = self._db.execute("SELECT status FROM run_state WHERE run_id = ?", (run_id,)).fetchone()
-            seal = self._db.execute(
-                "SELECT entries, head_mac, signature FROM seals WHERE run_id = ?", (run_id,)
-            ).fetchone()
-        count = len(rows)
+    def check_file(self) -> list[str]:
+        """SQLite's own check of the file's pages: an empty list when the file is whole."""
+        with self._reading() as db:
+            found = [str(row[0]) for row in db.execute("PRAGMA quick_check").fetchall()]
+        return [] if found == ["ok"] else found
 
-        def bad(first_bad: int | None, problem: str) -> AuditReport:
-            return AuditReport(run_id, False, count, seal is not None, first_bad, problem)
-
-        if not rows and status_row is None and seal is None:
-            return bad(None, f"no run {run_id} in the audit log at {self.path}")
-        prev = _genesis(run_id)
-        for position, row in enumerate(rows, start=1):
-            problem, mac = self._check_entry(run_id, position, row, prev)
-            if problem:
-                return bad(position, problem)
-            prev = mac
-        status = str(status_row[0]) if status_row is not None else None
-        if seal is None:
-            if not rows:
-                return bad(1, "the run has a state row but no entries: they were removed")
-            if status is not None and status != RUNNING:
-                return bad(
-                    count + 1, f"the run ended ({status}) but is not sealed: its seal was removed or its tail cut off"
-                )
-            return AuditReport(run_id, True, count, False)
-        return self._check_seal(run_id, rows, status, seal, bad)
-
-    def _check_entry(self, run_id: str, position: int, row: tuple[Any, ...], prev: bytes) -> tuple[str, bytes]:
-        seq, kind, at, data_json, mac_hex = row
-        if seq != position:
-            if isinstance(seq, int) and seq > position:
-                return f"entry {position} is missing (the next one is numbered {seq})", b""
-            return f"entry {position} is out of place (numbered {seq!r})", b""
-        if not all(isinstance(value, str) for value in (kind, at, data_json, mac_hex)):
-            return f"entry {position} has a field of the wrong type", b""
-        try:
-            data = json.loads(data_json)
-            mac = bytes.fromhex(mac_hex)
-        except ValueError:
-            return f"entry {position} was edited: its data or MAC no longer parses", b""
-        if canonical_json(data) != data_json:
-            return f"entry {position} was edited: its data is not in the form it was written in", b""
-        text = _entry_text(run_id, seq, kind, at, data_json)
-        expected = hmac.new(self._keys.hmac_key, prev + text.encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(expected, mac):
-            return (
-                f"entry {position} does not match its MAC: it was edited, an entry before it was removed, inserted "
-                "or moved, or the chain was rewritten without the key",
-                b"",
+    def verify_index(self) -> index.IndexReport:
+        """Check the log-level index: its chain, its signed head, and that every indexed run is still there."""
+        with self._reading(snapshot=True) as db:
+            rows, head = index.read_records(db)
+            present = {str(r[0]) for r in db.execute("SELECT DISTINCT run_id FROM entries")}
+            sealed = {str(r[0]) for r in db.execute("SELECT run_id FROM seals")}
+        report = index.check(self._keys, rows, head)
+        if not report.ok:
+            return report
+        gone = sorted(set(report.runs) - present)
+        if gone:
+            return index.IndexReport(
+                False,
+                report.size,
+                report.runs,
+                None,
+                f"run(s) {', '.join(gone[:5])} are in the signed index but their entries were deleted",
             )
-        return "", mac
+        unindexed = sorted((present | sealed) - set(report.runs))
+        if unindexed:
+            return index.IndexReport(
+                False,
+                report.size,
+                report.runs,
+                None,
+                f"run(s) {', '.join(unindexed[:5])} are not in the signed "
+                "index: inserted from another log, or the index was cut",
+            )
+        return report
 
-    def _check_seal(
+    def verify_all(self, *, live_within_s: float = LIVE_WITHIN_S) -> list[AuditReport]:
+        """Check the file's pages, the index and every run in it; the first report is the log's own."""
+        problems = self.check_file()
+        if problems:
+            return [AuditReport("", False, 0, False, None, f"the file is damaged: {'; '.join(problems[:3])}")]
+        whole = self.verify_index()
+        reports = [AuditReport("", whole.ok, whole.size, whole.ok, whole.first_bad, whole.problem)]
+        runs = sorted(set(whole.runs) | {run for run, _, _ in self.runs()})
+        # A broken index is reported once, above; each run is then checked against its own records in it.
+        indexed = whole.runs if whole.ok else None
+        return reports + [self.verify(run, live_within_s=live_within_s, indexed=indexed) for run in runs]
+
+    def verify(
         self,
         run_id: str,
-        rows: list[tuple[Any, ...]],
-        status: str | None,
-        seal: tuple[Any, ...],
-        bad: Callable[[int | None, str], AuditReport],
+        *,
+        live_within_s: float = LIVE_WITHIN_S,
+        indexed: Mapping[str, index.IndexedRun] | None = None,
     ) -> AuditReport:
-        count = len(rows)
-        sealed_count, head_mac, signature = seal
-        try:
-            self._keys.public_key.verify(bytes.fromhex(signature), _seal_message(run_id, sealed_count, head_mac))
-        except (InvalidSignature, ValueError, TypeError):
-            return bad(
-                count + 1,
-                "the seal's signature does not verify (forged, or signed with another key): the end of the log "
-                f"cannot be trusted; entries after {count} may have been cut off",
-            )
-        if sealed_count > count:
-            return bad(
-                count + 1, f"the log ends at entry {count} but its seal covers {sealed_count}: the tail was cut off"
-            )
-        if rows[sealed_count - 1][4] != head_mac:
-            return bad(1, f"entry {sealed_count} is not the entry the seal signed: the chain was rewritten")
-        if sealed_count < count:
-            if status == RUNNING:
-                return AuditReport(run_id, True, count, False)  # resumed; it is sealed again when it ends
-            return bad(sealed_count + 1, f"entries {sealed_count + 1} to {count} were added after the run was sealed")
-        return AuditReport(run_id, True, count, True)
+        """Check the run's chain, state, seal and index records; the report names the first entry that cannot be
+        trusted. ``indexed`` (from ``verify_index``) spares reading the index again."""
+        with self._reading(snapshot=True) as db:
+            rows = db.execute(_ENTRIES, (run_id,)).fetchall()
+            state_row = db.execute(
+                "SELECT status, state, heartbeat_at, updated_at FROM run_state WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            seal = db.execute("SELECT entries, head_mac, signature FROM seals WHERE run_id = ?", (run_id,)).fetchone()
+            if indexed is None:
+                indexed = index.records_of(db, run_id)
+        return check_run(
+            self._keys,
+            run_id,
+            rows,
+            state_row=state_row,
+            seal=seal,
+            listed=indexed.get(run_id),
+            live_within_s=live_within_s,
+            where=str(self.path),
+        )
 
     def verify_or_raise(self, run_id: str) -> AuditReport:
         """``verify``, raising ``AuditIntegrityError`` (naming the first bad entry) when the run does not verify."""
@@ -479,6 +512,8 @@ def open_audit_log(
     if not config.enabled:
         return None
     path = Path(config.path).expanduser() if config.path else baton_home(env) / DEFAULT_LOG_FILE
+    if path.is_dir():
+        raise ConfigError("audit.path", [f"audit.path: {path} is a directory; name the log file inside it"])
     key_dir = Path(config.key_dir).expanduser() if config.key_dir else default_key_dir(env)
     refuse_keys_beside_log(path, key_dir)  # before any key is written into the wrong place
     if create:

@@ -15,7 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from supervisor.audit.log import RUNNING, AuditLog, canonical_json
+from supervisor.audit.chain import RUNNING, canonical_json
+from supervisor.audit.log import AuditLog
 from supervisor.audit.redaction import Redactor
 from supervisor.events import Event, RunFinished, RunStarted
 from supervisor.result import RunResult

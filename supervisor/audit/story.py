@@ -1,17 +1,19 @@
-"""Reading a run back from the audit log as a story: one readable line per entry."""
+"""Reading a run back from the audit log as a story: one readable line per entry, safe to print on a terminal."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from supervisor.audit.log import AuditEntry, canonical_json
+from supervisor.audit.chain import canonical_json
+from supervisor.audit.log import AuditEntry
+from supervisor.safe_text import for_terminal
 
 _STORY_WIDTH = 160
 
 
 def _cut(text: Any, width: int = 80) -> str:
-    flat = " ".join(str(text).split())
+    flat = for_terminal(" ".join(str(text).split()))  # whatever an agent wrote, it cannot drive a terminal
     return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
@@ -75,5 +77,6 @@ def format_story(entries: Sequence[AuditEntry]) -> list[str]:
             summary = describe(entry.data)
         except (KeyError, TypeError, AttributeError):
             summary = _generic_line(entry.data)  # a damaged or older entry still gets a line
-        lines.append(f"{entry.seq:>3}  {entry.kind:<{width}}  {_cut(summary, _STORY_WIDTH)}")
+        kind = for_terminal(entry.kind)
+        lines.append(f"{entry.seq:>3}  {kind:<{width}}  {_cut(summary, _STORY_WIDTH)}")
     return lines

@@ -23,6 +23,7 @@ from supervisor.cli.printer import EscalationHandlerOnTerminal, EventPrinter
 from supervisor.config import BatonConfig, load_config
 from supervisor.errors import BatonError, UserError
 from supervisor.models import Probeable, resolve_model
+from supervisor.safe_text import one_line, undecodable_byte
 from supervisor.supervisor import Supervisor, load_team
 
 EXIT_DONE, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -49,16 +50,19 @@ def run(
     """Run GOAL with the configured team and print the plan, each step and the final answer."""
     console = Console(stderr=as_json)
     try:
+        bad_byte = undecodable_byte(goal)
+        if bad_byte is not None:
+            raise UserError(f"the goal is not valid UTF-8: byte 0x{bad_byte[1]:02x} at position {bad_byte[0]}")
         loaded = load_config(config)
         handler = EscalationHandlerOnTerminal(console) if ask else None
         supervisor = Supervisor(config=loaded, escalation_handler=handler)
         printer = None if as_json else EventPrinter(console, Redactor.from_config(loaded))
         result = supervisor.run_sync(goal, on_event=printer)
     except UserError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error[/]: {escape(str(exc))}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]error[/]: {escape(one_line(str(exc)))}")
         raise typer.Exit(EXIT_USAGE) from None
     except BatonError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]run failed[/]: {escape(str(exc))}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]run failed[/]: {escape(one_line(str(exc)))}")
         raise typer.Exit(EXIT_FAILED) from None
     if as_json:
         sys.stdout.write(json.dumps(result.to_json_dict(), indent=2) + "\n")
@@ -97,7 +101,7 @@ def models(
         loaded = load_config(config)
         roles = _model_strings(loaded)
     except UserError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error[/]: {escape(str(exc))}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]error[/]: {escape(one_line(str(exc)))}")
         raise typer.Exit(EXIT_USAGE) from None
 
     async def probe_all() -> dict[str, tuple[bool, str]]:

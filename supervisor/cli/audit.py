@@ -1,7 +1,9 @@
 """``baton audit``: verify a run's audit log, tell its story, list the runs recorded.
 
-Exit codes: 0 the log verifies (or the listing worked), 1 the log does not verify, 2 a usage error (bad config,
-no log, unknown run, missing keys). User mistakes are one clear line, never a traceback.
+Exit codes: 0 the log verifies (or the listing worked), 1 the log does not verify (a run or the run index was
+changed, cut or rewritten; a run is truncated; the file is damaged), 2 a usage error (bad config, no log, unknown
+run, missing keys). Every problem is one clear line, never a traceback. Text from the log is printed with its
+control characters and escape sequences made visible, so a log cannot drive the reader's terminal.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from supervisor.config import load_config
-from supervisor.errors import UserError
+from supervisor.errors import AuditFileError, UserError
+from supervisor.safe_text import for_terminal, one_line
 
 if TYPE_CHECKING:
     from supervisor.audit.log import AuditLog
@@ -34,6 +37,14 @@ audit_app = typer.Typer(
 
 RunIdArgument = Annotated[str, typer.Argument(help="The run id (as printed by 'baton audit list').")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Path to baton.toml.")]
+LiveWithinOption = Annotated[
+    float | None,
+    typer.Option(
+        "--live-within",
+        min=0,
+        help="Seconds without a write or heartbeat after which an unsealed run is truncated (default 300).",
+    ),
+]
 
 
 @contextmanager
@@ -50,24 +61,57 @@ def _opened(config: Path | None, run_id: str | None = None) -> Iterator[AuditLog
             log.close()
             raise UserError(f"no run {run_id} in the audit log at {log.path}; 'baton audit list' shows the runs")
     except UserError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error[/]: {escape(str(exc))}")
+        _say_error("error", exc)
         raise typer.Exit(EXIT_USAGE) from None
+    except AuditFileError as exc:
+        _say_error("audit log damaged", exc)
+        raise typer.Exit(EXIT_BAD) from None
     with log:
-        yield log
+        try:
+            yield log
+        except AuditFileError as exc:
+            _say_error("audit log damaged", exc)
+            raise typer.Exit(EXIT_BAD) from None
+
+
+def _say_error(label: str, exc: Exception) -> None:
+    Console(stderr=True, soft_wrap=True).print(f"[red]{label}[/]: {escape(one_line(str(exc)))}")
 
 
 @audit_app.command()
-def verify(run_id: RunIdArgument, config: ConfigOption = None) -> None:
-    """Check RUN_ID's hash chain and seal; name the first entry that was changed, removed, added or cut off."""
+def verify(
+    run_id: Annotated[
+        str | None, typer.Argument(help="The run id (as printed by 'baton audit list'); without it, every run.")
+    ] = None,
+    config: ConfigOption = None,
+    live_within: LiveWithinOption = None,
+) -> None:
+    """Check the file, the signed run index and RUN_ID's chain, state and seal (every run without RUN_ID); name
+    the first entry that was changed, removed, added or cut off, and any run deleted, reordered or truncated."""
     with _opened(config, run_id) as log:
-        report = log.verify(run_id)
-    console = Console(soft_wrap=True)
-    if not report.ok:
+        problems = log.check_file()
+        if problems:
+            raise AuditFileError(str(log.path), "; ".join(problems[:3]))
+        whole = log.verify_index()
+        within = {} if live_within is None else {"live_within_s": live_within}
+        indexed = whole.runs if whole.ok else None  # a broken index is reported once, by itself
+        one = [log.verify(run_id, indexed=indexed, **within)] if run_id is not None else None
+        reports = one if one is not None else log.verify_all(**within)[1:]
+    console = Console(soft_wrap=True, highlight=False)
+    bad = [r for r in reports if not r.ok]
+    if not whole.ok:
+        console.print(f"[red]audit log {escape(str(log.path))} does not verify[/]: {escape(whole.problem)}")
+    for report in bad:
         where = f" at entry {report.first_bad}" if report.first_bad is not None else ""
-        console.print(f"[red]audit log of run {run_id} does not verify{where}[/]: {escape(report.problem)}")
+        what = "is truncated" if report.truncated else f"does not verify{where}"
+        console.print(f"[red]audit log of run {report.run_id} {what}[/]: {escape(for_terminal(report.problem))}")
+    if bad or not whole.ok:
         raise typer.Exit(EXIT_BAD)
-    sealed = "sealed" if report.sealed else "not sealed yet (the run is still going)"
-    console.print(f"audit log of run {run_id} verifies: {report.entries} entries, {sealed}")
+    for report in reports:
+        sealed = "sealed" if report.sealed else "not sealed yet (the run is live: its owner wrote to it recently)"
+        console.print(f"audit log of run {report.run_id} verifies: {report.entries} entries, {sealed}")
+    if run_id is None:
+        console.print(f"the signed run index verifies: {len(whole.runs)} run(s), {whole.size} record(s)")
 
 
 @audit_app.command()
@@ -79,15 +123,15 @@ def show(run_id: RunIdArgument, config: ConfigOption = None) -> None:
         entries = log.entries(run_id)
     console = Console(soft_wrap=True, highlight=False)
     console.print(f"[bold]run {run_id}[/]: {len(entries)} entries")
-    for line in format_story(entries):
+    for line in format_story(entries):  # every line is terminal-safe (see supervisor.safe_text.for_terminal)
         console.print(escape(line))
 
 
 @audit_app.command("list")
-def list_runs(config: ConfigOption = None) -> None:
-    """List the runs in the audit log: id, status and number of entries."""
+def list_runs(config: ConfigOption = None, live_within: LiveWithinOption = None) -> None:
+    """List the runs in the audit log: id, status (``truncated``: never sealed, nobody writing) and entries."""
     with _opened(config) as log:
-        runs = log.runs()
+        runs = log.runs(**({} if live_within is None else {"live_within_s": live_within}))
     console = Console(soft_wrap=True)
     if not runs:
         console.print(f"no runs recorded in {escape(str(log.path))}")
@@ -96,5 +140,5 @@ def list_runs(config: ConfigOption = None) -> None:
     for column in ("run", "status", "entries"):
         table.add_column(column, justify="right" if column == "entries" else "left", no_wrap=column == "run")
     for run, status, entries in runs:
-        table.add_row(run, status or "-", str(entries))
+        table.add_row(escape(for_terminal(run)), escape(for_terminal(status)) or "-", str(entries))
     console.print(table)

@@ -29,6 +29,7 @@ from supervisor.events import (
     VerdictGiven,
 )
 from supervisor.result import Escalation, HumanDecision, RunResult
+from supervisor.safe_text import for_terminal
 
 
 class EventPrinter:
@@ -39,7 +40,8 @@ class EventPrinter:
         self._redactor = redactor or Redactor(())
 
     def _text(self, text: str) -> str:
-        return escape(self._redactor.redact(text))
+        # Agent and tool text may carry escape sequences: shown, never acted on by the terminal.
+        return escape(for_terminal(self._redactor.redact(text)))
 
     def __call__(self, event: Event) -> None:
         out, t = self.console, self._text

@@ -13,6 +13,7 @@ from typing import Any
 
 from supervisor.errors import PromptTemplateError
 from supervisor.models import Message
+from supervisor.safe_text import MODEL_MESSAGE_MAX_CHARS, bounded, without_surrogates
 
 USER_MARKER = "=== user ==="
 _DATA_MARKER = re.compile(r"</?\s*data\s*>", re.IGNORECASE)
@@ -68,7 +69,12 @@ def render(name: str, **variables: Any) -> list[Message]:
     system, marker, user = text.partition(USER_MARKER)
     if not marker:
         raise PromptTemplateError(f"prompt template {name}.j2 has no '{USER_MARKER}' line")
+    # Goals, outputs and tool results are untrusted text: made encodable and bounded once, here, on their way in.
     return [
-        {"role": "system", "content": system.strip()},
-        {"role": "user", "content": user.strip()},
+        {"role": "system", "content": _safe(system.strip())},
+        {"role": "user", "content": _safe(user.strip())},
     ]
+
+
+def _safe(text: str) -> str:
+    return bounded(without_surrogates(text), MODEL_MESSAGE_MAX_CHARS)[0]

@@ -31,7 +31,7 @@ class Subtask(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")  # "." for re-plans: r1.s1
     description: str = Field(min_length=3, max_length=DESCRIPTION_MAX)
     acceptance_criteria: str = Field(min_length=3, max_length=CRITERIA_MAX)
     depends_on: tuple[str, ...] = ()

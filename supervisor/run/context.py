@@ -23,6 +23,7 @@ from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.pricing import PriceTable
 from supervisor.result import RunResult, StepRecord, ToolCall
 from supervisor.run.policies import Policies
+from supervisor.safe_text import without_surrogates
 
 T = TypeVar("T")
 SUPERVISOR_ROLE = "supervisor"
@@ -163,10 +164,18 @@ class RunContext:
         finally:
             current_step.reset(token)
         self._count(role, model, completion.usage)
-        return completion
+        return _without_surrogates(completion)
 
     def _count(self, role: str, model: Model, usage: Usage) -> None:
         usage.cost_usd = self._prices.cost(model.name, usage)
         self.result.usage.add(usage)
         self.result.usage_by_agent.setdefault(role, Usage()).add(usage)
         self.policies.after_usage(self.result.usage)
+
+
+def _without_surrogates(completion: Completion) -> Completion:
+    """A model's reply with lone surrogates replaced (see ``supervisor.safe_text``), so every later use of it,
+    the run's JSON included, can encode it. A structured answer needs nothing: pydantic's JSON parser refuses a
+    lone surrogate, so such an answer is re-asked like any invalid one."""
+    completion.text = without_surrogates(completion.text)
+    return completion

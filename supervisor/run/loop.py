@@ -45,11 +45,12 @@ from supervisor.events import (
 from supervisor.guards.capabilities import ToolPolicy
 from supervisor.guards.pipeline import GuardedMessage, GuardResult
 from supervisor.models import Model
-from supervisor.result import Attempt, CheckedVerdict, RouteDecision, StepRecord, ToolCall
+from supervisor.result import Attempt, CheckedVerdict, RouteDecision, StepRecord, ToolCall, record_failure
 from supervisor.run.attempt import AttemptOutput, tool_step, write_answer
 from supervisor.run.context import SUPERVISOR_ROLE, Outcome, RunContext, StepKey
 from supervisor.run.escalation import PersonDesk
 from supervisor.team import Gate, Team
+from supervisor.tools.worker import step_deadline
 
 QUARANTINE_FEEDBACK = (
     "Your answer was withheld: it contained text addressed to the supervisor or other agents. "
@@ -79,16 +80,21 @@ class RunLoop:
 
     async def drive(self, run: RunContext, work: Callable[[], Awaitable[None]]) -> None:
         """Run ``work`` under the goal's timeout and turn how it ends into the result's status."""
+        deadline = asyncio.timeout(self.limits.goal_timeout_s)
         try:
-            async with asyncio.timeout(self.limits.goal_timeout_s):
+            async with deadline:
                 await work()
-        except TimeoutError:
-            self._stop(run, GoalTimeoutError(f"the goal ran past {self.limits.goal_timeout_s} s"))
+        except TimeoutError as exc:
+            if deadline.expired():  # the goal's own deadline; a TimeoutError a model or tool raised is a failure
+                self._stop(run, GoalTimeoutError(f"the goal ran past {self.limits.goal_timeout_s} s"))
+            else:
+                record_failure(run.result, exc)
         except PolicyStopError as exc:
             self._stop(run, exc)
-        except RunError as exc:
-            run.result.status = "failed"
-            run.result.error, run.result.error_type = str(exc), type(exc).__name__
+        except Exception as exc:
+            # Whatever a model, tool, guard, check or handler raised ends the run here, never escaping it: the
+            # accepted outputs stay in the result and the audit run is sealed by RunFinished below.
+            record_failure(run.result, exc)
         except asyncio.CancelledError:
             # Cancelled from outside: record how far it got (every running step is marked cancelled by now), then
             # let the cancellation go on.
@@ -103,8 +109,7 @@ class RunLoop:
         run.emit(RunFinished, result=run.result)
 
     def _stop(self, run: RunContext, exc: PolicyStopError) -> None:
-        run.result.status = "stopped"
-        run.result.error, run.result.error_type = str(exc), type(exc).__name__
+        record_failure(run.result, exc, status="stopped")
         run.emit(PolicyStopped, policy=exc.policy, detail=exc.detail)
 
     async def execute(self, run: RunContext, given: Plan | None) -> None:
@@ -341,8 +346,9 @@ class RunLoop:
         """One specialist attempt under the step timeout: its tool (once per agent), then its answer."""
         agent, subtask = record.route.agent, record.subtask
         specialist, model = self.team[agent], self.agent_models[agent]
+        limit = asyncio.timeout(self.limits.step_timeout_s)
         try:
-            async with asyncio.timeout(self.limits.step_timeout_s):
+            async with limit, step_deadline(limit.when()):
                 if agent not in tool_calls:  # a tool runs once per agent: retries must not repeat side effects
                     made = await tool_step(
                         run,
@@ -370,6 +376,8 @@ class RunLoop:
                     max_reasks=self.limits.max_reasks,
                 )
         except TimeoutError:
+            if not limit.expired():
+                raise  # a model or tool raised it: not this step's deadline
             record.status = "failed"
             raise StepTimeoutError(
                 f"subtask {subtask.id} attempt {number} ({agent}) ran past {self.limits.step_timeout_s} s",

@@ -21,7 +21,9 @@ kind            asked by                     the handler returns
 ``final_answer`` the supervisor               the final answer's text (only for teams without a deliverable)
 =============== ============================ =========================================================
 
-A handler that raises is reported as ``ScriptError`` naming the kind of call, never as an invalid answer.
+A handler that raises is reported as ``ScriptError`` naming the kind of call, never as an invalid answer. A
+handler that *returns* an exception makes that call raise it, as a provider's fault would (``lambda call:
+ProviderServerError(...)``): that is how a test injects faults.
 """
 
 from __future__ import annotations
@@ -90,11 +92,17 @@ class RunScript:
         handler = getattr(self, f"_{call.kind}", None)
         if handler is None:
             raise ScriptError(f"RunScript has no answer for a call of kind {call.kind!r}")
-        return handler(call)
+        try:
+            return handler(call)
+        except _InjectedFault as fault:
+            return fault.error  # ScriptedModel raises a returned exception as the call's own fault
 
     @staticmethod
     def _given(value: Any, call: ScriptedCall) -> Any:
-        return value(call) if callable(value) else value
+        given = value(call) if callable(value) else value
+        if isinstance(given, BaseException):
+            raise _InjectedFault(given)
+        return given
 
     def _plan(self, call: ScriptedCall) -> Any:
         if self.plan is None:
@@ -126,3 +134,10 @@ class RunScript:
 
     def _other(self, call: ScriptedCall) -> Any:
         return self._answer(call)
+
+
+class _InjectedFault(Exception):  # noqa: N818 - a signal inside RunScript, never seen outside it
+    """A handler returned an exception: the call is to raise it."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error

@@ -7,7 +7,6 @@ result passes the guard pipeline before any model sees it.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 from typing import Literal
@@ -24,8 +23,10 @@ from supervisor.guards.provenance import Tainted
 from supervisor.models import Model
 from supervisor.result import ToolCall
 from supervisor.run.context import RunContext, StepKey
+from supervisor.safe_text import TOOL_OUTPUT_MAX_CHARS, bounded, without_surrogates
 from supervisor.team import Specialist
 from supervisor.tools.tool import Tool
+from supervisor.tools.worker import run_in_worker
 
 TOOL_QUERY_MAX = 120
 NO_TOOL = "none"
@@ -51,16 +52,26 @@ def tool_choice_type(tool_names: tuple[str, ...]) -> type[BaseModel]:
     return model
 
 
-async def call_tool(tool: Tool, query: str) -> str:
+async def call_tool(tool: Tool, query: str) -> tuple[str, int]:
+    """The tool's output, cleaned and bounded (``TOOL_OUTPUT_MAX_CHARS``), and how many characters were cut.
+
+    What the tool raises propagates with its own type (a note names the tool). A plain function runs in a worker
+    thread of its own, bounded by the step's deadline (see ``supervisor.tools.worker``).
+    """
     try:
         if inspect.iscoroutinefunction(tool.function):
             result = await tool.function(query)
         else:
-            # A plain function may block (I/O); keep it off the event loop.
-            result = await asyncio.to_thread(tool.function, query)
+            # A plain function may block (I/O) or hang; keep it off the event loop, abandoned at the deadline.
+            result = await run_in_worker(tool.function, query)
+    except Exception as exc:
+        exc.add_note(f"raised by tool {tool.name!r}")
+        raise
+    try:
+        text = str(result)
     except Exception as exc:
         raise ToolError(tool.name, exc) from exc
-    return prompts.strip_data_markers(str(result))
+    return bounded(prompts.strip_data_markers(without_surrogates(text)), TOOL_OUTPUT_MAX_CHARS)
 
 
 async def choose_tool(
@@ -149,10 +160,13 @@ async def call_tool_checked(
         if approval == "ask":
             raise ApprovalNeeded(name, arguments.value)
         run.emit(ToolCalled, subtask_id=subtask.id, agent=specialist.name, tool=name, query=arguments.value)
-        output = await run.step(StepKey(subtask.id, 1, f"tool:{name}"), lambda: call_tool(tool, arguments.value))
+        output, cut = await run.step(StepKey(subtask.id, 1, f"tool:{name}"), lambda: call_tool(tool, arguments.value))
         result = run.screen(GuardedMessage("tool_result", output, "tool", specialist.name, subtask.id))
         return ToolCall(
-            tool=name, query=arguments.value, output=WITHHELD_TOOL_RESULT if result.blocked else result.text
+            tool=name,
+            query=arguments.value,
+            output=WITHHELD_TOOL_RESULT if result.blocked else result.text,
+            cut_chars=cut,
         )
     except (ToolNotAllowedError, TaintedArgumentsError) as exc:
         run.tripped(exc, subtask.id)  # refused and recorded; the attempt goes on without the tool

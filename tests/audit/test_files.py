@@ -130,6 +130,15 @@ def test_key_file_others_can_write_is_refused(tmp_path: Path, name: str) -> None
         AuditKeys.load_or_create(tmp_path / "keys")
 
 
+@pytest.mark.parametrize("name", [HMAC_KEY_FILE, SIGNING_KEY_FILE])
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644])
+def test_key_file_others_can_read_is_refused_like_a_writable_one(tmp_path: Path, name: str, mode: int) -> None:
+    AuditKeys.load_or_create(tmp_path / "keys")
+    (tmp_path / "keys" / name).chmod(mode)
+    with pytest.raises(InsecureFileError, match=f"{name} can be read by other users.*chmod go-rwx"):
+        AuditKeys.load(tmp_path / "keys")
+
+
 def test_key_dir_others_can_write_is_refused(tmp_path: Path) -> None:
     AuditKeys.load_or_create(tmp_path / "keys")
     (tmp_path / "keys").chmod(0o777)

@@ -28,7 +28,7 @@ from supervisor.audit.redaction import Redactor
 from supervisor.audit.story import format_story
 from supervisor.cli.app import app
 from supervisor.config import AuditConfig
-from supervisor.errors import AuditIntegrityError, ConfigError, InsecureFileError, UserError
+from supervisor.errors import AuditFileError, AuditIntegrityError, ConfigError, InsecureFileError, UserError
 from supervisor.events import Event
 
 RUN = "run-a"
@@ -188,7 +188,8 @@ def test_an_inserted_entry_is_caught(log: AuditLog) -> None:
         ("UPDATE entries SET seq = -(seq + 1) WHERE run_id = ? AND seq >= 5", (RUN,)),
         ("UPDATE entries SET seq = -seq WHERE run_id = ? AND seq < 0", (RUN,)),
         (
-            "INSERT INTO entries VALUES (?, 5, 'Step', '2026-01-01T00:00:00.000000+00:00', ?, ?)",
+            "INSERT INTO entries (run_id, seq, kind, at, data, mac) "
+            "VALUES (?, 5, 'Step', '2026-01-01T00:00:00.000000+00:00', ?, ?)",
             (RUN, '{"n":99}', forged_mac),
         ),
     )
@@ -197,7 +198,13 @@ def test_an_inserted_entry_is_caught(log: AuditLog) -> None:
 
 def test_an_entry_appended_after_the_end_is_caught(log: AuditLog) -> None:
     write_run(log)
-    tamper(log, ("INSERT INTO entries VALUES (?, ?, 'Step', 'now', '{}', ?)", (RUN, N + 1, "00" * 32)))
+    tamper(
+        log,
+        (
+            "INSERT INTO entries (run_id, seq, kind, at, data, mac) VALUES (?, ?, 'Step', 'now', '{}', ?)",
+            (RUN, N + 1, "00" * 32),
+        ),
+    )
     assert_bad(log, N + 1)
 
 
@@ -227,7 +234,10 @@ def test_a_chain_rewritten_with_another_hmac_key_is_caught_at_the_first_entry(tm
     tamper(
         log,
         ("DELETE FROM entries WHERE run_id = ?", (RUN,)),
-        *(("INSERT INTO entries VALUES (:run_id, :seq, :kind, :at, :data, :mac)", tuple(r.values())) for r in rows),
+        *(
+            ("INSERT INTO entries VALUES (:run_id, :seq, :kind, :at, :data, :mac, :state_digest)", tuple(r.values()))
+            for r in rows
+        ),
     )
     assert_bad(log, 1, "entry 1 does not match its MAC")
 
@@ -253,7 +263,6 @@ def test_a_seal_forged_with_another_ed25519_key_is_caught(log: AuditLog, keys: A
     forger_keys = AuditKeys(keys.hmac_key, AuditKeys.generate().signing_key)
     with AuditLog(log.path, forger_keys) as forger:
         forger.seal(RUN)  # a seal over the shortened chain, signed with the wrong key
-        assert forger.verify(RUN).ok
     assert_bad(log, 8, "signature")
 
 
@@ -343,12 +352,12 @@ def test_a_log_file_others_can_write_is_refused(tmp_path: Path, keys: AuditKeys,
         AuditLog(path, keys)
 
 
-def test_a_file_that_is_not_a_database_is_a_user_error(tmp_path: Path, keys: AuditKeys) -> None:
+def test_a_file_that_is_not_a_database_is_a_damaged_file(tmp_path: Path, keys: AuditKeys) -> None:
     path = tmp_path / "log" / "audit.sqlite3"
     path.parent.mkdir(mode=0o700)
     path.write_bytes(b"this is not SQLite, just text long enough to have a header" * 20)
     path.chmod(0o600)
-    with pytest.raises(UserError, match="cannot open the audit log"):
+    with pytest.raises(AuditFileError, match=r"is damaged.*not a database"):
         AuditLog(path, keys)
 
 
@@ -532,3 +541,38 @@ def test_cli_missing_log_or_disabled_log_is_a_usage_error(tmp_path: Path) -> Non
     disabled.write_text("[audit]\nenabled = false\n")
     outcome = invoke("list", "-c", str(disabled))
     assert outcome.exit_code == 2 and "disabled" in outcome.output
+
+
+# -- liveness, the run index, hostile data ----------------------------------------------------------------
+
+
+def test_an_unsealed_run_is_live_while_its_owner_writes_and_truncated_once_it_stops(log: AuditLog) -> None:
+    write_run(log, finish=False)
+    assert log.verify(RUN).ok and not log.verify(RUN).truncated
+    stopped = log.verify(RUN, live_within_s=0)  # as a reader sees it once the owner is long gone
+    assert not stopped.ok and stopped.truncated and "truncated" in stopped.problem
+    assert log.runs(live_within_s=0) == [(RUN, "truncated", N - 1)]
+    tamper(log, ("UPDATE run_state SET heartbeat_at = '2020-01-01T00:00:00+00:00' WHERE run_id = ?", (RUN,)))
+    assert log.verify(RUN).truncated
+    log.heartbeat(RUN)  # the owner (or, later, its step journal) says it is still working
+    assert log.verify(RUN).ok
+
+
+def test_every_run_is_in_the_signed_index_and_a_deleted_one_is_named(log: AuditLog) -> None:
+    for run in ("one", "two", "three"):
+        write_run(log, run)
+    reports = log.verify_all()
+    assert [r.ok for r in reports] == [True] * 4 and reports[0].entries == 6  # opened + sealed, per run
+    tamper(log, *((f"DELETE FROM {t} WHERE run_id = 'two'", ()) for t in ("entries", "run_state", "seals")))
+    index = log.verify_index()
+    assert not index.ok and "two" in index.problem and "deleted" in index.problem
+    assert "in the signed index but its entries were deleted" in log.verify("two").problem
+
+
+def test_hostile_data_is_recorded_encodable_and_bounded(log: AuditLog) -> None:
+    huge = "\ud800" + "x" * 2_000_000
+    log.append(RUN, "RunStarted", {"goal": huge, "\udfff key": "\x1b[2J"}, state={"status": "running"})
+    log.append(RUN, "RunFinished", {"status": "done"}, state={"status": "done", "note": "\ud83d"}, seal=True)
+    assert log.verify(RUN).ok
+    goal = log.entries(RUN)[0].data["goal"]
+    assert goal.startswith("\ufffdxxx") and goal.endswith("more characters cut]") and len(goal) < 1_100_000

@@ -14,6 +14,7 @@ from supervisor import (
     RunFinished,
     ScriptedCall,
     ScriptedModel,
+    SubtaskFailedError,
     Supervisor,
     UserError,
     VerdictGiven,
@@ -76,7 +77,7 @@ def test_a_subtask_rejected_on_every_attempt_fails_the_run_and_keeps_the_work() 
     assert result.steps[0].status == "accepted"  # earlier work is not lost
     assert result.steps[1].status == "rejected"
     assert len(result.steps[1].attempts) == 2
-    with pytest.raises(Exception, match="failed"):
+    with pytest.raises(SubtaskFailedError, match="rejected after 2 attempt"):  # the very error the run ended with
         result.raise_for_status()
 
 
