@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Literal
+from typing import Any, Literal
 
 from supervisor.errors import SubtaskFailedError
 from supervisor.events import EscalationRaised, HumanDecided
@@ -31,6 +31,13 @@ async def ask_person(handler: EscalationHandler, escalation: Escalation) -> Huma
     return answer
 
 
+def _question(run: RunContext, record: StepRecord, **asked: Any) -> Escalation:
+    """What a person is asked about ``record``'s subtask: its output, a tool call or a gate."""
+    return Escalation(
+        run_id=run.run_id, subtask_id=record.subtask.id, agent=record.agent, task=record.subtask.description, **asked
+    )
+
+
 class PersonDesk:
     """Puts escalations and tool approvals to a person, and applies their answers."""
 
@@ -40,14 +47,8 @@ class PersonDesk:
     async def escalate(
         self, run: RunContext, record: StepRecord, output: str, reason: str, *, kind: EscalationKind = "output"
     ) -> Outcome:
-        escalation = Escalation(
-            run_id=run.run_id,
-            subtask_id=record.subtask.id,
-            agent=record.agent,
-            task=record.subtask.description,
-            output=output,
-            reason=reason or "the supervisor asked for a person's decision",
-            kind=kind,
+        escalation = _question(
+            run, record, output=output, reason=reason or "the supervisor asked for a person's decision", kind=kind
         )
         decision = await self._ask(run, record, escalation, StepKey(record.subtask.id, len(record.attempts), "person"))
         if decision is None:
@@ -59,11 +60,9 @@ class PersonDesk:
         self, run: RunContext, record: StepRecord, tool: str, arguments: str
     ) -> bool | Literal["waiting"]:
         """Ask whether a side-effecting call may run; the answer is remembered for exactly this call."""
-        escalation = Escalation(
-            run_id=run.run_id,
-            subtask_id=record.subtask.id,
-            agent=record.agent,
-            task=record.subtask.description,
+        escalation = _question(
+            run,
+            record,
             output="",
             reason=f"{tool} has side effects and {record.agent} wrote its arguments; approve or reject the call",
             kind="tool_approval",
@@ -82,11 +81,9 @@ class PersonDesk:
         self, run: RunContext, record: StepRecord, decision: str, reason: str
     ) -> bool | Literal["waiting"]:
         """Ask whether a gated step may run; the answer is remembered for this subtask."""
-        escalation = Escalation(
-            run_id=run.run_id,
-            subtask_id=record.subtask.id,
-            agent=record.agent,
-            task=record.subtask.description,
+        escalation = _question(
+            run,
+            record,
             output=decision,
             reason=f"{record.agent} may run only if a person allows it: {reason}",
             kind="gate",
