@@ -143,15 +143,12 @@ def outline_format(given: AnswerContext) -> type:
     """The outline: a title and two section headings about the brief's own subject."""
     subject = subject_of(given.goal)
     headings = [form.format(subject=subject) for form in SECTION_FORMS]
+    candidates = most_similar(given.goal, headings, 3)
+    # The model chooses the section that opens; the closest other one follows, so an outline has two sections.
     return choice_format(
         "Outline",
-        {
-            "title": [f"{subject[0].upper()}{subject[1:]}: a short guide"],
-            "sections": most_similar(given.goal, headings, 3),
-        },
-        # A heading chosen twice is one section: the outline must still list two.
-        lambda a: "\n".join([a.title, *(f"{n}. {h}" for n, h in enumerate(dict.fromkeys(a.sections), 1))]),
-        many={"sections": 2},
+        {"title": [f"{subject[0].upper()}{subject[1:]}: a short guide"], "opening": candidates},
+        lambda a: "\n".join([a.title, f"1. {a.opening}", f"2. {next(h for h in candidates if h != a.opening)}"]),
     )
 
 

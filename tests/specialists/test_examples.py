@@ -128,24 +128,6 @@ def test_content_studio_writes_its_two_sections_at_once_between_outline_and_edit
     assert all(section in result.output for section in sections)
 
 
-def test_content_studio_outline_with_one_section_twice_is_sent_back_for_a_list() -> None:
-    outlines: list[str] = []
-
-    def answer(call: ScriptedCall) -> Any:
-        chosen = first_choice(call)
-        if call.agent == "planner" and not outlines:
-            outlines.append("duplicated")
-            chosen["sections"] = [chosen["sections"][0]] * 2
-        return chosen
-
-    example = Example("content_studio", BRIEF, answer)
-    result = example.run()
-    assert_all_accepted(result)
-    first = result.steps[0].attempts[0].verdict
-    assert first is not None and first.decision == "retry" and "list" in first.feedback
-    assert "list of at least 2 items" in example.prompts_of("planner")[1]
-
-
 def test_research_desk_cites_the_finding_it_found_with_its_reference() -> None:
     example = Example("research_desk", REQUEST)
     result = example.run()
