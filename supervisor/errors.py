@@ -33,6 +33,7 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── ToolError                   a tool raised while running
         ├── SubtaskFailedError          a subtask was rejected after all its attempts (or by a person)
         ├── EmbeddingModelError         the sentence-embedding weights are incomplete, corrupt or not the pinned file
+        ├── DetectorModelError          the injection detector's shipped weights are missing or fail their sha256
         ├── AuditIntegrityError         the audit log of a run was changed, cut or rewritten; names the first bad entry
         ├── GuardTripwire               a guard blocked a message between agents (carries the guard's findings)
         │   ├── PromptInjectionError    untrusted text carried instructions (detector hit, action escalate/block)
@@ -270,6 +271,10 @@ class EmbeddingModelError(RunError):
         self.model_dir = model_dir
         self.detail = detail
         super().__init__(f"sentence-embedding model at {model_dir}: {detail}")
+
+
+class DetectorModelError(RunError):
+    """The learned injection detector's shipped weights are missing, malformed, or not the file they were built as."""
 
 
 class InsecureFileError(UserError):
