@@ -88,7 +88,8 @@ def print_folds(results: list[Fold]) -> None:
         for f in group:
             print(f"{f.axis:<9} {f.name:<19} {f.attacks:>7} {pct(f.model_hits, f.attacks):>7} "
                   f"{pct(f.rules_hits, f.attacks):>7} {pct(f.layered_hits, f.attacks):>8} {f.benign:>6} "
-                  f"{pct(f.model_fp, f.benign):>8} {pct(f.rules_fp, f.benign):>8} {pct(f.layered_fp, f.benign):>10}")  # fmt: skip
+                  f"{pct(f.model_fp, f.benign):>8} {pct(f.rules_fp, f.benign):>8} "
+                  f"{pct(f.layered_fp, f.benign):>10}")  # fmt: skip
         a = sum(f.attacks for f in group)
         b = sum(f.benign for f in group)
         print(f"{axis:<9} {'ALL (pooled)':<19} {a:>7} {pct(sum(f.model_hits for f in group), a):>7} "

@@ -1,6 +1,11 @@
 """Injection detector: detection and false-positive rates, and what scanning one message costs.
 
-    .venv/bin/python bench/guard.py [--passes 20]
+    .venv/bin/python bench/guard.py [--passes 20] [--folds family|carrier|language|source|all|none]
+
+Detectors: ``rules`` (HeuristicDetector alone, ``[guards] learned = false``) and ``layered`` (the default: the
+rules with the learned n-gram model beside them). Then the leave-one-family-out table (bench/detector_folds.py):
+each fold retrains the model without a whole attack family, carrier, language or source and scores what was held
+out; about a minute per axis.
 
 Sets: the main corpus (tests/data/guard_attacks.jsonl + guard_benign.jsonl, which the patterns were tuned on) and
 the held-out set (tests/data/guard_holdout.jsonl, written before tuning and never tuned against).
@@ -26,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from supervisor.guards.detector.heuristic import HeuristicDetector
+from supervisor.guards.detector.layered import LayeredDetector
+from supervisor.guards.detector.learned import shipped_model
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 BASELINE_PATTERN = re.compile(r"ignore (?:all )?(?:previous|prior) instructions", re.IGNORECASE)
@@ -84,17 +91,30 @@ def report(name: str, rows: list[dict[str, Any]], detector: HeuristicDetector, p
         print(f"{'':<10} flagged benign: {', '.join(flagged)}")
 
 
-def main(passes: int) -> None:
+def main(passes: int, folds: str) -> None:
     start = time.perf_counter()
-    detector = HeuristicDetector()
-    print(f"detector ready in {1000 * (time.perf_counter() - start):.0f} ms (patterns compiled once per process)")
-    print(f"{'set':<10} {'attacks':>7} {'detected':>10} {'benign':>7} {'false pos':>10} {'kind ok':>9} {'mean us':>8} "
-          f"{'p95 us':>8}")  # fmt: skip
-    report("main", load("guard_attacks.jsonl", "guard_benign.jsonl"), detector, passes)
-    report("held-out", load("guard_holdout.jsonl"), detector, passes)
+    rules = HeuristicDetector()
+    print(f"rules ready in {1000 * (time.perf_counter() - start):.0f} ms (patterns compiled once per process)")
+    start = time.perf_counter()
+    layered = LayeredDetector(shipped_model())
+    print(f"layered ready in {1000 * (time.perf_counter() - start):.0f} ms (weights read and sha256-checked once)")
+    for name, detector in (("rules", rules), ("layered", layered)):
+        print(f"\n[{name}]")
+        print(f"{'set':<10} {'attacks':>7} {'detected':>10} {'benign':>7} {'false pos':>10} {'kind ok':>9} "
+              f"{'mean us':>8} {'p95 us':>8}")  # fmt: skip
+        report("main", load("guard_attacks.jsonl", "guard_benign.jsonl"), detector, passes)
+        report("held-out", load("guard_holdout.jsonl"), detector, passes)
+        report("lookalike", load("guard_lookalikes.jsonl", "guard_attacks.jsonl")[:60], detector, passes)
+    if folds != "none":
+        from detector_folds import evaluate, print_folds
+
+        print("\n[leave-one-family-out: model retrained per fold; FP on held-out benign + never-trained benign]")
+        print_folds(evaluate(None if folds == "all" else folds))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--passes", type=int, default=20, help="timed passes over each set (default 20)")
-    main(parser.parse_args().passes)
+    parser.add_argument("--folds", default="all", choices=["family", "carrier", "language", "source", "all", "none"])
+    arguments = parser.parse_args()
+    main(arguments.passes, arguments.folds)

@@ -91,7 +91,9 @@ def build(rows: Sequence[Row], model: NgramModel | None) -> Examples:
     return Examples(np.concatenate(r), np.concatenate(c), np.concatenate(v), np.array(labels), np.array(origin))
 
 
-def fit(examples: Examples, epochs: int = 160, l2: float = 1e-4, rate: float = 0.05) -> tuple[NDArray[np.float32], float]:
+def fit(
+    examples: Examples, epochs: int = 160, l2: float = 1e-4, rate: float = 0.05
+) -> tuple[NDArray[np.float32], float]:
     """Class-balanced logistic regression, full-batch Adam from zero weights (deterministic)."""
     size = 1 << FEATURES.bits
     w = np.zeros(size)

@@ -44,6 +44,7 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
             ├── AgentRunLimitError      an agent would run more than its limit per goal
             ├── StepLimitError          more specialist steps than the goal allows
             ├── ReplanLimitError        more re-plans than allowed
+            ├── ReplanScopeError        a re-plan named an agent or a target that neither the goal nor the plan did
             ├── TokenBudgetError        the goal's token budget is spent
             ├── CostBudgetError         the goal's cost budget is spent
             ├── StepTimeoutError        one step ran past its wall-clock limit
@@ -246,6 +247,16 @@ class StepLimitError(PolicyStopError):
 
 class ReplanLimitError(PolicyStopError):
     policy = "max_replans"
+
+
+class ReplanScopeError(PolicyStopError):
+    """A re-plan would widen the work: an agent, a link or an address that neither the goal nor the plan named.
+
+    A re-plan's reason is written by a model that read untrusted work, so it may carry an attacker's request; a
+    re-plan may narrow or reorder the work, never widen it.
+    """
+
+    policy = "replan_scope"
 
 
 class TokenBudgetError(PolicyStopError):

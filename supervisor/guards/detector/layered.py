@@ -31,7 +31,9 @@ class LayeredDetector(HeuristicDetector):
         norm = normalize(text)
         findings = self.scan_normalized(norm)
         folded = fold_for_model(norm.text)
-        score = max([self.model.score_folded(folded)] + [self.model.score_folded(fold_for_model(d)) for d in norm.decoded])
+        score = max(
+            [self.model.score_folded(folded)] + [self.model.score_folded(fold_for_model(d)) for d in norm.decoded]
+        )
         if score >= self.model.threshold:
             said = Finding("learned", f"score {score:.1f}: {self.model.evidence(folded)[:_EVIDENCE_CHARS]}")
             return (*findings, said)
