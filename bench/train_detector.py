@@ -5,9 +5,9 @@
 
 Logistic regression over hashed character n-grams (supervisor/guards/detector/learned.py), fitted with full-batch
 Adam in numpy: no random split, no random initialisation, the same material in the same order, so the same
-weights every time. Long texts are read as windows; an attack text whose injection is not marked is represented
-by its most injection-like window after a first fit (multiple-instance learning: the carrier around an injection
-is not what makes it one). The threshold is set from the benign training texts' out-of-fold scores, so it is not
+weights every time. Texts are read as windows, as the guard reads them; an attack text is represented by its most
+injection-like window after a first fit (multiple-instance learning: the carrier around an injection is not what
+makes it one). The threshold is set from the benign training texts' out-of-fold scores, so it is not
 fitted to the very texts it is judged on.
 """
 
@@ -33,7 +33,7 @@ OUT = Path(__file__).resolve().parent.parent / "supervisor" / "guards" / "detect
 FEATURES = NgramFeatures()
 ENCODED_VARIANTS = {"base64", "hex"}  # the rules decode these; their letters say nothing a model could learn
 TARGET_FALSE_POSITIVES = 0.01
-VETO_QUANTILE = 0.01  # the model may overrule a wording rule only where fewer training attacks than this score
+VETO_QUANTILE = 0.05  # the model may overrule a wording rule only where fewer unseen attacks than this score
 
 
 @dataclass
@@ -57,9 +57,8 @@ def window_features(per_size: list[NDArray[np.int64]], start: int, end: int) -> 
 
 
 def candidate_windows(row: Row) -> list[NDArray[np.int64]]:
-    """The windows a row contributes: its marked payload alone, or every window of its text."""
-    text = row.get("payload") or row["text"]
-    folded = model_text(text)
+    """Every window of a row's text (the injection is found among them, never assumed: see ``build``)."""
+    folded = model_text(row["text"])
     per_size = FEATURES.buckets(folded)
     length = len(folded)
     return [window_features(per_size, s, e) for s, e in FEATURES.windows(length)]
@@ -119,36 +118,41 @@ def fit(
     return w.astype(np.float32), b
 
 
-def train(rows: Sequence[Row], threshold: float | None = None) -> NgramModel:
-    """A model fitted on ``rows`` (two rounds: all windows, then each attack's best window)."""
+def train(rows: Sequence[Row], calibrate: bool = True) -> NgramModel:
+    """A model fitted on ``rows`` (two rounds: all windows, then each attack's best window), then calibrated."""
     rows = [row for row in rows if usable(row)]
+    model = fit_two_rounds(rows)
+    if not calibrate:
+        return model
+    threshold, veto = out_of_fold_cutoffs(rows)
+    return NgramModel(model.weights, model.bias, threshold, FEATURES, veto)
+
+
+def fit_two_rounds(rows: Sequence[Row]) -> NgramModel:
     weights, bias = fit(build(rows, None))
     first = NgramModel(weights, bias, 0.0, FEATURES)
     weights, bias = fit(build(rows, first))
-    model = NgramModel(weights, bias, 0.0, FEATURES)
-    if threshold is None:
-        threshold = out_of_fold_threshold(rows)
-    attack_scores = [model.score(r["text"]) for r in rows if r["family"] != "benign"]
-    veto = float(np.quantile(np.array(attack_scores), VETO_QUANTILE))
-    return NgramModel(weights, bias, threshold, FEATURES, veto)
+    return NgramModel(weights, bias, 0.0, FEATURES)
 
 
-def out_of_fold_threshold(rows: Sequence[Row], folds: int = 3) -> float:
-    """The logit above which at most ``TARGET_FALSE_POSITIVES`` of benign texts score when not trained on.
+def out_of_fold_cutoffs(rows: Sequence[Row], folds: int = 3) -> tuple[float, float]:
+    """The threshold (at most ``TARGET_FALSE_POSITIVES`` of benign texts above it) and the veto (at most
+    ``VETO_QUANTILE`` of attacks below it), both from scores of texts the scoring model was not trained on.
 
-    Benign rows are split into folds by carrier (all of one carrier in the same fold), so the threshold reflects
-    kinds of text the model has not seen, which is what it will meet.
+    Rows are split into folds by carrier (all of one carrier in the same fold), so the cut-offs reflect kinds of
+    text the model has not seen, which is what it will meet.
     """
-    carriers = sorted({row["carrier"] for row in rows if row["family"] == "benign"})
+    carriers = sorted({row["carrier"] for row in rows})
     fold_of = {carrier: i % folds for i, carrier in enumerate(carriers)}
-    scores: list[float] = []
+    benign: list[float] = []
+    attacks: list[float] = []
     for fold in range(folds):
-        held = [r for r in rows if r["family"] == "benign" and fold_of[r["carrier"]] == fold]
-        kept = [r for r in rows if not (r["family"] == "benign" and fold_of[r["carrier"]] == fold)]
-        weights, bias = fit(build(kept, None), epochs=80)
-        model = NgramModel(weights, bias, 0.0, FEATURES)
-        scores += [model.score(r["text"]) for r in held]
-    return float(np.quantile(np.array(scores), 1 - TARGET_FALSE_POSITIVES))
+        model = fit_two_rounds([r for r in rows if fold_of[r["carrier"]] != fold])
+        for row in rows:
+            if fold_of[row["carrier"]] == fold:
+                (benign if row["family"] == "benign" else attacks).append(model.score(row["text"]))
+    threshold = float(np.quantile(np.array(benign), 1 - TARGET_FALSE_POSITIVES))
+    return threshold, float(np.quantile(np.array(attacks), VETO_QUANTILE))
 
 
 def serialise(model: NgramModel) -> tuple[bytes, dict[str, Any]]:

@@ -11,6 +11,8 @@ threshold. Both read one normalisation of the text, done once.
 
 from __future__ import annotations
 
+import json
+
 from supervisor.guards.detector.heuristic import Finding, HeuristicDetector
 from supervisor.guards.detector.learned import NgramModel, fold_for_model
 from supervisor.guards.detector.normalize import normalize
@@ -37,6 +39,22 @@ class LayeredDetector(HeuristicDetector):
         if score >= self.model.threshold:
             said = Finding("learned", f"score {score:.1f}: {self.model.evidence(folded)[:_EVIDENCE_CHARS]}")
             return (*findings, said)
+        if findings and _is_record(text):
+            # A whole JSON record's fields ("approved": true, "verdict": "accept") are data by construction; what
+            # its string values say is still read by the model above.
+            findings = tuple(f for f in findings if f.kind != "fake_control")
         if findings and score >= self.model.veto:
             return findings
         return tuple(f for f in findings if f.encoded or f.kind == "delimiter_break")
+
+
+def _is_record(text: str) -> bool:
+    """Whether ``text`` is one JSON object or array and nothing else."""
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "[{":
+        return False
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True

@@ -1,8 +1,8 @@
 """The learned injection detector: a hashed character n-gram linear model, scored over sliding windows.
 
 Rules catch what has a shape (encodings, invisible characters, markup, chat-template tokens); they do not keep up
-with paraphrase. This model reads the words: every character 3- to 5-gram of the folded text is hashed into a
-weight table, and the text is flagged when some window of it (about two sentences) scores above the threshold.
+with paraphrase. This model reads the words: every character 3- to 7-gram of the folded text is hashed into a
+weight table, and the text is flagged when some window of it (about a sentence) scores above the threshold.
 Scoring windows rather than the whole text keeps one injected sentence from being diluted by a long, harmless
 carrier (an e-mail, a review, a JSON record).
 
@@ -61,8 +61,8 @@ class NgramFeatures:
     """How text becomes weight-table indices; training and scoring share it, so they cannot drift apart."""
 
     bits: int = 18
-    sizes: tuple[int, ...] = (3, 4, 5)
-    window: int = 160
+    sizes: tuple[int, ...] = (3, 4, 5, 6, 7)
+    window: int = 80
 
     def buckets(self, folded: str) -> list[NDArray[np.int64]]:
         """For each n-gram size, the bucket of the n-gram starting at each position (position order)."""
@@ -165,11 +165,11 @@ def load_model(weights: bytes, manifest: dict[str, object]) -> NgramModel:
         raise DetectorModelError("the detector's weight file does not match its manifest's sha256")
     with np.load(io.BytesIO(weights)) as table:
         values = table["weights"].astype(np.float32)
-    sizes = manifest.get("sizes", [3, 4, 5])
+    sizes = manifest.get("sizes", list(NgramFeatures.sizes))
     features = NgramFeatures(
         bits=int(str(manifest.get("bits", 18))),
-        sizes=tuple(int(n) for n in sizes) if isinstance(sizes, list) else (3, 4, 5),
-        window=int(str(manifest.get("window", 160))),
+        sizes=tuple(int(n) for n in sizes) if isinstance(sizes, list) else NgramFeatures.sizes,
+        window=int(str(manifest.get("window", NgramFeatures.window))),
     )
     if len(values) != 1 << features.bits:
         raise DetectorModelError(f"the detector's weight table has {len(values)} entries, not {1 << features.bits}")
