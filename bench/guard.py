@@ -5,7 +5,7 @@
 Detectors: ``rules`` (HeuristicDetector alone, ``[guards] learned = false``) and ``layered`` (the default: the
 rules with the learned n-gram model beside them). Then the leave-one-family-out table (bench/detector_folds.py):
 each fold retrains the model without a whole attack family, carrier, language or source and scores what was held
-out; about a minute per axis.
+out; each fold retrains and recalibrates (eight fits), a few minutes per axis on two cores.
 
 Sets: the main corpus (tests/data/guard_attacks.jsonl + guard_benign.jsonl, which the patterns were tuned on) and
 the held-out set (tests/data/guard_holdout.jsonl, written before tuning and never tuned against).
