@@ -1,6 +1,11 @@
 """Injection detector: detection and false-positive rates, and what scanning one message costs.
 
-    .venv/bin/python bench/guard.py [--passes 20]
+    .venv/bin/python bench/guard.py [--passes 20] [--folds family|carrier|language|source|all|none]
+
+Detectors: ``rules`` (HeuristicDetector alone, ``[guards] learned = false``) and ``layered`` (the default: the
+rules with the learned n-gram model beside them). Then the leave-one-family-out table (bench/detector_folds.py):
+each fold retrains the model without a whole attack family, carrier, language or source and scores what was held
+out; each fold retrains and recalibrates (eight fits), a few minutes per axis on two cores.
 
 Sets: the main corpus (tests/data/guard_attacks.jsonl + guard_benign.jsonl, which the patterns were tuned on) and
 the held-out set (tests/data/guard_holdout.jsonl, written before tuning and never tuned against).
@@ -26,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from supervisor.guards.detector.heuristic import HeuristicDetector
+from supervisor.guards.detector.layered import LayeredDetector
+from supervisor.guards.detector.learned import shipped_model
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 BASELINE_PATTERN = re.compile(r"ignore (?:all )?(?:previous|prior) instructions", re.IGNORECASE)
@@ -36,6 +43,36 @@ def load(*names: str) -> list[dict[str, Any]]:
     for name in names:
         rows += [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     return rows
+
+
+def without_prefilter(rules: HeuristicDetector) -> Callable[[str], object]:
+    """The same rules searched one by one over the whole text: what the trie prefilter saves."""
+    from supervisor.guards.detector.normalize import normalize
+    from supervisor.guards.detector.ruleset import ruleset
+
+    compiled = ruleset().rules
+
+    def scan(text: str) -> list[int]:
+        norm = normalize(text)
+        hits = []
+        for segment in (norm.text, *norm.decoded):
+            for index, rule in enumerate(compiled):
+                if any(rule.check is None or rule.check(m) for m in rule.pattern.finditer(segment)):
+                    hits.append(index)
+        return hits
+
+    return scan
+
+
+def print_prefilter(rules: HeuristicDetector, passes: int) -> None:
+    texts = [r["text"] for r in load("guard_attacks.jsonl", "guard_benign.jsonl", "guard_lookalikes.jsonl")]
+    naive = without_prefilter(rules)
+    agree = sum(bool(rules.scan(t)) == bool(naive(t)) for t in texts)
+    with_mean, with_p95 = cost_us(rules.scan, texts, passes)
+    naive_mean, naive_p95 = cost_us(naive, texts, passes)
+    print(f"\n[trie prefilter] same verdict on {agree}/{len(texts)} texts; rules with the prefilter "
+          f"{with_mean:.1f} us mean ({with_p95:.1f} p95), each rule searched alone {naive_mean:.1f} us mean "
+          f"({naive_p95:.1f} p95)")  # fmt: skip
 
 
 def baseline(text: str) -> bool:
@@ -84,17 +121,31 @@ def report(name: str, rows: list[dict[str, Any]], detector: HeuristicDetector, p
         print(f"{'':<10} flagged benign: {', '.join(flagged)}")
 
 
-def main(passes: int) -> None:
+def main(passes: int, folds: str) -> None:
     start = time.perf_counter()
-    detector = HeuristicDetector()
-    print(f"detector ready in {1000 * (time.perf_counter() - start):.0f} ms (patterns compiled once per process)")
-    print(f"{'set':<10} {'attacks':>7} {'detected':>10} {'benign':>7} {'false pos':>10} {'kind ok':>9} {'mean us':>8} "
-          f"{'p95 us':>8}")  # fmt: skip
-    report("main", load("guard_attacks.jsonl", "guard_benign.jsonl"), detector, passes)
-    report("held-out", load("guard_holdout.jsonl"), detector, passes)
+    rules = HeuristicDetector()
+    print(f"rules ready in {1000 * (time.perf_counter() - start):.0f} ms (patterns compiled once per process)")
+    start = time.perf_counter()
+    layered = LayeredDetector(shipped_model())
+    print(f"layered ready in {1000 * (time.perf_counter() - start):.0f} ms (weights read and sha256-checked once)")
+    for name, detector in (("rules", rules), ("layered", layered)):
+        print(f"\n[{name}]")
+        print(f"{'set':<10} {'attacks':>7} {'detected':>10} {'benign':>7} {'false pos':>10} {'kind ok':>9} "
+              f"{'mean us':>8} {'p95 us':>8}")  # fmt: skip
+        report("main", load("guard_attacks.jsonl", "guard_benign.jsonl"), detector, passes)
+        report("held-out", load("guard_holdout.jsonl"), detector, passes)
+        report("lookalike", load("guard_lookalikes.jsonl", "guard_attacks.jsonl")[:60], detector, passes)
+    print_prefilter(rules, passes)
+    if folds != "none":
+        from detector_folds import evaluate, print_folds
+
+        print("\n[leave-one-family-out: model retrained per fold; FP on held-out benign + never-trained benign]")
+        print_folds(evaluate(None if folds == "all" else folds))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--passes", type=int, default=20, help="timed passes over each set (default 20)")
-    main(parser.parse_args().passes)
+    parser.add_argument("--folds", default="all", choices=["family", "carrier", "language", "source", "all", "none"])
+    arguments = parser.parse_args()
+    main(arguments.passes, arguments.folds)

@@ -178,7 +178,8 @@ class GuardsConfig(_Strict):
     """
 
     action: GuardAction = "quarantine"
-    detector: bool = Field(default=True, description="run the heuristic injection detector")
+    detector: bool = Field(default=True, description="run the injection detector")
+    learned: bool = Field(default=True, description="the detector also runs its learned model (rules alone if false)")
     allowed_hosts: tuple[str, ...] = Field(default=(), description="hosts whose links and images may be emitted")
     tools: dict[str, ToolApproval] = Field(default_factory=dict)
     custom: tuple[str, ...] = Field(default=(), description="extra guards, each 'module:function'")

@@ -33,6 +33,7 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── ToolError                   a tool's result could not be read as text (what a tool raises keeps its type)
         ├── SubtaskFailedError          a subtask was rejected after all its attempts (or by a person)
         ├── EmbeddingModelError         the sentence-embedding weights are incomplete, corrupt or not the pinned file
+        ├── DetectorModelError          the injection detector's shipped weights are missing or fail their sha256
         ├── AuditIntegrityError         the audit log of a run was changed, cut or rewritten; names the first bad entry
         ├── AuditFileError              the audit log's file is damaged: not SQLite, or pages SQLite cannot read
         ├── GuardTripwire               a guard blocked a message between agents (carries the guard's findings)
@@ -44,6 +45,7 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
             ├── AgentRunLimitError      an agent would run more than its limit per goal
             ├── StepLimitError          more specialist steps than the goal allows
             ├── ReplanLimitError        more re-plans than allowed
+            ├── ReplanScopeError        a re-plan named an agent or a target that neither the goal nor the plan did
             ├── TokenBudgetError        the goal's token budget is spent
             ├── CostBudgetError         the goal's cost budget is spent
             ├── StepTimeoutError        one step ran past its wall-clock limit
@@ -251,6 +253,16 @@ class ReplanLimitError(PolicyStopError):
     policy = "max_replans"
 
 
+class ReplanScopeError(PolicyStopError):
+    """A re-plan would widen the work: an agent, a link or an address that neither the goal nor the plan named.
+
+    A re-plan's reason is written by a model that read untrusted work, so it may carry an attacker's request; a
+    re-plan may narrow or reorder the work, never widen it.
+    """
+
+    policy = "replan_scope"
+
+
 class TokenBudgetError(PolicyStopError):
     policy = "token_budget"
 
@@ -274,6 +286,10 @@ class EmbeddingModelError(RunError):
         self.model_dir = model_dir
         self.detail = detail
         super().__init__(f"sentence-embedding model at {model_dir}: {detail}")
+
+
+class DetectorModelError(RunError):
+    """The learned injection detector's shipped weights are missing, malformed, or not the file they were built as."""
 
 
 class InsecureFileError(UserError):

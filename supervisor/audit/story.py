@@ -31,6 +31,14 @@ def _verdict_line(d: Mapping[str, Any]) -> str:
     return f"{d['subtask_id']} {d['agent']} attempt {d['attempt']}: {v['decision']} by {v['decided_by']}{note}"
 
 
+def _guard_line(d: Mapping[str, Any]) -> str:
+    """Which guard held what, where, and its first reason: ``s1 researcher tool_result blocked by injection: ...``."""
+    reasons = d.get("reasons") or []
+    why = f": {_cut(reasons[0], 90)}" if reasons else ""
+    more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+    return f"{d['subtask_id']} {d['agent']} {d['channel']} {d['status']} by {d['guard']}{why}{more}"
+
+
 def _finished_line(d: Mapping[str, Any]) -> str:
     detail = d.get("output") if d.get("status") == "done" else d.get("error") or d.get("error_type") or ""
     accepted = ", ".join(d.get("accepted", [])) or "none"
@@ -63,6 +71,7 @@ _STORY: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"{d['subtask_id']}: {d['decision']['action']} by {d['decision']['by']} {_cut(d['decision']['text'], 60)}"
     ).rstrip(),
     "PolicyStopped": lambda d: f"{d['policy']}: {_cut(d['detail'])}",
+    "GuardTripped": _guard_line,
     "RunFinished": _finished_line,
 }
 

@@ -8,7 +8,8 @@ small model and planned freely by a capable one (``supervisor.models.capabilitie
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 
 from supervisor.config import BatonConfig
 from supervisor.decisions import prompts
@@ -23,11 +24,21 @@ from supervisor.decisions.schemas import (
     skeleton_plan_json_schema,
     token_budget,
 )
-from supervisor.errors import ConfigError, RunError, UnknownAgentError, UserError
+from supervisor.errors import ConfigError, ReplanScopeError, RunError, UnknownAgentError, UserError
 from supervisor.models import Model
 from supervisor.models.capabilities import ModelCapabilities
 from supervisor.run.context import SUPERVISOR_ROLE, RunContext, StepKey
 from supervisor.team import Team
+
+# Where work can be sent: links, e-mail addresses, host names. A re-plan may only use those the goal or plan named.
+_TARGET = re.compile(
+    r"https?://[^\s)\]>\"']+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[\w-]+\.)+(?:com|net|org|io|co|ru|cn|info|xyz)\b"
+)
+
+
+def targets_in(texts: Iterable[str]) -> set[str]:
+    """The links, addresses and host names in ``texts``, lower-cased."""
+    return {match.lower().rstrip(".,;:") for text in texts for match in _TARGET.findall(text)}
 
 
 def pipeline_plan(agents: Sequence[str], goal: str) -> Plan:
@@ -91,10 +102,11 @@ class Planner:
         if unknown:
             raise UnknownAgentError(unknown[0], self.team.names)
 
-    async def plan(self, run: RunContext, note: str = "") -> Plan:
+    async def plan(self, run: RunContext, note: str = "", reason: str = "") -> Plan:
         messages = prompts.render(
             "plan",
             goal=run.goal,
+            reason=prompts.strip_data_markers(reason),
             cards=[s.card for s in self.team],
             min_subtasks=self._limits.min_subtasks,
             max_subtasks=self._limits.max_subtasks,
@@ -119,11 +131,17 @@ class Planner:
         return Plan.model_validate(completion.output.model_dump())
 
     async def replan(self, run: RunContext, previous: Plan) -> Plan:
-        """A plan for the remaining work; its ids are renamed so they never collide with finished ones."""
+        """A plan for the remaining work; its ids are renamed so they never collide with finished ones.
+
+        The reason for the re-plan was written by a model from untrusted work: it reaches the planner only as data,
+        and the new plan may not bring in an agent, link or address that neither the goal nor the previous plan
+        named (``ReplanScopeError`` stops the run, keeping what was accepted).
+        """
         known = {s.id for s in previous.subtasks}
         done = ", ".join(f"{sid} ({previous.get(sid).description})" for sid in run.accepted if sid in known)
-        note = f"Already done: {done or 'nothing'}. Plan only the remaining work. Reason: {run.replan_reason}"
-        fresh = await self.plan(run, note)
+        note = f"Already done: {done or 'nothing'}. Plan only the remaining work."
+        fresh = await self.plan(run, note, reason=run.replan_reason)
+        self.check_scope(run.goal, previous, fresh)
         prefix = f"r{len(run.result.replans) + 1}."
         return Plan(
             subtasks=tuple(
@@ -131,3 +149,20 @@ class Planner:
                 for s in fresh.subtasks
             )
         )
+
+    def check_scope(self, goal: str, previous: Plan, fresh: Plan) -> None:
+        """Raise ``ReplanScopeError`` if ``fresh`` names an agent or a target that ``goal`` and ``previous`` did not.
+
+        Agents: those the previous plan assigned, and those the goal names; a subtask left for routing
+        (``agent=None``) is routed under the usual privilege rules. Targets: links, e-mail addresses and host names.
+        """
+        allowed = {s.agent for s in previous.subtasks if s.agent} | {
+            name for name in self.team.names if re.search(rf"\b{re.escape(name)}\b", goal, re.IGNORECASE)
+        }
+        added = sorted({s.agent for s in fresh.subtasks if s.agent and s.agent not in allowed})
+        if added:
+            raise ReplanScopeError(f"the re-plan adds agent(s) the goal and plan did not name: {', '.join(added)}")
+        known = targets_in([goal, *(f"{s.description} {s.acceptance_criteria}" for s in previous.subtasks)])
+        new = sorted(targets_in(f"{s.description} {s.acceptance_criteria}" for s in fresh.subtasks) - known)
+        if new:
+            raise ReplanScopeError(f"the re-plan sends work to target(s) the goal did not name: {', '.join(new[:3])}")

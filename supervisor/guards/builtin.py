@@ -38,7 +38,7 @@ def data_markers(message: GuardedMessage) -> GuardResult:
 
 @dataclass(frozen=True)
 class InjectionGuard:
-    """The heuristic detector over untrusted text: block (quarantine, escalate) or sanitize on a hit."""
+    """The injection detector over untrusted text: block (quarantine, escalate) or sanitize on a hit."""
 
     detector: HeuristicDetector
     sanitize: bool = False
@@ -97,11 +97,21 @@ def shared_detector() -> HeuristicDetector:
     return HeuristicDetector()
 
 
+@functools.cache
+def shared_layered_detector() -> HeuristicDetector:
+    """The rules with the shipped learned model beside them, loaded (and its sha256 checked) once per process."""
+    from supervisor.guards.detector.layered import LayeredDetector
+    from supervisor.guards.detector.learned import shipped_model
+
+    return LayeredDetector(shipped_model())
+
+
 def build_pipeline(config: GuardsConfig, extra: Sequence[Guard] = ()) -> GuardPipeline:
     """The run's pipeline: delimiters, detector, classifier, user guards, links."""
     guards: list[Guard] = [data_markers]
     if config.detector:
-        guards.append(InjectionGuard(shared_detector(), sanitize=config.action == "sanitize"))
+        detector = shared_layered_detector() if config.learned else shared_detector()
+        guards.append(InjectionGuard(detector, sanitize=config.action == "sanitize"))
     if config.classifier:
         classify = load_callable(config.classifier, "guards.classifier", takes=1)
         guards.append(ClassifierGuard(classify))  # type: ignore[arg-type]

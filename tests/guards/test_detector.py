@@ -18,7 +18,7 @@ from supervisor.guards.detector.rulebook import Rule, compile_rules, rx, scan
 from supervisor.guards.detector.ruleset import ruleset
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-KINDS = set(get_args(FindingKind))
+KINDS = set(get_args(FindingKind)) - {"learned"}  # the model's finding, not a labelled family of the corpus
 VARIANTS = {"plain", "base64", "hex", "zero_width", "homoglyph", "fullwidth", "bidi", "mixed"}
 REMOVED = "[removed: suspected instructions]"
 

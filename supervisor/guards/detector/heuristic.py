@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from supervisor.checks.text import SENTENCE_BREAK
-from supervisor.guards.detector.normalize import normalize, strip_invisible
+from supervisor.guards.detector.normalize import Normalized, normalize, strip_invisible
 from supervisor.guards.detector.rulebook import scan
 from supervisor.guards.detector.ruleset import ruleset
 
 __all__ = ["Finding", "FindingKind", "HeuristicDetector"]
 
 FindingKind = Literal[
-    "instruction_override", "fake_turn", "fake_control", "roleplay", "exfiltration", "delimiter_break"
+    "instruction_override", "fake_turn", "fake_control", "roleplay", "exfiltration", "delimiter_break", "learned"
 ]
 
 REMOVED = "[removed: suspected instructions]"
@@ -54,7 +54,10 @@ class HeuristicDetector:
 
     def scan(self, text: str) -> tuple[Finding, ...]:
         """Every suspected injection in ``text``; an empty tuple when nothing is found."""
-        norm = normalize(text)
+        return self.scan_normalized(normalize(text))
+
+    def scan_normalized(self, norm: Normalized) -> tuple[Finding, ...]:
+        """``scan`` for text already normalised (a caller that reads the normalised text too saves doing it twice)."""
         findings = self._findings(norm.text, encoded=False)
         plain_kinds = {f.kind for f in findings}
         for segment in norm.decoded:
