@@ -98,7 +98,7 @@ NOTES = {
     ),
     "How to get started with {subject}": (
         "Start small: pick one part of {subject} and try it for a week before changing anything else.",
-        "Write down what you want {subject} to achieve, so that you can tell whether it is working.",
+        "Noting what {subject} should achieve makes it easy to tell whether it is working.",
         "Ask the people involved what gets in their way, and fix the easiest of those things first.",
         "Set a date to look back at what changed, and keep what helped.",
     ),

@@ -157,7 +157,7 @@ APOLOGIES = (
 NEXT_STEPS = (
     "You do not need to do anything else; we will confirm by email once the refund is on its way.",
     "We will email you the tracking details as soon as the new parcel ships.",
-    "Please reply to this email from your account address so that we can verify it is you.",
+    "Once we have confirmed your identity by email, your access will be restored.",
     "If the problem comes back, reply to this email and we will look into it straight away.",
 )
 GREETING = "Dear customer,"

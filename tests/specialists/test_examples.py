@@ -159,3 +159,14 @@ def shipping_carrier(example: Example) -> Carrier:
     carrier = getattr(tool.function, "__self__", None)
     assert isinstance(carrier, Carrier)
     return carrier
+
+
+def test_the_desks_own_sentences_pass_the_default_guards() -> None:
+    # A desk whose canned replies trip its own injection guard would withhold every answer it writes.
+    from specialists import content_studio, support_desk
+    from supervisor.guards.builtin import shared_layered_detector
+
+    detector = shared_layered_detector()
+    texts = [*support_desk.APOLOGIES, *support_desk.NEXT_STEPS, *support_desk.POLICIES.values()]
+    texts += [n.format(subject=s) for notes in content_studio.NOTES.values() for n in notes for s in ("teamwork",)]
+    assert [t for t in texts if detector.scan(t)] == []
