@@ -49,7 +49,11 @@ def test_the_embedded_model_gives_a_verdict_that_parses() -> None:
     model = resolve_model("local/smollm2")
     subtask = Subtask(id="s1", description="Write a reply email", acceptance_criteria="apologizes")
     messages = render(
-        "check", subtask=subtask, output="Dear customer, we are sorry. Your refund is on its way.", agents=["a", "b"]
+        "check",
+        subtask=subtask,
+        output="Dear customer, we are sorry. Your refund is on its way.",
+        agents=["a", "b"],
+        refusals=[],
     )
     completion = asyncio.run(model.complete(messages, output_type=Verdict, max_tokens=256))
     assert isinstance(completion.output, Verdict)
