@@ -106,11 +106,12 @@ class Carrier:
         self._lock = threading.Lock()  # tools run in worker threads
 
     def create_shipment(self, query: str) -> str:
-        # Only an id marked as one ("order 5531", "#5531", or leading): a query may carry dates and quantities too.
-        order = re.search(r"(?:order\W{0,3}|#|^\s*)(\d{3,})", query, re.IGNORECASE)
+        # The order's id as the desk reads ids everywhere ("order 5531", "#5531", "order no. 2201"); quantities
+        # have fewer than three digits.
+        ids = goal_ids(query)
         with self._lock:
             number = len(self.shipments) + 1
-            order_id = order.group(1) if order else "0000"
+            order_id = ids[0].lstrip("#") if ids else "0000"
             tracking = f"TRK{order_id}{number:02d}"
             self.shipments.append(tracking)
         return f"Shipment booked for order {order_id} with the carrier: tracking number {tracking}."

@@ -161,8 +161,20 @@ NEXT_STEPS = (
     "If the problem comes back, reply to this email and we will look into it straight away.",
 )
 GREETING = "Dear customer,"
-# An id as the customer wrote it: "order 1042", "ticket #1042", "#1042".
-_NAMED_ID = re.compile(r"\b(ticket|order|invoice|case|account)?\s*#?\s*(\d{3,})\b", re.IGNORECASE)
+# What an id in a ticket names: "order 1042", "ticket #1042", "invoice INV-3321", "error 503".
+_ID_NOUNS = ("ticket", "order", "invoice", "case", "account", "error", "package", "parcel", "payment")
+
+
+def _as_named(identifier: str, ticket: str) -> str:
+    """``identifier`` with the noun the customer put before it (``order 1042``), as the reply should name it."""
+    before = re.search(rf"(\w+)\W{{0,6}}{re.escape(identifier)}", ticket)
+    noun = before.group(1).lower() if before else ""
+    if noun in ("no", "number", "nr"):  # "order no. 2201"
+        earlier = re.search(rf"(\w+)\W+{noun}\W{{0,3}}{re.escape(identifier)}", ticket, re.IGNORECASE)
+        noun = earlier.group(1).lower() if earlier else noun
+    return f"{noun} {identifier}" if noun in _ID_NOUNS else f"#{identifier.lstrip('#')}"
+
+
 SIGN_OFF = "Best regards,\nThe support team"
 
 
@@ -193,8 +205,10 @@ def _policy_sentences(inputs: Sequence[str]) -> list[str]:
 
 def reply_format(given: AnswerContext) -> type:
     """The reply letter: the ticket it answers, an apology and next step close to the ticket, the policy found."""
-    named = [f"{(kind or 'ticket').lower()} {number}" for kind, number in _NAMED_ID.findall(given.goal)]
-    reference = [f"Thank you for writing to us about {n}." for n in named] or ["Thank you for writing to us."]
+    named = [_as_named(i, given.goal) for i in goal_ids(given.goal)]
+    reference = (
+        [f"Thank you for writing to us about {' and '.join(named)}."] if named else ["Thank you for writing to us."]
+    )
     policy = _policy_sentences(given.inputs) or ["We are looking into this for you."]
     return choice_format(
         "ReplyLetter",
