@@ -31,7 +31,15 @@ from rich.panel import Panel
 from supervisor.audit.redaction import Redactor
 from supervisor.cli.saved_runs import SavedRuns
 from supervisor.config import BatonConfig
-from supervisor.errors import BatonError, ConfigError
+from supervisor.errors import (
+    BatonError,
+    ConfigError,
+    MissingCredentialError,
+    ModelFileNotFoundError,
+    UnknownAgentError,
+    UnknownProviderError,
+    UserError,
+)
 from supervisor.events import Event, EventSink
 from supervisor.models import Usage
 from supervisor.repl.asking import EscalationAtPrompt
@@ -52,6 +60,19 @@ def one_line(exc: BaseException) -> str:
         return f"invalid configuration in {exc.source}: " + "; ".join(exc.problems)
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def hint_for(exc: BatonError) -> str:
+    """Where to look next, by whose mistake it was."""
+    if isinstance(exc, UnknownAgentError):
+        return "/agents lists the team"
+    if isinstance(exc, UnknownProviderError | ModelFileNotFoundError | MissingCredentialError):
+        return "nothing changed; /agents shows the models in use"
+    if isinstance(exc, ConfigError):
+        return "nothing changed; /config shows the configuration in force"
+    if isinstance(exc, UserError):
+        return "/help lists the commands"
+    return "the session goes on; /runs lists the runs"
 
 
 def history_of(home: Path | None) -> History:
@@ -142,7 +163,7 @@ class Repl:
                 return await self.commands.dispatch(line)
             await self.run_goal(line)
         except BatonError as exc:
-            self.error(one_line(exc), "fix it and try again; /help lists the commands")
+            self.error(one_line(exc), hint_for(exc))
         except Exception as exc:  # the session outlives any one failure; --debug shows where it came from
             self.error(f"{type(exc).__name__}: {one_line(exc)}", "start with --debug to see the traceback")
             if self.debug:
