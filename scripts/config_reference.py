@@ -53,7 +53,11 @@ EXAMPLES: dict[str, str] = {
     "providers.api_key_env": '"OPENAI_API_KEY"',
     "providers.temperature": "0.2",
 }
-REQUIRED_EXAMPLES = {"routing.rules.agent": '"research"', "prices.input_per_mtok": "0.15", "prices.output_per_mtok": "0.6"}
+REQUIRED_EXAMPLES = {
+    "routing.rules.agent": '"research"',
+    "prices.input_per_mtok": "0.15",
+    "prices.output_per_mtok": "0.6",
+}
 
 
 def type_name(annotation: Any) -> str:
@@ -130,7 +134,9 @@ def example(header: str, model: type[BaseModel], path: str, required: dict[str, 
     return lines
 
 
-def section(title: str, header: str, model: type[BaseModel], path: str, required: dict[str, str] | None = None) -> list[str]:
+def section(
+    title: str, header: str, model: type[BaseModel], path: str, required: dict[str, str] | None = None
+) -> list[str]:
     return ["", f"## {title}", "", doc_of(model), "", *key_table(model), "", *example(header, model, path, required)]
 
 
@@ -153,7 +159,11 @@ def render() -> str:
                 inner = get_args(sub.annotation)
                 if get_origin(sub.annotation) is tuple and inner and issubclass(inner[0], BaseModel):
                     lines += section(
-                        f"[[{name}.{sub_name}]]", f"[[{name}.{sub_name}]]", inner[0], f"{name}.{sub_name}", REQUIRED_EXAMPLES
+                        f"[[{name}.{sub_name}]]",
+                        f"[[{name}.{sub_name}]]",
+                        inner[0],
+                        f"{name}.{sub_name}",
+                        REQUIRED_EXAMPLES,
                     )
         elif name == "providers":
             lines += [
@@ -165,7 +175,9 @@ def render() -> str:
                 "(e.g. `n_ctx`, `n_threads`, `temperature`, `max_tokens`). Keys never go in the file: name the "
                 "environment variable that holds one with `api_key_env`.",
             ]
-            lines += section("[providers.openai] / [providers.litellm]", "[providers.openai]", ChatProviderSettings, "providers")
+            lines += section(
+                "[providers.openai] / [providers.litellm]", "[providers.openai]", ChatProviderSettings, "providers"
+            )
             retry = ChatProviderSettings.model_fields["retry"].annotation
             if not (inspect.isclass(retry) and issubclass(retry, BaseModel)):
                 raise TypeError("providers' retry settings are expected to be a pydantic model")

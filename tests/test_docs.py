@@ -18,7 +18,10 @@ REFERENCE = ROOT / "docs" / "configuration.md"
 
 def test_the_configuration_reference_is_up_to_date() -> None:
     check = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "config_reference.py"), "--check"], capture_output=True, text=True
+        [sys.executable, str(ROOT / "scripts" / "config_reference.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert check.returncode == 0, check.stderr
 

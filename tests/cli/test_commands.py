@@ -124,7 +124,7 @@ def test_the_approval_panel_shows_the_tool_and_its_arguments() -> None:
         tool="issue_refund",
         arguments="order 1042, 20 EUR",
     )
-    import supervisor.cli.printer as printer
+    from supervisor.cli import printer
 
     answers = iter(["approve"])
     original = printer.Prompt.ask

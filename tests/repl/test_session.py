@@ -16,7 +16,7 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 from support.teams import plan_answer, responder
 
-from supervisor import BatonConfig, RunScript, ScriptedCall, ScriptedModel
+from supervisor import BatonConfig, RunScript, ScriptedModel
 from supervisor.audit.log import open_audit_log
 from supervisor.repl import Repl
 from supervisor.repl.commands import COMMANDS
@@ -72,7 +72,7 @@ def test_a_goal_runs_with_the_plan_tree_and_the_final_answer_as_markdown(pipe: P
     assert "Final answer" in text
     assert "tokens" in text and "model call(s)" in text
     [result] = session.repl.runs.values()
-    assert result.status == "done" and result.output in " ".join(text.split()) or result.output[:30] in text
+    assert (result.status == "done" and result.output in " ".join(text.split())) or result.output[:30] in text
     # Kept for /runs and /resume after the session, and recorded in the audit log.
     assert session.repl.saved.load(result.run_id).status == "done"
     with open_audit_log(session.repl.config.audit, create=False) as log:  # type: ignore[union-attr]
@@ -271,7 +271,9 @@ def test_config_redacts_secrets(pipe: PipeInput, monkeypatch: pytest.MonkeyPatch
         {
             "models": {"default": "scripted/repl"},
             "team": {"factory": TEAM},
-            "providers": {"openai": {"api_key_env": "MY_PROVIDER_API_KEY", "base_url": "http://x/sk-very-secret-value"}},
+            "providers": {
+                "openai": {"api_key_env": "MY_PROVIDER_API_KEY", "base_url": "http://x/sk-very-secret-value"}
+            },
         }
     )
     text = open_session(pipe, cfg).run("/config\r")

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (scripts/setup --dev installs it)")
 
-TEAM_MODULE = '''
+TEAM_MODULE = """
 from supervisor import Card, RunScript, Specialist, Team
 
 
@@ -27,11 +27,13 @@ def team() -> Team:
         plan=[("s1", "Write the reply email about the refund", []), ("s2", "Review the reply for tone", ["s1"])],
         final_answer="Dear customer, your **refund** of 20 EUR is on its way.",
     ).model(name="terminal")
-    writer = Specialist(name="writer", card=Card(description="Writes reply emails to customers."), instructions="Write.")
+    writer = Specialist(name="writer", card=Card(description="Writes reply emails."), instructions="Write.")
     reviewer = Specialist(name="reviewer", card=Card(description="Reviews replies for tone."), instructions="Review.")
     return Team([writer, reviewer])
-'''
-CONFIG = '[models]\ndefault = "scripted/terminal"\n[team]\nfactory = "terminal_team:team"\n[routing]\nsimilarity = "bm25"\n'
+"""
+CONFIG = (
+    '[models]\ndefault = "scripted/terminal"\n[team]\nfactory = "terminal_team:team"\n[routing]\nsimilarity = "bm25"\n'
+)
 PATIENCE_S = 90  # how long to wait for the screen before failing; nothing is asserted about how fast it is
 
 
