@@ -82,7 +82,7 @@ class EscalationAtPrompt:
             if action == "edit":
                 text = await self._edit(escalation.output)
             elif action == "answer":
-                text = await self.terminal.ask("your answer (Esc then Enter to finish):\n", multiline=True)
+                text = await self.terminal.ask("your answer", multiline=True)
             if action in ("edit", "answer") and not text.strip():
                 self.console.print("[yellow]nothing was written: the output is rejected[/]")
                 action, text = "reject", ""
@@ -99,13 +99,9 @@ class EscalationAtPrompt:
     async def _edit(self, output: str) -> str:
         command = editor_command()
         if command is None:
-            return await self.terminal.ask(
-                "edit the output (Esc then Enter to finish):\n", default=output, multiline=True
-            )
+            return await self.terminal.ask("edit the output", default=output, multiline=True)
         try:
             return await asyncio.to_thread(edit_in_editor, command, output)
         except (OSError, subprocess.CalledProcessError) as exc:
             self.console.print(f"[yellow]the editor {escape(' '.join(command))} failed ({exc}); edit inline[/]")
-            return await self.terminal.ask(
-                "edit the output (Esc then Enter to finish):\n", default=output, multiline=True
-            )
+            return await self.terminal.ask("edit the output", default=output, multiline=True)

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 import traceback
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from prompt_toolkit import PromptSession
-from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.input import Input
-from prompt_toolkit.input.typeahead import store_typeahead
-from prompt_toolkit.keys import Keys
 from prompt_toolkit.output import Output
 from rich.console import Console
 from rich.live import Live
@@ -45,6 +42,7 @@ from supervisor.models import Usage
 from supervisor.repl.asking import EscalationAtPrompt
 from supervisor.repl.commands import Commands
 from supervisor.repl.completion import ReplCompleter
+from supervisor.repl.prompts import PlainPrompter, Prompter, TerminalPrompter
 from supervisor.repl.view import RunView
 from supervisor.result import RunResult
 from supervisor.supervisor import Supervisor
@@ -106,15 +104,12 @@ class Repl:
         self.session_usage = Usage()
         self.last_view: RunView | None = None
         self.commands = Commands(self)
-        self.session: PromptSession[str] = PromptSession(
-            history=history_of(home),
-            auto_suggest=AutoSuggestFromHistory(),
-            completer=ReplCompleter(self),
-            complete_while_typing=True,
-            input=input,
-            output=output,
+        plain = input is None and not (sys.stdin.isatty() and sys.stdout.isatty())
+        self.prompter: Prompter = (
+            PlainPrompter(self.console)
+            if plain
+            else TerminalPrompter(history_of(home), ReplCompleter(self), input=input, output=output)
         )
-        self._asker: PromptSession[str] = PromptSession(input=input, output=output)
         self._live: Live | None = None
         self._current: asyncio.Task[RunResult] | None = None
         self.config = config
@@ -146,7 +141,7 @@ class Repl:
         try:
             while True:
                 try:
-                    line = await self.session.prompt_async(PROMPT)
+                    line = await self.prompter.prompt(PROMPT)
                 except KeyboardInterrupt:
                     continue  # Ctrl-C at the prompt clears the line, as in a shell
                 except EOFError:
@@ -249,20 +244,12 @@ class Repl:
 
     @contextmanager
     def _ctrl_c_cancels(self, task: asyncio.Task[RunResult]) -> Iterator[None]:
-        """While ``task`` runs, Ctrl-C (a key in raw mode, or SIGINT) cancels it; other keys wait for the prompt."""
-        keys = self.session.input
-
-        def ready() -> None:
-            presses = keys.read_keys()
-            if any(p.key == Keys.ControlC for p in presses):
-                task.cancel()
-            store_typeahead(keys, [p for p in presses if p.key != Keys.ControlC])
-
+        """While ``task`` runs, Ctrl-C (a key in raw mode, or SIGINT) cancels it, not the session."""
         loop = asyncio.get_running_loop()
         with suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
             loop.add_signal_handler(signal.SIGINT, task.cancel)
         try:
-            with keys.raw_mode(), keys.attach(ready):
+            with self.prompter.listening(task.cancel):
                 yield
         finally:
             with suppress(NotImplementedError, RuntimeError, ValueError):
@@ -272,9 +259,10 @@ class Repl:
 
     async def ask(self, message: str, *, default: str = "", multiline: bool = False) -> str:
         """A question put during a run; Ctrl-C or Ctrl-D here cancels the run."""
+        if multiline:
+            message = f"{message.rstrip()} ({self.prompter.multiline_hint()}):\n"
         try:
-            with self.session.input.detach():
-                return await self._asker.prompt_async(message, default=default, multiline=multiline)
+            return await self.prompter.ask(message, default=default, multiline=multiline)
         except (KeyboardInterrupt, EOFError):
             if self._current is not None:
                 self._current.cancel()

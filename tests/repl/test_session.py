@@ -284,3 +284,20 @@ def test_history_is_kept_under_the_baton_home(pipe: PipeInput, baton_home: Path)
     ScriptedModel(respond=responder(PLAN), name="repl")
     open_session(pipe, home=baton_home).run("/agents\r")
     assert "/agents" in (baton_home / "repl_history").read_text()
+
+
+def test_in_a_pipe_the_session_reads_plain_lines_and_prints_no_escape_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    ScriptedModel(respond=responder(PLAN, verdicts=["escalate"]), name="repl")
+    typed = "I was charged twice\nn\nDear customer,\nthe refund is on its way.\n.\n/runs\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
+    screen = io.StringIO()
+    repl = Repl(config(), console=Console(file=screen, width=80))  # no terminal: stdin is not one
+    asyncio.run(repl.main())
+    text = screen.getvalue()
+    assert "\x1b" not in text  # no colour, no cursor movement
+    assert "baton> I was charged twice" in text  # each line echoed after its prompt, so the log reads in order
+    assert "plan: s1 Write the reply email about the refund; s2 Review the draft for tone" in text
+    assert "a line with only '.' to finish" in text
+    [result] = repl.runs.values()
+    assert result.status == "done" and result.accepted["s1"] == "Dear customer,\nthe refund is on its way."
+    assert "✓ s2 reviewer Review the draft for tone [accepted]" in text and result.run_id in text
