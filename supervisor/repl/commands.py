@@ -217,12 +217,12 @@ class Commands:
                     raise
                 self.console.print(f"run {result.run_id} still waits for a person")
                 return
-            await self.repl.watch(lambda sink: self.repl.supervisor.resume(result, decision, on_event=sink))
+            await self.repl.watch(lambda sink: self.repl.supervisor.resume(result, decision, on_event=sink), result)
         elif result.status == "cancelled" and result.plan is None:
             self.console.print(f"run {result.run_id} was cancelled before it had a plan: running its goal again")
             await self.repl.run_goal(result.goal)
         else:
-            await self.repl.watch(lambda sink: self.repl.supervisor.resume(result, on_event=sink))
+            await self.repl.watch(lambda sink: self.repl.supervisor.resume(result, on_event=sink), result)
 
     # -- settings ------------------------------------------------------------------------------------------
 

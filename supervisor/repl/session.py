@@ -111,6 +111,7 @@ class Repl:
             else TerminalPrompter(history_of(home), ReplCompleter(self), input=input, output=output)
         )
         self._live: Live | None = None
+        self._watched: RunView | None = None
         self._current: asyncio.Task[RunResult] | None = None
         self.config = config
         self.redactor = Redactor.from_config(config)
@@ -174,9 +175,11 @@ class Repl:
     async def run_goal(self, goal: str) -> RunResult | None:
         return await self.watch(lambda sink: self.supervisor.run(goal, on_event=sink))
 
-    async def watch(self, start: RunStarter) -> RunResult | None:
+    async def watch(self, start: RunStarter, resuming: RunResult | None = None) -> RunResult | None:
         """Run what ``start`` starts under the live view; Ctrl-C cancels it. None if it never began."""
         view = RunView(self.redactor, usage_so_far=self._usage_so_far)
+        if resuming is not None:
+            view.seed(resuming)
         self.last_view = view
 
         def sink(event: Event) -> None:
@@ -234,13 +237,20 @@ class Repl:
         if not self.live:
             yield
             return
-        with Live(view.render(), console=self.console, refresh_per_second=8, transient=False) as live:
-            self._live = live
-            try:
-                yield
-            finally:
-                live.update(view.render())
-                self._live = None
+        self._watched = view
+        self._live = self._start_live(view)
+        try:
+            yield
+        finally:
+            if self._live is not None:
+                self._live.update(view.render())
+                self._live.stop()
+            self._live, self._watched = None, None
+
+    def _start_live(self, view: RunView) -> Live:
+        live = Live(view.render(), console=self.console, refresh_per_second=8, transient=False)
+        live.start()
+        return live
 
     @contextmanager
     def _ctrl_c_cancels(self, task: asyncio.Task[RunResult]) -> Iterator[None]:
@@ -270,14 +280,17 @@ class Repl:
 
     @contextmanager
     def paused(self) -> Iterator[None]:
-        live = self._live
+        """The live view stops while a person is asked, and starts afresh below the question and the answer."""
+        live, view = self._live, self._watched
         if live is not None:
             live.stop()
+            self._live = None
         try:
             yield
         finally:
-            if live is not None:
-                live.start()
+            if live is not None and view is not None:
+                # A new Live: restarting the old one would redraw over the lines printed meanwhile.
+                self._live = self._start_live(view)
 
 
 @contextmanager

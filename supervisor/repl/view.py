@@ -105,16 +105,28 @@ class RunView:
                 f"guard {event.guard} {event.status} {event.channel}: {self._t('; '.join(event.reasons))}"
             )
         elif isinstance(event, EscalationRaised):
-            self._node(event.escalation.subtask_id, state="waiting for a person", note=event.escalation.kind)
+            kind = event.escalation.kind
+            note = f"approve {event.escalation.tool}?" if kind == "tool_approval" else "" if kind == "output" else kind
+            self._node(event.escalation.subtask_id, state="waiting for a person", note=note)
         elif isinstance(event, HumanDecided):
             state = "rejected" if event.decision.action == "reject" else "accepted"
-            if event.subtask_id in self.nodes and self.nodes[event.subtask_id].note.startswith("tool_approval"):
+            if event.subtask_id in self.nodes and self.nodes[event.subtask_id].note.startswith("approve "):
                 state = "running"  # an approved or refused tool call: the subtask goes on
             self._node(event.subtask_id, state=state, note=f"{event.decision.action} by {event.decision.by}")
         elif isinstance(event, PolicyStopped):
             self.notes.append(f"policy {event.policy} stopped the run: {self._t(event.detail)}")
         elif isinstance(event, RunFinished):
             self._finished(event.result)
+
+    def seed(self, result: RunResult) -> None:
+        """Start from a run being resumed: its goal, its latest plan, and how far each subtask got."""
+        self.goal, self.run_id = result.goal, result.run_id
+        plan = result.replans[-1] if result.replans else result.plan
+        if plan is not None:
+            self._plan(plan)
+        for step in result.steps:
+            state = "waiting for a person" if step.status == "waiting_for_human" else step.status
+            self._node(step.subtask.id, agent=step.agent, state=state if step.status != "running" else None)
 
     def _plan(self, plan: Plan) -> None:
         kept = {k: v for k, v in self.nodes.items() if v.state == "accepted"}

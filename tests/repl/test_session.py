@@ -201,6 +201,24 @@ def test_a_cancelled_run_is_resumed_in_a_later_session_from_its_accepted_work(
     assert resumed.status == "done" and set(resumed.accepted) == {"s1", "s2"}
     assert resumed.accepted["s1"] == cancelled.accepted["s1"]
     assert [c.kind for c in model.calls[calls_before:] if c.kind == "plan"] == []  # went on, not started over
+    assert "Plan: I was charged twice" in later.text  # the tree is drawn from the run being resumed
+    assert "✓ s2 reviewer Review the draft for tone [accepted]" in later.text
+
+
+def test_a_run_waiting_for_a_person_is_answered_with_resume(pipe: PipeInput, baton_home: Path) -> None:
+    from supervisor import Supervisor
+    from supervisor.cli.saved_runs import SavedRuns
+
+    ScriptedModel(respond=responder(PLAN, verdicts=["escalate"]), name="repl")
+    waiting = Supervisor(config=config()).run_sync("I was charged twice")  # no handler: it waits, as 'baton run' does
+    assert waiting.status == "waiting_for_human"
+    SavedRuns(baton_home / "runs").save(waiting)
+    session = open_session(pipe, home=baton_home)
+    session.run(f"/resume {waiting.run_id}\ra\r")
+    assert "A person must decide" in session.text
+    resumed = session.repl.runs[waiting.run_id]
+    assert resumed.status == "done"
+    assert SavedRuns(baton_home / "runs").load(waiting.run_id).status == "done"
 
 
 @pytest.mark.parametrize(
