@@ -27,7 +27,7 @@ DEFAULT_TEAM = TeamConfig().factory
 
 def out(*, as_json: bool = False) -> Console:
     """Where a command's human output goes: stdout, or stderr when stdout carries JSON."""
-    return Console(stderr=as_json, soft_wrap=True, highlight=False)
+    return Console(stderr=as_json, highlight=False)
 
 
 def err() -> Console:

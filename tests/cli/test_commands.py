@@ -200,3 +200,11 @@ def test_instructor_log_lines_do_not_reach_stderr(config: Path, capsys: pytest.C
     CliRunner().invoke(app, ["version"])
     logging.getLogger("instructor.v2.core.retry").error("API call failed on attempt 1: boom")
     assert "boom" not in capsys.readouterr().err
+
+
+def test_a_long_final_answer_is_wrapped_in_its_panel_not_cut(config: Path) -> None:
+    answer = "Dear customer, " + " ".join(f"word{i}" for i in range(60)) + " THE-LAST-WORD."
+    RunScript(plan=PLAN, final_answer=answer).model(name="cli")
+    shown = CliRunner().invoke(app, ["run", "I was charged twice", "-c", str(config)], terminal_width=80)
+    assert shown.exit_code == 0, shown.output
+    assert "THE-LAST-WORD." in shown.output and "word59" in shown.output
