@@ -208,3 +208,14 @@ def test_a_long_final_answer_is_wrapped_in_its_panel_not_cut(config: Path) -> No
     shown = CliRunner().invoke(app, ["run", "I was charged twice", "-c", str(config)], terminal_width=80)
     assert shown.exit_code == 0, shown.output
     assert "THE-LAST-WORD." in shown.output and "word59" in shown.output
+
+
+def test_no_color_is_respected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "baton.toml"
+    path.write_text('[models]\ndefault = "nosuch/x"\n')
+    monkeypatch.setenv("FORCE_COLOR", "1")  # as if on a terminal
+    coloured = CliRunner().invoke(app, ["run", "goal", "-c", str(path)])
+    assert "\x1b[31m" in coloured.output  # the red "error"
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = CliRunner().invoke(app, ["run", "goal", "-c", str(path)])
+    assert plain.exit_code == 2 and "error" in plain.output and "\x1b[31m" not in plain.output
