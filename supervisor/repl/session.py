@@ -185,7 +185,7 @@ class Repl:
         def sink(event: Event) -> None:
             view(event)
             if self._live is not None:
-                self._live.update(view.render())
+                self._live.refresh()
             elif (line := view.line_for(event)) is not None:
                 self.console.print(escape(line), highlight=False)
 
@@ -243,12 +243,13 @@ class Repl:
             yield
         finally:
             if self._live is not None:
-                self._live.update(view.render())
+                self._live.refresh()
                 self._live.stop()
             self._live, self._watched = None, None
 
     def _start_live(self, view: RunView) -> Live:
-        live = Live(view.render(), console=self.console, refresh_per_second=8, transient=False)
+        # Drawn afresh at every refresh, not only at events: the tokens so far move while a model is answering.
+        live = Live(console=self.console, get_renderable=view.render, refresh_per_second=4, transient=False)
         live.start()
         return live
 

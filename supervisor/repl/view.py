@@ -202,7 +202,8 @@ class RunView:
     def tree(self) -> Tree:
         tree = Tree(Text(f"Plan: {self._t(self.goal, 70)}", style="bold"), guide_style="dim")
         placed: dict[str, Tree] = {}
-        for node in self.nodes.values():
+        # A snapshot: the live display draws from its own thread while events change the nodes.
+        for node in list(self.nodes.values()):
             # Drawn under its last dependency that is already placed, so the tree reads in the order work flows.
             parent = next((placed[d] for d in reversed(node.depends_on) if d in placed), tree)
             placed[node.subtask_id] = parent.add(self.node_label(node))
