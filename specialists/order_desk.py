@@ -5,22 +5,61 @@ from __future__ import annotations
 import re
 import threading
 
+from specialists.grounded import choice_format
 from specialists.shapes import finished_data, plain_text, says
-from supervisor import Card, CheckContext, OutputChecks, Specialist, Team, Tool, WorkflowStep, goal_ids
+from supervisor import (
+    AnswerContext,
+    Card,
+    CheckContext,
+    Gate,
+    OutputChecks,
+    Specialist,
+    Team,
+    Tool,
+    WorkflowStep,
+    goal_ids,
+)
 
 STOCK = {"keyboard": 14, "monitor": 0, "mouse": 120, "laptop": 3}
 PRICES = {"keyboard": 49.0, "monitor": 229.0, "mouse": 19.0, "laptop": 1299.0}
 REVIEW_ABOVE_USD = 1000.0
-# "2 keyboards", "1 wireless mouse", "3 mice": a small count, up to two words, then the item.
-_LINE = re.compile(r"\b(\d{1,3})\s+(?:[a-z-]+\s+){0,2}?(keyboard|monitor|mouse|mice|laptop)", re.IGNORECASE)
+# "2 keyboards", "1 wireless mouse", "three mice", "a laptop", "keyboard x2": a small count, up to two words, then
+# the item (or the item, then "x" and a count).
+_COUNT = r"\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|a pair of"
+_ITEMS = r"keyboards?|monitors?|mouse|mice|laptops?"
+_LINE = re.compile(rf"\b({_COUNT})\s+(?:[a-z-]+\s+){{0,2}}?({_ITEMS})\b", re.IGNORECASE)
+_TIMES = re.compile(rf"\b({_ITEMS})\s*[x\u00d7]\s*(\d{{1,3}})\b", re.IGNORECASE)
+_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "a pair of": 2,
+}
+
+
+def _item(word: str) -> str:
+    word = word.lower()
+    return "mouse" if word in ("mouse", "mice") else word.rstrip("s")
 
 
 def order_lines(text: str) -> dict[str, int]:
     """The items an order's text asks for, with their quantities (1 for an item named without one)."""
     lines: dict[str, int] = {}
     for count, item in _LINE.findall(text):
-        name = "mouse" if item.lower() in ("mouse", "mice") else item.lower()
-        lines[name] = lines.get(name, 0) + int(count)
+        amount = int(count) if count.isdigit() else _WORDS[count.lower()]
+        lines[_item(item)] = lines.get(_item(item), 0) + amount
+    for item, count in _TIMES.findall(text):
+        if _item(item) not in lines:
+            lines[_item(item)] = int(count)
     for item in STOCK:
         if item not in lines and (item in text.lower() or (item == "mouse" and "mice" in text.lower())):
             lines[item] = 1
@@ -164,42 +203,95 @@ FULFILLMENT = Card(
 )
 
 
+def _copied(name: str, field: str, given: AnswerContext) -> type:
+    """A format that reports what the desk's tool found, as the tool said it (nothing to invent)."""
+    found = "\n".join(given.tool_results).strip() or "No result from the desk's tool."
+    return choice_format(name, {field: [found]}, lambda a: str(getattr(a, field)))
+
+
+def stock_format(given: AnswerContext) -> type:
+    return _copied("StockStatus", "stock", given)
+
+
+def price_format(given: AnswerContext) -> type:
+    return _copied("PricedOrder", "quote", given)
+
+
+def fraud_format(given: AnswerContext) -> type:
+    """The fraud decision: the risk model's suggested decision and its note, for the gate on fulfillment."""
+    found = " ".join(given.tool_results)
+    decisions = re.findall(r"Suggested decision: (\w+)", found) or ["review"]
+    note = re.findall(r"Risk score: [^.]+\.\d+ \(\w+\)", found) or ["no risk score"]
+    order = ", ".join(f"order {i}" for i in goal_ids(given.goal)) or "the order"
+    return choice_format(
+        "FraudDecision",
+        {"decision": decisions, "note": note},
+        lambda a: f"Fraud check for {order}: {a.note}. Decision: {a.decision}.",
+    )
+
+
+def confirmation_format(given: AnswerContext) -> type:
+    """The confirmation: the shipment the carrier really booked, and the total from the priced order."""
+    booked = re.findall(r"order (\d+) with the carrier: tracking number (\w+)", " ".join(given.tool_results))
+    shipped = [f"Order {o} has shipped with the carrier, tracking number {t}." for o, t in booked]
+    totals = re.findall(r"Total: ([\d.]+ USD)", "\n".join(given.inputs))
+    charged = [f"The total charged is {t}." for t in totals] or ["The total is on your invoice."]
+    return choice_format(
+        "ShipmentConfirmation",
+        {"shipped": shipped or ["The shipment could not be booked yet."], "total": charged},
+        lambda a: f"{a.shipped} {a.total}",
+    )
+
+
 def order_desk_team() -> Team:
-    """Inventory, pricing and fraud check run in parallel; fulfillment waits for all three."""
+    """Inventory, pricing and fraud check run in parallel; fulfillment ships only an order the fraud check approves."""
     carrier = Carrier()
     members = [
         Specialist(
             name="inventory",
             card=INVENTORY,
-            instructions="You check stock for each item of the order: say for each whether it is in stock, and "
-            "how many units.",
-            predicates=(plain_text, finished_data, says(r"\d", "Give the number of units in stock for each item.")),
-            tools=(Tool("stock_lookup", "warehouse stock of an order's items, given the order text", check_stock),),
+            instructions="Report the stock of each item of the order.",
+            predicates=(plain_text, finished_data),
+            tools=(
+                Tool(
+                    "stock_lookup",
+                    "warehouse stock of an order's items, given the order text",
+                    check_stock,
+                    argument="goal",
+                ),
+            ),
+            answer_format=stock_format,
         ),
         Specialist(
             name="pricing",
             card=PRICING,
-            instructions="You price the order: the unit price of each item, then a line 'Total:' with the amount "
-            "to charge.",
-            # The total to charge, with its amount.
+            instructions="Price the order: each item, then the total to charge.",
             predicates=(
                 plain_text,
                 finished_data,
                 says(r"\btotal\b[^\n]{0,40}?\d", "End with a line 'Total: <amount to charge>'."),
             ),
-            tools=(Tool("price_lookup", "the price of an order: give the order text", quote_price),),
+            tools=(Tool("price_lookup", "the price of an order: give the order text", quote_price, argument="goal"),),
+            answer_format=price_format,
         ),
         Specialist(
             name="fraud",
             card=FRAUD,
-            instructions="You assess the fraud risk of the order: give the risk score and level, then 'Decision:' "
-            "approve, review or reject.",
+            instructions="Decide on the order's fraud risk: approve, review or reject, with the risk score.",
             predicates=(
                 plain_text,
                 finished_data,
                 says(_RISK_LEVEL, "Give the risk level, as in 'Risk: low (score 0.08)'."),
             ),
-            tools=(Tool("risk_score", "scores the fraud risk of an order, given the order text", score_fraud_risk),),
+            tools=(
+                Tool(
+                    "risk_score",
+                    "scores the fraud risk of an order, given the order text",
+                    score_fraud_risk,
+                    argument="goal",
+                ),
+            ),
+            answer_format=fraud_format,
         ),
         Specialist(
             name="fulfillment",
@@ -212,14 +304,23 @@ def order_desk_team() -> Team:
                     "books the shipment of an order with the carrier, given the order text",
                     carrier.create_shipment,
                     side_effects=True,
+                    argument="goal",  # the customer's order as given, never an agent's paraphrase of it
                 ),
             ),
+            answer_format=confirmation_format,
         ),
     ]
     workflow = [
-        WorkflowStep("inventory"),
-        WorkflowStep("pricing"),
-        WorkflowStep("fraud"),
-        WorkflowStep("fulfillment", after=(1, 2, 3)),
+        WorkflowStep("inventory", description="Check stock for the order items"),
+        WorkflowStep("pricing", description="Price the order"),
+        WorkflowStep("fraud", description="Run a fraud check on the order"),
+        # Ships only what the fraud check approved; an order sent to review waits for a person, nothing booked.
+        WorkflowStep(
+            "fulfillment",
+            after=(1, 2, 3),
+            description="Book the shipment and send the tracking number",
+            when=Gate(agent="fraud", field="decision", allow=("approve",), hold=("review",), note_field="note"),
+        ),
     ]
-    return Team(members, workflow=workflow)
+    # The customer gets the confirmation; an order that does not ship gets the fraud desk's decision instead.
+    return Team(members, workflow=workflow, deliverable=("fulfillment", "fraud"))

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import re
 
+from specialists.grounded import choice_format, lines
 from specialists.shapes import plain_text, prose, says
-from supervisor import Card, CheckContext, OutputChecks, Specialist, Team, Tool, WorkflowStep
+from supervisor import (
+    AnswerContext,
+    Card,
+    CheckContext,
+    OutputChecks,
+    Specialist,
+    Team,
+    Tool,
+    WorkflowStep,
+    most_similar,
+)
 
 LIBRARY = {
     "solar": "IEA (2024): solar PV was the largest source of new electricity capacity in 2023.",
@@ -80,7 +91,7 @@ SYNTHESIZER = Card(
         "Explain what the evidence says, in a paragraph",
         "Compare the findings and state the conclusion",
     ),
-    checks=OutputChecks(min_chars=120, max_chars=4000),
+    checks=OutputChecks(min_chars=60, max_chars=4000),
 )
 CITER = Card(
     name="citer",
@@ -99,8 +110,55 @@ CITER = Card(
 )
 
 
+_SOURCE_LINE = re.compile(r"^([^()\n]+?) \((\d{4})\): (.+)$", re.MULTILINE)
+
+
+def _found_sources(texts: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(organisation, year, finding) for every source line in ``texts``."""
+    return list(dict.fromkeys(m for text in texts for m in _SOURCE_LINE.findall(text)))
+
+
+def _sentence(finding: str) -> str:
+    finding = finding.strip().rstrip(".")
+    return finding[0].upper() + finding[1:] + "."
+
+
+def sources_format(given: AnswerContext) -> type:
+    """The sources the library search found, closest to the question first."""
+    found = lines("\n".join(given.tool_results)) or ["The library has no source on this question."]
+    return choice_format(
+        "SourcesFound",
+        {"sources": most_similar(given.goal, found, 2)},
+        lambda a: "\n".join(a.sources),
+        many={"sources": 2},
+    )
+
+
+def summary_format(given: AnswerContext) -> type:
+    """A summary in the sources' own findings: the model chooses which ones answer the question."""
+    findings = [_sentence(f) for _, _, f in _found_sources(given.inputs)] or ["The sources found do not answer it."]
+    # The model chooses the finding that leads; every finding found follows, each once.
+    return choice_format(
+        "Summary",
+        {"lead": findings},
+        lambda a: "What the sources say: " + " ".join([a.lead, *[f for f in findings if f != a.lead]]),
+    )
+
+
+def cited_format(given: AnswerContext) -> type:
+    """The summary's findings, each with its citation, then the reference list the desk's tool built."""
+    cited = [f"{_sentence(f)[:-1]} ({org}, {year})." for org, year, f in _found_sources(given.inputs)]
+    references = "\n".join(given.tool_results).strip() or "References:"
+    cited = cited or ["No source was found."]
+    return choice_format(
+        "CitedSummary",
+        {"lead": cited, "references": [references]},
+        lambda a: " ".join([a.lead, *[c for c in cited if c != a.lead]]) + "\n\n" + a.references,
+    )
+
+
 def research_desk_team() -> Team:
-    """Searcher, synthesizer and citer, in that order."""
+    """Searcher, synthesizer and citer, in that order; the cited summary is the answer."""
     return Team(
         [
             Specialist(
@@ -110,21 +168,26 @@ def research_desk_team() -> Team:
                 # Each source found is named with its date, so the citer can cite it.
                 predicates=(plain_text, says(_YEAR, "Name each source with its year, as in 'IEA (2024): ...'.")),
                 tools=(
-                    Tool("library_search", "the library's sources on a question: give the question", search_library),
+                    Tool(
+                        "library_search",
+                        "the library's sources on a question: give the question",
+                        search_library,
+                        argument="goal",
+                    ),
                 ),
+                answer_format=sources_format,
             ),
             Specialist(
                 name="synthesizer",
                 card=SYNTHESIZER,
-                instructions="You synthesize sources into a short summary, in prose, that answers the question.",
+                instructions="Summarize what the sources say about the question.",
                 predicates=(plain_text, prose),
+                answer_format=summary_format,
             ),
             Specialist(
                 name="citer",
                 card=CITER,
-                instructions="You add citations such as (IEA, 2024) to the summary, then a 'References:' list of "
-                "the sources used.",
-                # Cited text and the reference list it points to.
+                instructions="Cite the sources of each finding, then list the references.",
                 predicates=(
                     plain_text,
                     says(_CITATION, "Cite the sources in the text, as in '(IEA, 2024)'."),
@@ -135,15 +198,17 @@ def research_desk_team() -> Team:
                         "reference_list",
                         "the library's reference entries on a question: give the question",
                         reference_entries,
+                        argument="goal",
                     ),
                 ),
+                answer_format=cited_format,
             ),
         ],
-        # One after the other, each step worded as the work it is (a plan adapting the workflow takes the wording).
         workflow=[
             WorkflowStep("searcher", description="Find sources on the research question"),
             WorkflowStep("synthesizer", after=(1,), description="Synthesize the findings into an answer"),
             # The citer cites the sources found (step 1) in the summary (step 2): it needs both.
             WorkflowStep("citer", after=(1, 2), description="Add citations and a reference list to the summary"),
         ],
+        deliverable=("citer",),
     )

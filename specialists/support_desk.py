@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from specialists.shapes import a_letter, finished_letter, not_a_letter, plain_text, says
-from supervisor import Card, CheckContext, OutputChecks, Specialist, Team, Tool, WorkflowStep
+from specialists.grounded import choice_format, lines, sentences
+from specialists.shapes import a_letter, finished_letter, not_a_letter, plain_text
+from supervisor import (
+    AnswerContext,
+    Card,
+    CheckContext,
+    OutputChecks,
+    Specialist,
+    Team,
+    Tool,
+    WorkflowStep,
+    goal_ids,
+    most_similar,
+    ungrounded,
+)
 
 # A tiny, read-only knowledge base of support policies; a real deployment would search its own.
 POLICIES = {
@@ -125,76 +139,157 @@ QUALITY = Card(
         "Make sure the reply is accurate, polite and complete",
         "Read over the proposed response and request corrections",
     ),
-    # A review ends in a decision: the reply is approved, or it needs corrections.
-    checks=OutputChecks(
-        min_chars=30,
-        must_mention_any=("approved", "approve", "correction", "needs changes", "revise", "reject", "not ready"),
-    ),
+    # A review is a decision under a schema (approved, or the changes needed), never a keyword in free text.
+    checks=OutputChecks(min_chars=5, min_relevance=0),
 )
 
 
+# What a reply may say, by topic: the letter's apology and next step are chosen from these by meaning, so a
+# small model picks between the two closest instead of writing (and inventing) its own.
+APOLOGIES = (
+    "I am sorry you were charged twice.",
+    "I am sorry for the trouble with your payment.",
+    "I am sorry your parcel has not arrived yet.",
+    "I am sorry you cannot get into your account.",
+    "I am sorry the service is not working for you.",
+    "I am sorry for the trouble this has caused you.",
+)
+NEXT_STEPS = (
+    "You do not need to do anything else; we will confirm by email once the refund is on its way.",
+    "We will email you the tracking details as soon as the new parcel ships.",
+    "Please reply to this email from your account address so that we can verify it is you.",
+    "If the problem comes back, reply to this email and we will look into it straight away.",
+)
+GREETING = "Dear customer,"
+# An id as the customer wrote it: "order 1042", "ticket #1042", "#1042".
+_NAMED_ID = re.compile(r"\b(ticket|order|invoice|case|account)?\s*#?\s*(\d{3,})\b", re.IGNORECASE)
+SIGN_OFF = "Best regards,\nThe support team"
+
+
+def triage_format(given: AnswerContext) -> type:
+    """The triage note: the category and urgency the desk's rules found, and the ticket's own problem sentence."""
+    found = " ".join(given.tool_results)
+    category = re.findall(r"Category: (\w+)", found) or list(CATEGORIES)
+    urgency = re.findall(r"Urgency: (\w+)", found) or list(URGENCIES)
+    problem = most_similar("the customer's problem and request", sentences(given.goal), 2)
+    return choice_format(
+        "TriageNote",
+        {"category": category, "urgency": urgency, "problem": problem},
+        lambda a: f"Category: {a.category}. Urgency: {a.urgency}. Problem: {a.problem.rstrip('.')}.",
+    )
+
+
+def policy_format(given: AnswerContext) -> type:
+    """The policy that applies: one of the lines the policy search returned."""
+    found = [line.split(": ", 1)[1] for line in lines(" \n".join(given.tool_results)) if ": " in line]
+    ranked = most_similar(given.goal, found or list(POLICIES.values()), 2, margin=0.05)
+    return choice_format("PolicyFound", {"policy": ranked}, lambda a: f"Policy that applies: {a.policy}")
+
+
+def _policy_sentences(inputs: Sequence[str]) -> list[str]:
+    found = [m.strip() for text in inputs for m in re.findall(r"Policy that applies: ([^\n]+)", text)]
+    return [f"Under our policy, {p[0].lower()}{p[1:]}" for p in found]
+
+
+def reply_format(given: AnswerContext) -> type:
+    """The reply letter: the ticket it answers, an apology and next step close to the ticket, the policy found."""
+    named = [f"{(kind or 'ticket').lower()} {number}" for kind, number in _NAMED_ID.findall(given.goal)]
+    reference = [f"Thank you for writing to us about {n}." for n in named] or ["Thank you for writing to us."]
+    policy = _policy_sentences(given.inputs) or ["We are looking into this for you."]
+    return choice_format(
+        "ReplyLetter",
+        {
+            "reference": reference,
+            "apology": most_similar(given.goal, APOLOGIES, 2, margin=0.05),
+            "policy": policy,
+            "next_step": most_similar(given.goal, NEXT_STEPS, 2, margin=0.05),
+        },
+        lambda a: f"{GREETING}\n\n{a.reference} {a.apology}\n\n{a.policy} {a.next_step}\n\n{SIGN_OFF}",
+    )
+
+
+def review_format(given: AnswerContext) -> type:
+    """The review of the reply: approved, or the changes that checking the reply against its inputs finds."""
+    draft = given.inputs[-1] if given.inputs else ""
+    changes = [f"Name {i} from the ticket in the reply." for i in goal_ids(given.goal) if i not in draft]
+    if not re.search(r"policy", draft, re.IGNORECASE):
+        changes.append("State the policy that applies and its time limit.")
+    changes += [
+        f"Remove {figure}, which the ticket and the policy do not give."
+        for figure in ungrounded(draft, (given.goal, *given.inputs[:-1]), "figures")
+    ]
+    if not changes:
+        return choice_format("Review", {"decision": ["approved"]}, lambda a: "Approved: no changes needed.")
+    return choice_format(
+        "Review",
+        {"decision": ["changes needed", "approved"], "changes": changes},
+        lambda a: (
+            "Approved: no changes needed." if a.decision == "approved" else "Changes needed: " + " ".join(a.changes)
+        ),
+        many={"changes": 3},
+    )
+
+
 def support_desk_team() -> Team:
-    """The four support-desk specialists; a ticket flows through them in this order."""
+    """The four support-desk specialists; a ticket flows through them in this order, and the reply is the answer."""
     return Team(
         [
             Specialist(
                 name="intake",
                 card=INTAKE,
-                # Short and plain: the embedded 135M model follows a one-line instruction far better than a form.
                 instructions="Write a triage note for the ticket: its category, its urgency, and the problem.",
                 predicates=(plain_text, triage_note),
+                # The desk's rules classify the ticket itself (not a paraphrase of it).
                 tools=(
                     Tool(
                         "classify_ticket",
                         "the category and urgency of a ticket, given its text",
                         classify_ticket,
+                        argument="goal",
                     ),
                 ),
+                answer_format=triage_format,
             ),
             Specialist(
                 name="research",
                 card=RESEARCH,
-                instructions="You are the research agent of a customer support desk. Using the policy search "
-                "results, state the policies and facts that apply to the customer's problem, with their time limits. "
-                "Do not write the reply.",
-                predicates=(
-                    plain_text,
-                    not_a_letter,
-                    # Facts a reply can rely on: a policy, a remedy or a figure (days, amounts).
-                    says(
-                        r"\d|polic|refund|credit|reship|replace|verif|guarantee|warranty|terms",
-                        "Name the policy that applies and its time limit, e.g. 'refunded within 5 business days'.",
-                    ),
-                ),
+                instructions="State the support policy that applies to the customer's problem.",
+                predicates=(plain_text, not_a_letter),
                 tools=(
                     Tool(
                         "policy_search",
                         "the support policies that apply to a ticket, given the ticket text",
                         search_policies,
+                        argument="goal",
                     ),
                 ),
+                answer_format=policy_format,
             ),
             Specialist(
                 name="drafting",
                 card=DRAFTING,
-                instructions="You are the drafting agent of a customer support desk. Write a short, polite reply "
-                "email to the customer: greet them, name their ticket number, acknowledge the problem, explain what "
-                "will happen using the policies given, and give the next step.",
+                instructions="Write the reply email to the customer: the ticket it answers, an apology, the policy "
+                "that applies and the next step.",
                 predicates=(plain_text, a_letter, finished_letter),
+                answer_format=reply_format,
             ),
             Specialist(
                 name="quality",
                 card=QUALITY,
-                instructions="Review the reply email and give your verdict: approved, or the corrections needed.",
-                predicates=(plain_text,),
+                instructions="Review the reply email against the ticket and the policy: approve it, or say what "
+                "must change.",
+                answer_format=review_format,
             ),
         ],
-        # One after the other, each step worded as the work it is: a plan adapting this workflow takes the
-        # wording as the subtask, and a small model leans on the task line more than on its instructions.
         workflow=[
             WorkflowStep("intake", description="Sort the new ticket into a category and set its priority"),
             WorkflowStep("research", after=(1,), description="Look up the policy for the customer's problem"),
             WorkflowStep("drafting", after=(2,), description="Write the reply email to the customer about the ticket"),
-            WorkflowStep("quality", after=(3,), description="Review the reply email: approved or corrections needed"),
+            # The review reads the policy found (step 2) as well as the reply (step 3), to check one against the other.
+            WorkflowStep(
+                "quality", after=(2, 3), description="Review the reply email before it is sent", reviews="drafting"
+            ),
         ],
+        # The customer gets the reply, as the review left it; the triage note and the review stay in the record.
+        deliverable=("drafting",),
     )

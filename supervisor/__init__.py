@@ -5,9 +5,11 @@ output, and answers. This module is the public API: everything the README and th
 Heavy provider SDKs are imported only when a model of theirs is first used.
 """
 
+from supervisor.checks.grounding import GroundingMode, ungrounded
 from supervisor.checks.output import CheckContext, OutputChecks, Predicate, goal_ids
 from supervisor.checks.text import ends_sentence, mentions
 from supervisor.config import BatonConfig, LimitsConfig, ModelsConfig, load_config
+from supervisor.decisions.review import Review
 from supervisor.decisions.routing import CodeRoute
 from supervisor.decisions.schemas import Plan, Subtask, Verdict
 from supervisor.errors import (
@@ -88,8 +90,9 @@ from supervisor.result import (
 )
 from supervisor.run.escalation import EscalationHandler
 from supervisor.run.loop import Aggregator
+from supervisor.similarity.closest import most_similar
 from supervisor.supervisor import Supervisor, load_team
-from supervisor.team import Card, Specialist, Team, WorkflowStep
+from supervisor.team import AnswerContext, Card, Gate, Specialist, Team, WorkflowStep
 from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
 from supervisor.tools.tool import Tool
 
@@ -98,6 +101,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AgentRunLimitError",
     "Aggregator",
+    "AnswerContext",
     "Attempt",
     "AttemptStarted",
     "AuditIntegrityError",
@@ -116,7 +120,9 @@ __all__ = [
     "EscalationRaised",
     "Event",
     "EventSink",
+    "Gate",
     "GoalTimeoutError",
+    "GroundingMode",
     "Guard",
     "GuardResult",
     "GuardTripped",
@@ -156,6 +162,7 @@ __all__ = [
     "ReplanLimitError",
     "Replanned",
     "Rerouted",
+    "Review",
     "RouteDecision",
     "RunError",
     "RunFinished",
@@ -198,6 +205,8 @@ __all__ = [
     "load_config",
     "load_team",
     "mentions",
+    "most_similar",
     "register_provider",
     "resolve_model",
+    "ungrounded",
 ]

@@ -59,6 +59,7 @@ class LimitsConfig(_Strict):
     max_subtasks: int = Field(default=4, ge=1, le=12)
     specialist_max_tokens: int = Field(default=384, ge=16, le=8192)
     answer_max_tokens: int = Field(default=320, ge=16, le=8192)
+    max_review_rounds: int = Field(default=2, ge=0, le=10, description="revisions a reviewer may ask for")
     max_concurrency: int = Field(default=4, ge=1, le=256, description="subtasks running at once")
     max_agent_runs: int = Field(default=8, ge=1, description="runs of any one agent per goal")
     agent_runs: dict[str, int] = Field(default_factory=dict, description="per-agent override of max_agent_runs")

@@ -10,7 +10,9 @@ from supervisor.decisions.schemas import Decision, Plan, Subtask
 from supervisor.errors import RunError
 from supervisor.models import Usage
 
-StepStatus = Literal["running", "accepted", "rejected", "failed", "cancelled", "replanned", "waiting_for_human"]
+StepStatus = Literal[
+    "running", "accepted", "rejected", "failed", "cancelled", "replanned", "waiting_for_human", "skipped", "revised"
+]
 RouteDecidedBy = Literal["model", "similarity", "rule", "plan", "supervisor", "only-agent"]
 VerdictDecidedBy = Literal["code", "model", "person", "policy", "guard"]
 RunStatus = Literal["done", "failed", "stopped", "waiting_for_human", "cancelled"]
@@ -51,7 +53,7 @@ class CheckedVerdict(BaseModel):
 
 
 HumanAction = Literal["approve", "reject", "edit", "answer"]
-EscalationKind = Literal["output", "tool_approval", "privilege", "guard"]
+EscalationKind = Literal["output", "tool_approval", "privilege", "guard", "gate"]
 """What the person decides on: an output (the verdict asked for a person), a side-effecting tool call with
 arguments from agent or tool text, a move of the work to a more privileged agent, or an output a guard held."""
 
@@ -109,6 +111,9 @@ class Attempt(BaseModel):
     quarantined: bool = False
     verdict: CheckedVerdict | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
+    structured: dict[str, Any] | None = Field(
+        default=None, description="the answer's fields when the specialist answers under an answer_format"
+    )
 
 
 class StepRecord(BaseModel):
@@ -160,6 +165,9 @@ class RunResult(BaseModel):
         default_factory=list, description="(subtask, tool, arguments) a person refused"
     )
     peak_concurrency: int = 0
+    gates: dict[str, bool] = Field(
+        default_factory=dict, description="subtask id -> whether a person opened (True) or closed its gate"
+    )
 
     @property
     def accepted(self) -> dict[str, str]:

@@ -109,6 +109,7 @@ class Supervisor:
             tool_policy=ToolPolicy(self.config.guards.tools),
             guard_action=self.config.guards.action,
             aggregate=aggregate,
+            compose_freely=self.capabilities.plans_freely,
         )
         self._audit = AuditTrail(self.config)
         self._in_progress: dict[str, RunResult] = {}
@@ -307,11 +308,30 @@ class Supervisor:
         return await self._loop.router.route(self._context(subtask.description), subtask)
 
     async def check(
-        self, subtask: Subtask, output: str, *, agent: str, goal: str | None = None, truncated: bool = False
+        self,
+        subtask: Subtask,
+        output: str,
+        *,
+        agent: str,
+        goal: str | None = None,
+        truncated: bool = False,
+        inputs: Sequence[str] = (),
     ) -> CheckedVerdict:
-        """Judge ``output`` as a run would judge ``agent``'s first attempt at ``subtask``, without running anything."""
-        run = self._context(goal or subtask.description)
-        return await self._loop.judge.verdict(run, self.team[agent], subtask, AttemptOutput(output, truncated), 1)
+        """Judge ``output`` as a run would judge ``agent``'s first attempt at ``subtask``, without running anything.
+
+        ``inputs`` is what the step was given besides the goal (earlier results, tool results): figures and ids
+        in the output must come from the goal, the subtask or these.
+        """
+        goal = goal or subtask.description
+        run = self._context(goal)
+        specialist = self.team[agent]
+        answer = AttemptOutput(
+            output,
+            truncated,
+            sources=(goal, subtask.description, subtask.acceptance_criteria, *inputs),
+            scaffolding=(specialist.instructions, subtask.description, subtask.acceptance_criteria),
+        )
+        return await self._loop.judge.verdict(run, specialist, subtask, answer, 1)
 
     def plan_sync(self, goal: str) -> Plan:
         """``plan`` for code that is not inside an event loop."""
@@ -322,10 +342,18 @@ class Supervisor:
         return self._sync(self.route(subtask), "route")
 
     def check_sync(
-        self, subtask: Subtask, output: str, *, agent: str, goal: str | None = None, truncated: bool = False
+        self,
+        subtask: Subtask,
+        output: str,
+        *,
+        agent: str,
+        goal: str | None = None,
+        truncated: bool = False,
+        inputs: Sequence[str] = (),
     ) -> CheckedVerdict:
         """``check`` for code that is not inside an event loop."""
-        return self._sync(self.check(subtask, output, agent=agent, goal=goal, truncated=truncated), "check")
+        work = self.check(subtask, output, agent=agent, goal=goal, truncated=truncated, inputs=inputs)
+        return self._sync(work, "check")
 
     def _context(self, goal: str) -> RunContext:
         return RunContext(goal, [], self._prices, Policies(self._limits), guards=self._guards)

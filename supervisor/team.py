@@ -8,13 +8,15 @@ duplicate names and cards that name tools nobody provides are rejected with the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from supervisor.checks.grounding import GroundingMode
 from supervisor.checks.output import OutputChecks, Predicate
+from supervisor.decisions.review import Review
 from supervisor.errors import TeamError, UnknownAgentError
 from supervisor.models import Model
 from supervisor.tools.tool import Tool
@@ -45,6 +47,11 @@ class Card(BaseModel):
     tools: tuple[str, ...] = Field(default=(), description="names of the tools this specialist may call")
     checks: OutputChecks = Field(default_factory=OutputChecks, description="what code checks on every output")
     privilege: Privilege = Field(default="read", description="read, write (side effects) or admin")
+    grounding: GroundingMode = Field(
+        default="strict",
+        description="figures, ids, e-mails and URLs in an output must come from the goal, the inputs or the tool "
+        "results ('strict'); only figures ('figures'); or not checked ('off')",
+    )
 
     @property
     def rank(self) -> int:
@@ -54,6 +61,16 @@ class Card(BaseModel):
         """One routing line: name, description and skills."""
         skills = f" Skills: {', '.join(self.skills)}." if self.skills else ""
         return f"{self.name}: {self.description}{skills}"
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """What one attempt was given: the goal, its task, its accepted inputs and the tool results it read."""
+
+    goal: str
+    task: str
+    inputs: tuple[str, ...] = ()
+    tool_results: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,7 +89,7 @@ class Specialist:
     tools: Sequence[Tool] = field(default_factory=tuple)
     predicates: Sequence[Predicate] = field(default_factory=tuple)
     """User checks run on every output of this specialist (each returns a problem or ``None``)."""
-    answer_format: type[BaseModel] | None = None
+    answer_format: type[BaseModel] | Callable[[AnswerContext], type[BaseModel]] | None = None
     """A pydantic model the answer must fit. Decoding is constrained by its schema where the provider can (the
     way to make a small model write sentences instead of copying its inputs); the answer's text is the model's
     ``as_text()`` when it defines one, else its JSON."""
@@ -103,6 +120,13 @@ class Specialist:
                 f"card {self.name!r} names tool(s) the specialist does not provide: {', '.join(missing)}", missing
             )
 
+    def format_for(self, given: AnswerContext) -> type[BaseModel] | None:
+        """The answer format for one attempt: a fixed model, or one built from what the step was given (so a
+        field can be an enum of the inputs' own values, and a small model copies rather than invents)."""
+        if self.answer_format is None or isinstance(self.answer_format, type):
+            return self.answer_format
+        return self.answer_format(given)
+
     def allowed_tools(self) -> list[Tool]:
         """The tools this specialist provides that its card allows, in card order."""
         by_name = {t.name: t for t in self.tools}
@@ -110,12 +134,34 @@ class Specialist:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """A step runs only when an earlier agent's structured decision allows it.
+
+    ``field`` of ``agent``'s accepted answer (its ``answer_format``) is read: a value in ``allow`` lets the step
+    run, a value in ``hold`` puts the decision to a person first (the answer's ``note_field`` is the reason they
+    see), anything else skips the step. A gate whose decision is missing is held, never opened.
+    """
+
+    agent: str
+    field: str
+    allow: tuple[str, ...]
+    hold: tuple[str, ...] = ()
+    note_field: str | None = None
+
+
+@dataclass(frozen=True)
 class WorkflowStep:
-    """One step of a team's usual workflow: the agent, the (1-based) earlier steps it needs, and its wording."""
+    """One step of a team's usual workflow: the agent, the (1-based) earlier steps it needs, and its wording.
+
+    ``when`` gates the step on an earlier decision; ``reviews`` names the agent whose work this step reviews:
+    its answer is a ``Review``, and "changes needed" sends that agent's step back with the review as feedback.
+    """
 
     agent: str
     after: tuple[int, ...] = ()
     description: str | None = None
+    when: Gate | None = None
+    reviews: str | None = None
 
 
 class Team:
@@ -132,6 +178,8 @@ class Team:
         *,
         pipeline: Sequence[str] | None = None,
         workflow: Sequence[WorkflowStep] | None = None,
+        deliverable: Sequence[str] = (),
+        answer_template: str | None = None,
     ) -> None:
         members = list(specialists)
         if not members:
@@ -161,6 +209,36 @@ class Team:
             if any(not 1 <= dep < number for dep in step.after):
                 raise TeamError(f"workflow step {number} ({step.agent}) must come after earlier steps only", [])
         self.workflow: tuple[WorkflowStep, ...] = tuple(steps)
+        self._check_gates_and_reviews()
+        for step in self.workflow:
+            reviewer = self._by_name[step.agent]
+            if step.reviews is not None and reviewer.answer_format is None:
+                # A review is a decision and its reasons, never text searched for a keyword.
+                self._by_name[step.agent] = replace(reviewer, answer_format=Review)
+        unknown = [a for a in deliverable if a not in self._by_name]
+        if unknown:
+            raise TeamError(f"deliverable names agent(s) not on the team: {', '.join(unknown)}", unknown)
+        self.deliverable: tuple[str, ...] = tuple(deliverable)
+        """Agents whose accepted output is the final answer, in order of preference (the first one that produced
+        one wins); empty: the supervisor composes the answer."""
+        self.answer_template = answer_template
+        """A ``str.format`` template over agent names (``"{drafting}"``) for the final answer; a deliverable agent
+        fills it, and the other names it uses are filled with those agents' accepted outputs."""
+
+    def _check_gates_and_reviews(self) -> None:
+        for step in self.workflow:
+            named = [a for a in (step.when.agent if step.when else None, step.reviews) if a is not None]
+            unknown = [a for a in named if a not in self._by_name]
+            if unknown:
+                raise TeamError(f"workflow step {step.agent!r} refers to agent(s) not on the team: {unknown}", unknown)
+
+    def gate_for(self, agent: str) -> Gate | None:
+        """The gate on the workflow step ``agent`` takes, if any."""
+        return next((s.when for s in self.workflow if s.agent == agent and s.when is not None), None)
+
+    def reviewed_by(self, agent: str) -> str | None:
+        """The agent whose work ``agent`` reviews, if it is a reviewing step."""
+        return next((s.reviews for s in self.workflow if s.agent == agent and s.reviews is not None), None)
 
     @property
     def names(self) -> list[str]:

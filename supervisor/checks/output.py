@@ -16,9 +16,41 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from supervisor.checks.text import ends_sentence, mentions
+from supervisor.checks.echo import echo_problem, repetition_problem
+from supervisor.checks.grounding import GroundingMode, grounding_feedback, ungrounded
+from supervisor.checks.text import SENTENCE_BREAK, ends_sentence, mentions
 
 MIN_OUTPUT_CHARS = 20
+# Stock non-answers: the model offers to help, or asks what to do, instead of doing it.
+_NON_ANSWER = re.compile(
+    r"\b(?:what(?:'s| is) (?:the|your) (?:task|question|request)|how (?:can|may) i (?:help|assist)"
+    r"|i(?:'m| am) (?:ready|happy|here) to (?:help|assist)|please (?:provide|share|send) (?:the|your|more)"
+    r"|as an ai\b|i (?:can(?:no|')t|am unable to) (?:help|assist|do that))",
+    re.IGNORECASE,
+)
+# Words that claim an action happened: an agent whose tool call was refused must not say it did the thing.
+_DONE = re.compile(
+    r"\b(?:has been|have been|was|were|is now)?\s*(?:booked|created|issued|sent|processed|completed|shipped|"
+    r"refunded|charged|cancell?ed|deleted|scheduled|dispatched)\b",
+    re.IGNORECASE,
+)
+
+
+def refused_claims(text: str, refusals: Sequence[str]) -> list[str]:
+    """A sentence claiming that a refused or withheld tool call happened: the refusal is evidence against it."""
+    problems = []
+    sentences = SENTENCE_BREAK.split(text)
+    for refusal in refusals:
+        tool = refusal.split(" ", 1)[0].removesuffix("'s")
+        words = [w for w in re.split(r"[_\W]+", tool.lower()) if len(w) > 3 and w not in ("create", "make", "issue")]
+        claimed = any(
+            _DONE.search(sentence) and any(mentions(sentence, w) or mentions(sentence, w + "s") for w in words)
+            for sentence in sentences
+        )
+        if claimed:
+            problems.append(f"{refusal}; do not say it was done. Say what is still pending instead.")
+    return problems
+
 
 _ID_IN_GOAL = re.compile(r"(?<![\w.])#?([A-Z]{0,4}-?\d{3,})\b")
 
@@ -40,6 +72,10 @@ class OutputChecks(BaseModel):
     min_relevance: float | None = Field(
         default=None, ge=0, le=1, description="least similarity to the task; None: the checker's default"
     )
+    reject_echo: bool = Field(default=True, description="an output that reads its prompt back is rejected")
+    reject_non_answers: bool = Field(
+        default=True, description="an output that offers help or asks for the task instead of doing it is rejected"
+    )
 
     def merged(self, other: OutputChecks | None) -> OutputChecks:
         """These checks with ``other``'s explicitly set fields on top."""
@@ -57,6 +93,14 @@ class CheckContext:
     output: str
     agent: str
     truncated: bool = False
+    sources: tuple[str, ...] = ()
+    """Everything the step was given (goal, task, accepted inputs, tool results)."""
+    scaffolding: tuple[str, ...] = ()
+    """The prompt's own wording (instructions, task, criteria), which an answer should not read back."""
+    refusals: tuple[str, ...] = ()
+    """Tool calls of this attempt that were refused or whose result was withheld."""
+    structured: bool = False
+    """Whether the output was decoded under an answer format (its fields are decisions, not free text)."""
 
 
 Predicate = Callable[[CheckContext], str | None]
@@ -92,18 +136,33 @@ def goal_ids(goal: str) -> list[str]:
     return list(dict.fromkeys(match.group(1) for match in _ID_IN_GOAL.finditer(goal)))
 
 
-def code_problems(
+def code_problems(  # noqa: PLR0917 - the checker's inputs, each optional but the first two
     context: CheckContext,
     checks: OutputChecks,
     predicates: Sequence[Predicate] = (),
     relevance: RelevanceScorer | None = None,
     default_min_relevance: float | None = None,
+    grounding: GroundingMode = "off",
 ) -> list[str]:
-    """Every problem code can find in an output; empty when it passes."""
+    """Every problem code can find in an output; empty when it passes.
+
+    The built-in checks come first (an echo of the prompt, a non-answer, a claim about a refused tool, figures
+    from nowhere): each says what is wrong in one sentence the specialist can act on.
+    """
     text = context.output.strip()
     if not text:
         return ["The answer was empty. Write the answer."]
     problems = []
+    if checks.reject_echo:
+        echoed = echo_problem(text, context.scaffolding) or repetition_problem(text)
+        if echoed:
+            problems.append(echoed)
+    if checks.reject_non_answers and _NON_ANSWER.search(text) and len(text) < 400:
+        problems.append("The answer asks for the task or offers help instead of doing the task. Do the task.")
+    problems.extend(refused_claims(text, context.refusals))
+    missing_sources = ungrounded(text, context.sources, grounding) if context.sources else []
+    if missing_sources:
+        problems.append(grounding_feedback(missing_sources))
     if len(text) < checks.min_chars:
         problems.append(f"The answer was only {len(text)} characters; give a complete answer.")
     if checks.max_chars is not None and len(text) > checks.max_chars:
@@ -123,8 +182,9 @@ def code_problems(
             problems.append(f"The answer must refer to {', '.join(absent)} from the request.")
     problems.extend(_json_problems(text, checks))
     threshold = checks.min_relevance if checks.min_relevance is not None else default_min_relevance
-    if relevance is not None and threshold is not None and not problems:
-        score = relevance(text, f"{context.goal}\n{context.task}")
+    if relevance is not None and threshold is not None and not problems and not context.structured:
+        # On topic of what the step was given: the goal, the task, and the inputs and tool results it worked from.
+        score = relevance(text, "\n".join((context.goal, context.task, *context.sources)))
         if score < threshold:
             problems.append("The answer is off the topic of the task; answer the task itself.")
     for predicate in predicates:

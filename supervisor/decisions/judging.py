@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from supervisor.checks.output import CheckContext, code_problems
+from supervisor.checks.output import CheckContext, OutputChecks, code_problems
 from supervisor.config import BatonConfig
 from supervisor.decisions import prompts
 from supervisor.decisions.schemas import FEEDBACK_MAX, Subtask, Verdict, verdict_output_type
@@ -46,12 +46,25 @@ class Judge:
             output=answer.text,
             agent=specialist.name,
             truncated=answer.truncated,
+            sources=answer.sources,
+            scaffolding=answer.scaffolding,
+            refusals=answer.refusals,
+            structured=answer.structured is not None,
         )
         checks = specialist.card.checks.merged(subtask.checks)
-        problems = code_problems(context, checks, specialist.predicates, self._ranker.relevance, self._min_relevance)
+        problems = code_problems(
+            context,
+            checks,
+            specialist.predicates,
+            self._ranker.relevance,
+            self._min_relevance,
+            grounding=specialist.card.grounding,
+        )
         if problems or not self.model_judges:
             return code_verdict(problems)
-        messages = prompts.render("check", subtask=subtask, output=answer.text, agents=self.team.names)
+        messages = prompts.render(
+            "check", subtask=subtask, output=answer.text, agents=self.team.names, refusals=answer.refusals
+        )
         completion = await run.ask(
             StepKey(subtask.id, attempt, "check"),
             SUPERVISOR_ROLE,
@@ -67,6 +80,14 @@ class Judge:
         return CheckedVerdict(
             decision=verdict.decision, feedback=verdict.feedback, decided_by="model", agent=verdict.agent or None
         )
+
+    def final_answer_problems(self, goal: str, text: str, accepted: Sequence[str]) -> list[str]:
+        """What code finds wrong with a composed final answer: the same built-in checks as any output."""
+        context = CheckContext(
+            goal=goal, task="the final answer", output=text, agent="supervisor", sources=(goal, *accepted)
+        )
+        checks = OutputChecks(min_chars=1, complete_sentences=False)
+        return code_problems(context, checks, grounding="strict")
 
 
 def code_verdict(problems: Sequence[str]) -> CheckedVerdict:

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from supervisor.config import BatonConfig
 from supervisor.decisions import prompts
 from supervisor.decisions.schemas import (
+    OPEN,
     Plan,
     Subtask,
+    only_value,
     plan_json_schema,
     plan_output_type,
     skeleton_from_workflow,
@@ -72,10 +74,16 @@ class Planner:
             if self.team.pipeline:
                 return plan_output_type(skeleton_plan_json_schema(steps, len(steps)), len(steps), names)
             steps = steps[: limits.max_subtasks]
-            schema = skeleton_plan_json_schema(steps, limits.min_subtasks)
+            schema = skeleton_plan_json_schema(steps, max(limits.min_subtasks, self._steps_needed()))
             return plan_output_type(schema, limits.max_subtasks, names)
         low = min(limits.min_subtasks, limits.max_subtasks)
         return plan_output_type(plan_json_schema(low, limits.max_subtasks), limits.max_subtasks, names)
+
+    def _steps_needed(self) -> int:
+        """How much of the workflow a skeleton must keep: through the deliverable's step and any review of it."""
+        needed = {*self.team.deliverable[:1]}
+        needed |= {s.agent for s in self.team.workflow if s.reviews in needed}
+        return max((n for n, s in enumerate(self.team.workflow, start=1) if s.agent in needed), default=0)
 
     def check(self, plan: Plan) -> None:
         """A plan given by the caller may only name agents on the team."""
@@ -92,6 +100,10 @@ class Planner:
             max_subtasks=self._limits.max_subtasks,
             note=note,
         )
+        settled = only_value(self.plan_type.model_json_schema())
+        if settled is not OPEN and not note:
+            # The team's pipeline admits exactly one plan: nothing for a model to decide.
+            return Plan.model_validate(settled)
         completion = await run.ask(
             StepKey("plan", len(run.result.replans) + 1, "plan"),
             SUPERVISOR_ROLE,

@@ -222,6 +222,49 @@ def plan_output_type(schema: dict[str, Any], max_subtasks: int, agent_names: tup
     return _plan_type(json.dumps(schema, sort_keys=True), max_subtasks, agent_names)
 
 
+class _Open:
+    """Marks a schema that admits more than one value."""
+
+
+OPEN = _Open()
+
+
+def only_value(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
+    """The single value a JSON schema admits (a const, a one-item enum, objects and fixed arrays of those), or
+    ``OPEN`` when it admits several: where there is nothing to choose, no model needs to be asked."""
+    defs = schema.get("$defs", defs) or {}
+    if "$ref" in schema:
+        return only_value(defs.get(schema["$ref"].rsplit("/", 1)[-1], {}), defs)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0] if len(schema["enum"]) == 1 else OPEN
+    if "anyOf" in schema:
+        return only_value(schema["anyOf"][0], defs) if len(schema["anyOf"]) == 1 else OPEN
+    if schema.get("type") == "object" and "properties" in schema:
+        value = {}
+        for name, prop in schema["properties"].items():
+            value[name] = only_value(prop, defs)
+            if value[name] is OPEN:
+                return OPEN
+        return value
+    if schema.get("type") == "array":
+        fixed = schema.get("prefixItems")
+        count = schema.get("minItems", 0)
+        if fixed is not None and count == schema.get("maxItems") == len(fixed):
+            items = [only_value(item, defs) for item in fixed]
+        elif "items" in schema and count >= 1 and count == schema.get("maxItems", count):
+            items = [only_value(schema["items"], defs)] * count
+        elif ("items" in schema and schema.get("maxItems") == 1) or (
+            "items" in schema and "enum" in schema["items"] and len(schema["items"]["enum"]) == 1
+        ):
+            items = [only_value(schema["items"], defs)]
+        else:
+            return OPEN
+        return OPEN if any(item is OPEN for item in items) else items
+    return OPEN
+
+
 def token_budget(max_subtasks: int) -> int:
     """``max_tokens`` for a plan call: above the schema's worst case, since a grammar cannot stop truncation."""
     # Worst case is one token per character of every bounded string, plus keys, ids and punctuation.

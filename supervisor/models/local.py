@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import importlib.util
+import json
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -140,7 +141,10 @@ class LocalModel:
     async def _create(self, **kwargs: Any) -> Any:
         from openai.types.chat import ChatCompletion
 
-        return ChatCompletion.model_validate(await self._raw(**kwargs))
+        raw = await self._raw(**kwargs)
+        if kwargs.get("response_format"):
+            _escape_raw_control_characters(raw)
+        return ChatCompletion.model_validate(raw)
 
     async def complete(
         self,
@@ -169,6 +173,22 @@ class LocalModel:
 
     def __repr__(self) -> str:
         return f"<LocalModel {self.name!r} {self.path.name}>"
+
+
+def _escape_raw_control_characters(raw: dict[str, Any]) -> None:
+    """llama.cpp's JSON grammar lets strings carry raw newlines (an enum value with a paragraph break is written
+    out as is); strict JSON forbids them. Re-encode such an answer so it parses as the JSON it means."""
+    message = raw["choices"][0]["message"]
+    content = message.get("content")
+    if not content:
+        return
+    try:
+        json.loads(content)
+    except ValueError:
+        try:
+            message["content"] = json.dumps(json.loads(content, strict=False))
+        except ValueError:
+            return  # invalid for another reason: the re-ask says why
 
 
 def create_local_model(rest: str, settings: Mapping[str, Any]) -> Model:

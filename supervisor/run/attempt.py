@@ -7,26 +7,37 @@ run's step seam; choosing and calling a tool lives in ``supervisor.tools.calling
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from supervisor.decisions import prompts
-from supervisor.decisions.schemas import Subtask
+from supervisor.decisions.schemas import OPEN, Subtask, only_value
 from supervisor.errors import StructuredOutputError
 from supervisor.guards.capabilities import ToolPolicy
 from supervisor.models import Model
 from supervisor.result import StepRecord, ToolCall
 from supervisor.run.context import RunContext, StepKey
 from supervisor.run.escalation import PersonDesk
-from supervisor.team import Specialist
-from supervisor.tools.calling import ApprovalNeeded, call_tool_checked, choose_tool
+from supervisor.team import AnswerContext, Specialist
+from supervisor.tools.calling import WITHHELD_TOOL_RESULT, ApprovalNeeded, call_tool_checked, choose_tool
 
 
 @dataclass(frozen=True)
 class AttemptOutput:
+    """One attempt's answer and what the checks need to judge it.
+
+    ``sources`` is everything the step was given (goal, task, accepted inputs, tool results): an output's figures
+    must come from there. ``scaffolding`` is the prompt's own wording (instructions, task, criteria): an output
+    that reads it back did no work. ``refusals`` says which tool calls were refused or withheld.
+    """
+
     text: str
     truncated: bool
+    sources: tuple[str, ...] = ()
+    scaffolding: tuple[str, ...] = ()
+    refusals: tuple[str, ...] = ()
+    structured: dict[str, Any] | None = None
 
 
 async def write_answer(
@@ -54,9 +65,27 @@ async def write_answer(
         feedback=feedback,
     )
     key = StepKey(subtask.id, number, f"work:{specialist.name}")
-    if specialist.answer_format is None:
+    given = AnswerContext(
+        goal=run.goal,
+        task=subtask.description,
+        inputs=tuple(i["output"] for i in inputs),
+        tool_results=(tool_call.output,) if tool_call is not None and not tool_call.refused else (),
+    )
+    evidence: dict[str, Any] = {
+        "sources": (run.goal, subtask.description, subtask.acceptance_criteria, *given.inputs, *given.tool_results),
+        "scaffolding": (specialist.instructions, subtask.description, subtask.acceptance_criteria),
+        "refusals": _refusals(tool_call),
+    }
+    answer_format = specialist.format_for(given)
+    settled = _settled_answer(answer_format) if answer_format is not None else None
+    if settled is not None:
+        # Every field has exactly one allowed value: the answer is decided, and asking a model adds only cost.
+        text = prompts.strip_data_markers(answer_text(settled))
+        return AttemptOutput(text, truncated=False, structured=settled.model_dump(mode="json"), **evidence)
+    if answer_format is None:
         completion = await run.ask(key, specialist.name, model, messages, max_tokens=max_tokens)
-        return AttemptOutput(prompts.strip_data_markers(completion.text), completion.finish_reason == "length")
+        text = prompts.strip_data_markers(completion.text)
+        return AttemptOutput(text, completion.finish_reason == "length", **evidence)
     budget = max(max_tokens, specialist.answer_max_tokens or 0)
     try:
         completion = await run.ask(
@@ -64,14 +93,38 @@ async def write_answer(
             specialist.name,
             model,
             messages,
-            output_type=specialist.answer_format,
+            output_type=answer_format,
             max_tokens=budget,
             max_reasks=max_reasks,
         )
     except StructuredOutputError as exc:
         # An answer that never fit its format is a failed attempt, judged (and retried) like a cut-off one.
-        return AttemptOutput(prompts.strip_data_markers(exc.last_output), truncated=True)
-    return AttemptOutput(prompts.strip_data_markers(answer_text(completion.output)), truncated=False)
+        return AttemptOutput(prompts.strip_data_markers(exc.last_output), truncated=True, **evidence)
+    output = completion.output
+    structured = output.model_dump(mode="json") if output is not None else None
+    text = prompts.strip_data_markers(answer_text(output))
+    return AttemptOutput(text, truncated=False, structured=structured, **evidence)
+
+
+def _settled_answer(answer_format: type[BaseModel]) -> BaseModel | None:
+    """The only answer a format allows, when each of its fields admits exactly one value; else ``None``."""
+    value = only_value(answer_format.model_json_schema())
+    if value is OPEN:
+        return None
+    try:
+        return answer_format.model_validate(value)
+    except ValueError:
+        return None
+
+
+def _refusals(tool_call: ToolCall | None) -> tuple[str, ...]:
+    if tool_call is None:
+        return ()
+    if tool_call.refused:
+        return (f"{tool_call.tool} was not called: {tool_call.refused}",)
+    if tool_call.output == WITHHELD_TOOL_RESULT:
+        return (f"{tool_call.tool}'s result was withheld by a guard",)
+    return ()
 
 
 def answer_text(answer: BaseModel | None) -> str:
@@ -91,6 +144,7 @@ async def tool_step(
     policy: ToolPolicy,
     desk: PersonDesk,
     max_reasks: int,
+    inputs: str = "",
 ) -> ToolCall | Literal["waiting"] | None:
     """Choose and call an attempt's tool under a capability token; a side effect may need a person first."""
     subtask = record.subtask
@@ -105,7 +159,7 @@ async def tool_step(
         while True:
             try:
                 return await call_tool_checked(
-                    run, specialist, subtask, capability=capability, policy=policy, choice=choice
+                    run, specialist, subtask, capability=capability, policy=policy, choice=choice, inputs=inputs
                 )
             except ApprovalNeeded as need:
                 # Approved: the loop calls again and the policy now allows it; refused: the call is refused.

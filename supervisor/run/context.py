@@ -21,13 +21,14 @@ from supervisor.guards.capabilities import ToolGate
 from supervisor.guards.pipeline import GuardedMessage, GuardPipeline, GuardResult
 from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.pricing import PriceTable
-from supervisor.result import RunResult, StepRecord
+from supervisor.result import RunResult, StepRecord, ToolCall
 from supervisor.run.policies import Policies
 
 T = TypeVar("T")
 SUPERVISOR_ROLE = "supervisor"
-Outcome = Literal["accepted", "replan", "waiting"]
-"""How a subtask's work ended for the loop: accepted, asking for a re-plan, or waiting for a person."""
+Outcome = Literal["accepted", "replan", "waiting", "skipped"]
+"""How a subtask's work ended for the loop: accepted, asking for a re-plan, waiting for a person, or skipped
+(its gate stayed closed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +67,24 @@ class RunContext:
         self.accepted: dict[str, str] = dict(self.result.accepted)
         """Accepted outputs by subtask id, as the loop needs them at every scheduling step (derived from
         ``result.steps`` once, then kept up to date by ``accept``)."""
+        self.skipped: set[str] = {s.subtask.id for s in self.result.steps if s.status == "skipped"}
+        self.tool_calls: dict[str, dict[str, ToolCall | None]] = {}
+        """Tool calls made per subtask and agent: a retry or a revision never repeats a call."""
+        self.review_rounds: dict[str, int] = {}
+        self.revision_feedback: dict[str, str] = {}
         self.active = 0
         self.peak = 0
         self.replan_reason = ""
         self.guards = guards or GuardPipeline(())
         self.gate = ToolGate()
+
+    def latest(self, subtask_id: str) -> StepRecord | None:
+        """The most recent record of a subtask (a revised subtask has several)."""
+        return next((s for s in reversed(self.result.steps) if s.subtask.id == subtask_id), None)
+
+    def latest_of_agent(self, agent: str) -> StepRecord | None:
+        """The most recent accepted record of work done by ``agent``."""
+        return next((s for s in reversed(self.result.steps) if s.agent == agent and s.output is not None), None)
 
     def person_approved(self, call: tuple[str, str, str]) -> bool:
         """Whether a person approved exactly this (subtask id, tool, arguments) through the approval channel."""

@@ -78,6 +78,25 @@ class PersonDesk:
         self.remember(run, record.subtask.id, tool, arguments, approved)
         return approved
 
+    async def decide_gate(
+        self, run: RunContext, record: StepRecord, decision: str, reason: str
+    ) -> bool | Literal["waiting"]:
+        """Ask whether a gated step may run; the answer is remembered for this subtask."""
+        escalation = Escalation(
+            run_id=run.run_id,
+            subtask_id=record.subtask.id,
+            agent=record.agent,
+            task=record.subtask.description,
+            output=decision,
+            reason=f"{record.agent} may run only if a person allows it: {reason}",
+            kind="gate",
+        )
+        answer = await self._ask(run, record, escalation, StepKey(record.subtask.id, 0, "gate"))
+        if answer is None:
+            return "waiting"
+        run.result.gates[record.subtask.id] = answer.action == "approve"
+        return run.result.gates[record.subtask.id]
+
     async def _ask(
         self, run: RunContext, record: StepRecord, escalation: Escalation, key: StepKey
     ) -> HumanDecision | None:
@@ -108,6 +127,10 @@ class PersonDesk:
     def resume(self, run: RunContext, record: StepRecord, decision: HumanDecision, pending: Escalation) -> None:
         """Apply the answer a stopped run was waiting for; an approved or refused call reruns its subtask."""
         run.emit(HumanDecided, subtask_id=record.subtask.id, decision=decision)
+        if pending.kind == "gate":
+            run.result.gates[record.subtask.id] = decision.action == "approve"
+            record.status = "cancelled"  # the subtask runs again, through its gate
+            return
         if pending.kind == "tool_approval" and pending.tool is not None:
             self.remember(run, record.subtask.id, pending.tool, pending.arguments or "", decision.action == "approve")
             record.status = "cancelled"

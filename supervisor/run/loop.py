@@ -10,8 +10,9 @@ their own modules.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,7 +49,7 @@ from supervisor.result import Attempt, CheckedVerdict, RouteDecision, StepRecord
 from supervisor.run.attempt import AttemptOutput, tool_step, write_answer
 from supervisor.run.context import SUPERVISOR_ROLE, Outcome, RunContext, StepKey
 from supervisor.run.escalation import PersonDesk
-from supervisor.team import Team
+from supervisor.team import Gate, Team
 
 QUARANTINE_FEEDBACK = (
     "Your answer was withheld: it contained text addressed to the supervisor or other agents. "
@@ -73,6 +74,8 @@ class RunLoop:
     tool_policy: ToolPolicy
     guard_action: str
     aggregate: Aggregator | None = None
+    compose_freely: bool = True
+    """Whether the supervisor's model may write a final answer of its own (a small model may not)."""
 
     async def drive(self, run: RunContext, work: Callable[[], Awaitable[None]]) -> None:
         """Run ``work`` under the goal's timeout and turn how it ends into the result's status."""
@@ -127,23 +130,33 @@ class RunLoop:
         run.result.status = "done"
 
     async def _run_dag(self, run: RunContext, plan: Plan) -> Outcome | Literal["done"]:
-        pending = [s for s in plan.subtasks if s.id not in run.accepted]
-        running: dict[asyncio.Task[Outcome], str] = {}
+        pending = [s for s in plan.subtasks if s.id not in run.accepted and s.id not in run.skipped]
+        running: dict[asyncio.Task[Outcome], Subtask] = {}
         signal: Outcome | None = None
         try:
             while True:
                 if signal is None:  # after a replan or escalation signal, start nothing new
-                    for subtask in [s for s in pending if all(d in run.accepted for d in s.depends_on)]:
+                    settled = run.accepted.keys() | run.skipped
+                    for subtask in [s for s in pending if all(d in settled for d in s.depends_on)]:
                         if len(running) >= self.limits.max_concurrency:
                             break
                         pending.remove(subtask)
-                        running[asyncio.create_task(self._subtask(run, subtask))] = subtask.id
+                        if any(d in run.skipped for d in subtask.depends_on):
+                            self._skip(run, subtask, "an earlier step it needs was skipped")
+                            continue
+                        running[asyncio.create_task(self._subtask(run, subtask))] = subtask
                 if not running:
+                    if signal is None and any(
+                        all(d in run.accepted.keys() | run.skipped for d in s.depends_on) for s in pending
+                    ):
+                        continue  # a skip or a review made more work ready
                     break
                 finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in finished:
-                    running.pop(task)
+                    subtask = running.pop(task)
                     outcome = task.result()  # a failure propagates; the finally below cancels the rest
+                    if outcome == "accepted":
+                        outcome = await self._after_review(run, plan, subtask, pending)
                     if outcome == "waiting" or (outcome == "replan" and signal is None):
                         signal = outcome
         finally:
@@ -156,11 +169,51 @@ class RunLoop:
             raise RunError(f"subtask(s) {', '.join(s.id for s in pending)} never became ready")
         return "done"
 
+    def _skip(self, run: RunContext, subtask: Subtask, reason: str) -> None:
+        decision = RouteDecision(subtask_id=subtask.id, agent=subtask.agent or "", reason=reason, decided_by="plan")
+        run.result.steps.append(StepRecord(subtask=subtask, route=decision, status="skipped"))
+        run.skipped.add(subtask.id)
+
+    async def _after_review(self, run: RunContext, plan: Plan, reviewer: Subtask, pending: list[Subtask]) -> Outcome:
+        """A review that asks for changes sends the reviewed step back (with the review as its feedback)."""
+        record = run.latest(reviewer.id)
+        reviewed_agent = self.team.reviewed_by(record.agent) if record is not None else None
+        review = record.attempts[-1].structured if record is not None and record.attempts else None
+        if reviewed_agent is None or review is None or review.get("decision") != "changes needed":
+            return "accepted"
+        target = _reviewed_subtask(run, plan, reviewer, reviewed_agent)
+        if target is None:
+            return "accepted"  # nothing upstream to revise: the review stands as the record
+        changes = " ".join(review.get("changes") or ())
+        rounds = run.review_rounds.get(reviewer.id, 0)
+        if rounds >= self.limits.max_review_rounds:
+            draft = run.latest(target.id)
+            assert draft is not None
+            reason = f"the reviewer still asks for changes after {rounds} revision(s): {changes}"
+            return await self.desk.escalate(run, draft, draft.output or "", reason)
+        run.review_rounds[reviewer.id] = rounds + 1
+        run.revision_feedback[target.id] = f"A reviewer asked for changes: {changes}"[: FEEDBACK_MAX * 2]
+        # The reviewed step and everything after it that depends on it (the review included) is done again.
+        redo = _downstream(plan, target.id)
+        for subtask in plan.subtasks:
+            if subtask.id in redo and subtask.id in run.accepted:
+                done = run.latest(subtask.id)
+                if done is not None:
+                    done.status = "revised"
+                del run.accepted[subtask.id]
+                pending.append(subtask)
+        return "accepted"
+
     async def _subtask(self, run: RunContext, subtask: Subtask) -> Outcome:
         decision = await self.router.route(run, subtask)
         run.emit(SubtaskRouted, decision=decision)
         record = StepRecord(subtask=subtask, route=decision)
         run.result.steps.append(record)
+        gate = self.team.gate_for(decision.agent)
+        if gate is not None:
+            opened = await self._through_gate(run, record, gate)
+            if opened != "open":
+                return opened
         run.active += 1
         run.peak = max(run.peak, run.active)
         try:
@@ -175,11 +228,34 @@ class RunLoop:
         finally:
             run.active -= 1
 
+    async def _through_gate(self, run: RunContext, record: StepRecord, gate: Gate) -> Outcome | Literal["open"]:
+        """Whether a gated step may run: the earlier decision allows it, a person opened it, or it is skipped."""
+        subtask_id = record.subtask.id
+        by_person = run.result.gates.get(subtask_id)
+        decided = run.latest_of_agent(gate.agent)
+        answer = decided.attempts[-1].structured if decided is not None and decided.attempts else None
+        value = str(answer.get(gate.field)) if answer and gate.field in answer else None
+        if by_person is True or (by_person is None and value in gate.allow):
+            return "open"
+        if by_person is None and (value is None or value in gate.hold):
+            note = str(answer.get(gate.note_field, "")) if answer and gate.note_field else ""
+            reason = f"{gate.agent} decided {value or 'nothing'}" + (f": {note}" if note else "")
+            shown = (decided.output or "") if decided is not None else ""
+            escalated = await self.desk.decide_gate(run, record, shown, reason)
+            if escalated == "waiting":
+                return "waiting"
+            if escalated:
+                return "open"
+        record.status = "skipped"
+        run.skipped.add(subtask_id)
+        return "skipped"
+
     async def _work(self, run: RunContext, record: StepRecord) -> Outcome:
         subtask = record.subtask
         inputs = [{"id": dep, "output": run.accepted[dep]} for dep in subtask.depends_on if dep in run.accepted]
-        feedback, tried, reroutes = "", 0, 0
-        tool_calls: dict[str, ToolCall | None] = {}
+        feedback, tried, reroutes = run.revision_feedback.pop(subtask.id, ""), 0, 0
+        # Kept on the run, not the attempt: a revision after a review must not repeat a tool's side effect.
+        tool_calls = run.tool_calls.setdefault(subtask.id, {})
         while True:
             agent = record.route.agent
             specialist = self.team[agent]
@@ -212,10 +288,17 @@ class RunLoop:
                     return await self.desk.escalate(run, record, answer.text, why, kind="guard")
                 feedback = QUARANTINE_FEEDBACK
                 continue
-            answer = AttemptOutput(screened.text, answer.truncated)
+            answer = dataclasses.replace(answer, text=screened.text)
             verdict = await self.judge.verdict(run, specialist, subtask, answer, number)
             record.attempts.append(
-                Attempt(number=number, agent=agent, output=answer.text, verdict=verdict, tool_calls=calls)
+                Attempt(
+                    number=number,
+                    agent=agent,
+                    output=answer.text,
+                    verdict=verdict,
+                    tool_calls=calls,
+                    structured=answer.structured,
+                )
             )
             run.emit(VerdictGiven, subtask_id=subtask.id, agent=agent, attempt=number, verdict=verdict)
             if verdict.decision == "accept":
@@ -269,6 +352,7 @@ class RunLoop:
                         policy=self.tool_policy,
                         desk=self.desk,
                         max_reasks=self.limits.max_reasks,
+                        inputs="\n\n".join(i["output"] for i in inputs),
                     )
                     if made == "waiting":
                         return "waiting"
@@ -342,17 +426,71 @@ class RunLoop:
         return screened.text
 
     async def _compose(self, run: RunContext) -> str:
+        """The deliverable when the team names one; else the user's aggregation; else a checked composition."""
         accepted = {s.subtask.id: s for s in run.result.steps if s.output is not None}
+        if self.team.deliverable:
+            return deliverable_answer(self.team, run.result.steps)
         if self.aggregate is not None:
             answer = self.aggregate(run.goal, {sid: s.output or "" for sid, s in accepted.items()})
             return str(await answer) if inspect.isawaitable(answer) else str(answer)
         results = [{"id": sid, "agent": s.agent, "output": s.output} for sid, s in accepted.items()]
-        messages = prompts.render("answer", goal=run.goal, results=results)
-        completion = await run.ask(
-            StepKey("answer", 1, "answer"),
-            SUPERVISOR_ROLE,
-            self.model,
-            messages,
-            max_tokens=self.limits.answer_max_tokens,
-        )
-        return prompts.strip_data_markers(completion.text)
+        fallback = "\n\n".join(s.output or "" for s in _sinks(run, accepted))
+        if not self.compose_freely:
+            return fallback  # a small model's free rewrite is where invented figures creep in
+        feedback = ""
+        for attempt in (1, 2):
+            messages = prompts.render("answer", goal=run.goal, results=results, feedback=feedback)
+            completion = await run.ask(
+                StepKey("answer", attempt, "answer"),
+                SUPERVISOR_ROLE,
+                self.model,
+                messages,
+                max_tokens=self.limits.answer_max_tokens,
+            )
+            text = prompts.strip_data_markers(completion.text)
+            problems = self.judge.final_answer_problems(run.goal, text, [s.output or "" for s in accepted.values()])
+            if not problems:
+                return text
+            feedback = " ".join(problems)
+        return fallback  # the accepted work itself, rather than an answer a check rejected
+
+
+def deliverable_answer(team: Team, steps: Sequence[StepRecord]) -> str:
+    """The first deliverable agent's accepted output, through the team's template when it has one."""
+    latest = {s.agent: s.output for s in steps if s.output is not None}
+    chosen = next((latest[a] for a in team.deliverable if a in latest), None)
+    if chosen is None:
+        raise RunError(f"no deliverable was produced: none of {', '.join(team.deliverable)} has accepted work")
+    if team.answer_template is None:
+        return chosen
+    values = {name: latest.get(name, "") for name in team.names}
+    values[next(a for a in team.deliverable if a in latest)] = chosen
+    return team.answer_template.format_map(values)
+
+
+def _sinks(run: RunContext, accepted: Mapping[str, StepRecord]) -> list[StepRecord]:
+    """Accepted steps no other accepted step depends on: the ends of the work."""
+    needed = {dep for record in accepted.values() for dep in record.subtask.depends_on}
+    return [record for sid, record in accepted.items() if sid not in needed]
+
+
+def _downstream(plan: Plan, root: str) -> set[str]:
+    """``root`` and every subtask of ``plan`` that depends on it, directly or not."""
+    found = {root}
+    for subtask in plan.subtasks:  # a plan lists dependencies before dependents
+        if any(d in found for d in subtask.depends_on):
+            found.add(subtask.id)
+    return found
+
+
+def _reviewed_subtask(run: RunContext, plan: Plan, reviewer: Subtask, agent: str) -> Subtask | None:
+    """The nearest subtask upstream of ``reviewer`` that ``agent`` did."""
+    by_id = {s.id: s for s in plan.subtasks}
+    frontier = list(reviewer.depends_on)
+    while frontier:
+        sid = frontier.pop(0)
+        record = run.latest(sid)
+        if record is not None and record.agent == agent:
+            return by_id.get(sid)
+        frontier.extend(by_id[sid].depends_on if sid in by_id else ())
+    return None

@@ -155,7 +155,7 @@ class ScriptedModel:
             except Exception as exc:
                 # A bug in the test's own responder: say so, rather than let it pass for an invalid answer.
                 raise ScriptError(
-                    f"{self.name}: the script raised {type(exc).__name__} answering a {call.kind} call: {exc}"
+                    f"{self.name}: the script raised {type(exc).__name__} while answering the {call.kind} call: {exc}"
                 ) from exc
         if isinstance(answer, BaseException):
             raise answer

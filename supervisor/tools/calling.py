@@ -66,10 +66,16 @@ async def call_tool(tool: Tool, query: str) -> str:
 async def choose_tool(
     run: RunContext, specialist: Specialist, model: Model, subtask: Subtask, *, capability: Capability, max_reasks: int
 ) -> tuple[str, str] | None:
-    """Ask the specialist's model whether one of its capability's tools helps: (tool, query), or None."""
+    """Ask the specialist's model whether one of its capability's tools helps: (tool, query), or None.
+
+    A tool whose argument is not the model's to write (the goal, the step's inputs) and that is the card's only
+    tool is called without asking: the model's choice would add nothing but a chance to skip the lookup.
+    """
     tools = [t for t in specialist.allowed_tools() if t.name in capability.tools]
     if not tools:
         return None
+    if len(tools) == 1 and tools[0].argument != "model":
+        return (tools[0].name, "")
     messages = prompts.render("tool_choice", subtask=subtask, goal=run.goal, tools=tools)
     try:
         completion = await run.ask(
@@ -89,6 +95,17 @@ async def choose_tool(
     return None if name == NO_TOOL else (name, written)
 
 
+def tool_arguments(tool: Tool, written: str, goal: str, inputs: str, subtask: Subtask) -> Tainted:
+    """The argument a tool receives, with where it came from (its provenance decides what the policy allows)."""
+    if tool.argument == "goal":
+        return Tainted.of(goal, "goal")
+    if tool.argument == "inputs":
+        # Earlier steps' accepted outputs were written by agents: they stay untrusted.
+        return Tainted.of(inputs or goal, "specialist" if inputs else "goal")
+    # The specialist's model wrote the query: it is agent text unless it is the supervisor's own task wording.
+    return Tainted.of(written, "specialist") if written else Tainted.of(subtask.description, "supervisor")
+
+
 async def call_tool_checked(
     run: RunContext,
     specialist: Specialist,
@@ -97,6 +114,7 @@ async def call_tool_checked(
     capability: Capability,
     policy: ToolPolicy,
     choice: tuple[str, str],
+    inputs: str = "",
 ) -> ToolCall:
     """Call the chosen tool if the gate and the policy allow it; a refusal is recorded, not raised.
 
@@ -106,8 +124,7 @@ async def call_tool_checked(
     try:
         run.gate.check(capability, name)
         tool = next(t for t in specialist.tools if t.name == name)
-        # The specialist's model wrote the query: it is agent text unless it is the supervisor's own task wording.
-        arguments = Tainted.of(written, "specialist") if written else Tainted.of(subtask.description, "supervisor")
+        arguments = tool_arguments(tool, written, run.goal, inputs, subtask)
         screened = run.screen(GuardedMessage("tool_args", arguments.value, "specialist", specialist.name, subtask.id))
         if screened.blocked:
             raise TaintedArgumentsError(

@@ -6,10 +6,12 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from supervisor.errors import TeamError
 
 ToolFunction = Callable[[str], str] | Callable[[str], Awaitable[str]]
+ToolArgument = Literal["model", "goal", "inputs"]
 TOOL_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
 
@@ -24,6 +26,10 @@ class Tool:
     description: str
     function: ToolFunction
     side_effects: bool = False
+    argument: ToolArgument = "model"
+    """Where the argument comes from: ``"model"`` (the specialist writes it: tainted), ``"goal"`` (the goal as the
+    user gave it) or ``"inputs"`` (the step's accepted inputs). A desk that looks up the ticket or the order
+    itself passes the text it was given, not a paraphrase."""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(TOOL_NAME_PATTERN, self.name):

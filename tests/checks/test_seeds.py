@@ -36,6 +36,20 @@ def load(name: str) -> list[dict[str, str]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
+def desk_knowledge(seed: dict[str, str]) -> tuple[str, ...]:
+    """What the step would have been given besides the goal: the desk's tool results and knowledge base."""
+    from specialists import order_desk, research_desk, support_desk
+
+    if seed["team"] == "support_desk":
+        return (support_desk.classify_ticket(seed["goal"]), "\n".join(support_desk.POLICIES.values()))
+    if seed["team"] == "research_desk":
+        return ("\n".join(research_desk.LIBRARY.values()),)
+    if seed["team"] == "order_desk":
+        goal = seed["goal"]
+        return (order_desk.check_stock(goal), order_desk.quote_price(goal), order_desk.score_fraud_risk(goal))
+    return ()
+
+
 def judged(seeds: list[dict[str, str]]) -> list[tuple[dict[str, str], bool]]:
     """Each seed with whether a run would reject it on a first attempt (BM25 relevance: fast, always installed)."""
     config = BatonConfig.model_validate({"checking": {"judge": "code"}, "routing": {"similarity": "bm25"}})
@@ -49,7 +63,12 @@ def judged(seeds: list[dict[str, str]]) -> list[tuple[dict[str, str], bool]]:
             team = supervisor.team
             step = next(s for s in skeleton_from_workflow(team) if s.agent == seed["agent"])
             subtask = Subtask(id="s1", description=seed["task"][:200], acceptance_criteria=step.criteria[0])
-            verdict = await supervisor.check(subtask, seed["output"], agent=seed["agent"], goal=seed["goal"])
+            # These seeds were written without the inputs their step saw: their figures are taken as given here,
+            # and grounding is measured on the grounding seeds, which carry their inputs.
+            given = tuple(seed.get("inputs") or (*desk_knowledge(seed), seed["output"]))
+            verdict = await supervisor.check(
+                subtask, seed["output"], agent=seed["agent"], goal=seed["goal"], inputs=given
+            )
             results.append(verdict.decision != "accept")
         return results
 
