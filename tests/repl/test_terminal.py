@@ -25,7 +25,7 @@ def team() -> Team:
     # The model is scripted inside this process: the config names it "scripted/terminal".
     RunScript(
         plan=[("s1", "Write the reply email about the refund", []), ("s2", "Review the reply for tone", ["s1"])],
-        final_answer="Dear customer, your **refund** of 20 EUR is on its way.",
+        final_answer="Dear customer, your **refund** for order 1042 is on its way.",
     ).model(name="terminal")
     writer = Specialist(name="writer", card=Card(description="Writes reply emails."), instructions="Write.")
     reviewer = Specialist(name="reviewer", card=Card(description="Reviews replies for tone."), instructions="Review.")
@@ -107,6 +107,6 @@ def test_help_a_goal_and_quit_in_a_real_terminal(terminal: Terminal) -> None:
     assert "Plan: I was charged twice for order 1042" in screen  # the plan tree, its nodes accepted
     assert "✓ s1 writer Write the reply email about the refund [accepted]" in screen
     assert "✓ s2 reviewer Review the reply for tone [accepted]" in screen
-    assert "refund of 20 EUR is on its way" in screen and "**refund**" not in screen  # Markdown rendered
+    assert "your refund for order 1042 is on its way" in screen and "**refund**" not in screen  # Markdown rendered
     assert "Traceback" not in screen
     assert "baton-exited-with-0" in screen
