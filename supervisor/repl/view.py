@@ -74,6 +74,7 @@ class RunView:
     verdicts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     result: RunResult | None = None
+    last_usage: Usage = field(default_factory=Usage)
 
     def _t(self, text: str, width: int = 0) -> str:
         flat = " ".join(self.redactor.redact(text).split())
@@ -180,7 +181,9 @@ class RunView:
     def usage(self) -> Usage:
         if self.result is not None:
             return self.result.usage
-        return self.usage_so_far(self.run_id) or Usage()
+        # Kept: a run that ends by raising has no result, and its last figures are still the right ones to show.
+        self.last_usage = self.usage_so_far(self.run_id) or self.last_usage
+        return self.last_usage
 
     def usage_line(self) -> str:
         usage = self.usage

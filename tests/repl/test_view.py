@@ -78,6 +78,8 @@ def test_each_node_shows_the_state_its_events_put_it_in() -> None:
     assert "verdict s2 writer attempt 1: retry by code: Mention the refund amount." in text
     assert "guard detector blocked output: instruction override" in text
     assert "5 model call(s), 1234 tokens, $0.0123" in text  # so far, from the run in progress
+    view.usage_so_far = lambda run_id: None  # the run ended by raising: no progress, no result
+    assert "5 model call(s), 1234 tokens" in drawn(view)
     assert max(len(line) for line in text.splitlines()) <= 80
 
     escalation = Escalation(run_id="r", subtask_id="s2", agent="writer", task="t", output="o", reason="unsure")
