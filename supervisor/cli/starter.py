@@ -47,8 +47,15 @@ STARTER_TEAM = '''\
 """A sample team for Baton: a researcher who looks facts up, and a writer who answers with them.
 
 Baton runs a goal through the team's pipeline: the researcher, then the writer. Edit the cards (what each
-specialist does, in words the supervisor routes on), the instructions, and the tool.
+specialist does, in words the supervisor routes on), the instructions, the tool and the answer formats.
+
+The answer formats let a small model choose among the shop's own facts instead of writing them: it cannot
+invent an opening hour. With a capable model, drop them and let the specialists write freely.
 """
+
+from typing import Literal
+
+from pydantic import BaseModel
 
 from supervisor import Card, OutputChecks, Specialist, Team, Tool
 
@@ -57,6 +64,27 @@ FACTS = {
     "returns": "Items can be returned within 30 days with the receipt, for a full refund.",
     "delivery": "Orders ship within 2 business days; delivery is free above 50 euros.",
 }
+Fact = Literal[tuple(FACTS.values())]  # type: ignore[valid-type]
+
+
+class Finding(BaseModel):
+    """The fact that answers the question, word for word."""
+
+    fact: Fact
+
+    def as_text(self) -> str:
+        return self.fact
+
+
+class Answer(BaseModel):
+    """A short answer to the customer: a greeting, the fact, a closing line."""
+
+    greeting: Literal["Hello,", "Dear customer,"]
+    fact: Fact
+    closing: Literal["Best regards, the shop.", "Thank you for asking. The shop."]
+
+    def as_text(self) -> str:
+        return f"{self.greeting}\\n\\n{self.fact}\\n\\n{self.closing}"
 
 
 def look_up(query: str) -> str:
@@ -75,8 +103,9 @@ def team() -> Team:
             tools=("look_up",),
             checks=OutputChecks(min_chars=20),
         ),
-        instructions="Using the facts you looked up, state the facts that answer the question.",
+        instructions="Choose the fact that answers the customer's question.",
         tools=(Tool("look_up", "the shop's facts about a topic, given the question", look_up),),
+        answer_format=Finding,
     )
     writer = Specialist(
         name="writer",
@@ -86,7 +115,8 @@ def team() -> Team:
             examples=("Write the answer to the customer",),
             checks=OutputChecks(min_chars=40),
         ),
-        instructions="Write a short, friendly answer to the customer's question, using the facts given.",
+        instructions="Answer the customer's question with the fact that was found.",
+        answer_format=Answer,
     )
     return Team([researcher, writer], pipeline=["researcher", "writer"])
 '''

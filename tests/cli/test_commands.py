@@ -18,6 +18,7 @@ from supervisor.cli.printer import EscalationHandlerOnTerminal
 from supervisor.models import BLOCK_REAL_MODELS_ENV
 from supervisor.result import Escalation
 
+HOURS = "The shop is open Monday to Saturday, 9:00 to 18:00."
 PLAN = plan_answer(("s1", "Write the reply email about the refund", []), ("s2", "Review the draft for tone", ["s1"]))
 
 
@@ -58,6 +59,12 @@ def test_init_then_run_in_an_empty_folder(tmp_path: Path, monkeypatch: pytest.Mo
     RunScript(
         plan=[("s1", "Look up the opening hours", []), ("s2", "Write the answer", ["s1"])],
         tool_choice=lambda call: ("look_up", "opening hours"),
+        # The starter's answer formats: the researcher picks a fact, the writer frames it.
+        answer=lambda call: (
+            {"fact": HOURS}
+            if "greeting" not in str(call.output_type.model_json_schema() if call.output_type else "")
+            else {"greeting": "Hello,", "fact": HOURS, "closing": "Best regards, the shop."}
+        ),
     ).model(name="init")
     monkeypatch.setenv("BATON_MODELS__DEFAULT", "scripted/init")
     ran = runner.invoke(app, ["run", "What are your opening hours?", "--json"])
@@ -66,6 +73,7 @@ def test_init_then_run_in_an_empty_folder(tmp_path: Path, monkeypatch: pytest.Mo
     assert result["status"] == "done"
     assert [s["route"]["agent"] for s in result["steps"]] == ["researcher", "writer"]  # my_team.py, from this folder
     assert [t["tool"] for s in result["steps"] for a in s["attempts"] for t in a["tool_calls"]] == ["look_up"]
+    assert HOURS in result["output"]
 
 
 def test_without_a_config_the_bundled_team_is_announced_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
