@@ -65,6 +65,7 @@ def test_init_then_run_in_an_empty_folder(tmp_path: Path, monkeypatch: pytest.Mo
             if "greeting" not in str(call.output_type.model_json_schema() if call.output_type else "")
             else {"greeting": "Hello,", "fact": HOURS, "closing": "Best regards, the shop."}
         ),
+        final_answer=HOURS,
     ).model(name="init")
     monkeypatch.setenv("BATON_MODELS__DEFAULT", "scripted/init")
     ran = runner.invoke(app, ["run", "What are your opening hours?", "--json"])
