@@ -8,7 +8,7 @@ run to ``supervisor.run.loop``, the only place with the loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
 from supervisor.audit.trail import AuditTrail
@@ -113,6 +113,7 @@ class Supervisor:
             compose_freely=self.capabilities.plans_freely,
         )
         self._audit = AuditTrail(self.config)
+        self._in_progress: dict[str, RunResult] = {}
 
     def _model_choice(self, specialist: Specialist, model: str | Model | None) -> str | Model:
         """Config per agent, else the specialist's own model, else the model given here, else the default."""
@@ -207,28 +208,45 @@ class Supervisor:
             run.emit(RunStarted, goal=goal, team=tuple(self.team.names), config_fingerprint=self._audit.fingerprint)
             await self._loop.execute(run, given)
 
-        await self._loop.drive(run, start_and_execute)
+        await self._drive(run, start_and_execute)
         return run.result
 
     async def resume(
-        self, result: RunResult, decision: HumanDecision, *, on_event: EventSink | None = None
+        self, result: RunResult, decision: HumanDecision | None = None, *, on_event: EventSink | None = None
     ) -> RunResult:
-        """Continue a run that stopped in ``waiting_for_human`` with a person's ``decision``."""
-        if result.status != "waiting_for_human" or result.pending is None or result.plan is None:
-            raise UserError(f"run {result.run_id} is {result.status}, not waiting for a person")
-        restored = result.model_copy(deep=True)
+        """Continue a run that stopped in ``waiting_for_human`` with a person's ``decision``, or a ``cancelled``
+        run (no decision) from its accepted work: the subtasks not accepted yet run again."""
+        current = result.replans[-1] if result.replans else result.plan
+        waiting = result.status == "waiting_for_human" and result.pending is not None
+        if current is None or not (waiting or result.status == "cancelled"):
+            raise UserError(f"run {result.run_id} is {result.status}, not waiting for a person or cancelled")
+        if waiting and decision is None:
+            raise UserError(f"run {result.run_id} waits for a person: resume it with their decision")
+        restored = result.model_copy(deep=True, update={"status": "failed", "error": None, "error_type": None})
         guard = Policies.restored(self._limits, restored, self.team.names)
         run = RunContext(result.goal, self._sinks(on_event), self._prices, guard, restored, guards=self._guards)
         pending, run.result.pending = result.pending, None
-        record = next(s for s in restored.steps if s.status == "waiting_for_human")
-        current = restored.replans[-1] if restored.replans else result.plan
 
         async def continue_run() -> None:
-            self._loop.desk.resume(run, record, decision, pending)
+            if pending is not None and decision is not None:
+                record = next(s for s in restored.steps if s.status == "waiting_for_human")
+                self._loop.desk.resume(run, record, decision, pending)
             await self._loop.finish(run, current)
 
-        await self._loop.drive(run, continue_run)
+        await self._drive(run, continue_run)
         return run.result
+
+    async def _drive(self, run: RunContext, work: Callable[[], Awaitable[None]]) -> None:
+        self._in_progress[run.run_id] = run.result
+        try:
+            await self._loop.drive(run, work)
+        finally:
+            del self._in_progress[run.run_id]
+
+    def progress(self, run_id: str) -> RunResult | None:
+        """The live state of a run still going (usage so far, steps), or None once it has ended. Read it, do
+        not change it: the run owns it."""
+        return self._in_progress.get(run_id)
 
     def run_sync(
         self,
@@ -241,7 +259,7 @@ class Supervisor:
         """``run`` for code that is not inside an event loop."""
         return self._sync(self.run(goal, plan=plan, pipeline=pipeline, on_event=on_event), "run")
 
-    def resume_sync(self, result: RunResult, decision: HumanDecision) -> RunResult:
+    def resume_sync(self, result: RunResult, decision: HumanDecision | None = None) -> RunResult:
         """``resume`` for code that is not inside an event loop."""
         return self._sync(self.resume(result, decision), "resume")
 

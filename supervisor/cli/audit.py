@@ -8,6 +8,7 @@ control characters and escape sequences made visible, so a log cannot drive the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from supervisor.cli.terminal import print_json
 from supervisor.config import load_config
 from supervisor.errors import AuditFileError, UserError
 from supervisor.safe_text import for_terminal, one_line
@@ -45,6 +47,7 @@ LiveWithinOption = Annotated[
         help="Seconds without a write or heartbeat after which an unsealed run is truncated (default 300).",
     ),
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON only.")]
 
 
 @contextmanager
@@ -85,6 +88,7 @@ def verify(
     ] = None,
     config: ConfigOption = None,
     live_within: LiveWithinOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check the file, the signed run index and RUN_ID's chain, state and seal (every run without RUN_ID); name
     the first entry that was changed, removed, added or cut off, and any run deleted, reordered or truncated."""
@@ -97,8 +101,15 @@ def verify(
         indexed = whole.runs if whole.ok else None  # a broken index is reported once, by itself
         one = [log.verify(run_id, indexed=indexed, **within)] if run_id is not None else None
         reports = one if one is not None else log.verify_all(**within)[1:]
-    console = Console(soft_wrap=True, highlight=False)
     bad = [r for r in reports if not r.ok]
+    if as_json:
+        fields = ("run_id", "ok", "entries", "sealed", "truncated", "first_bad", "problem")
+        index = {"ok": whole.ok, "problem": whole.problem, "runs": len(whole.runs)}
+        found = [{name: getattr(r, name, None) for name in fields} for r in reports]
+        # One run: its report, with the index's; the whole log: the index and every run.
+        print_json({**found[0], "index": index} if run_id is not None else {"index": index, "runs": found})
+        raise typer.Exit(EXIT_BAD if bad or not whole.ok else EXIT_OK)
+    console = Console(soft_wrap=True, highlight=False)
     if not whole.ok:
         console.print(f"[red]audit log {escape(str(log.path))} does not verify[/]: {escape(whole.problem)}")
     for report in bad:
@@ -115,30 +126,56 @@ def verify(
 
 
 @audit_app.command()
-def show(run_id: RunIdArgument, config: ConfigOption = None) -> None:
+def show(
+    run_id: RunIdArgument,
+    config: ConfigOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Each entry whole, its data as JSON, nothing cut.")] = False,
+    as_json: JsonOption = False,
+) -> None:
     """Tell the story of RUN_ID, one line per entry (it is not verified: use 'baton audit verify')."""
     from supervisor.audit.story import format_story
 
     with _opened(config, run_id) as log:
         entries = log.entries(run_id)
+    if as_json:
+        print_json([{"seq": e.seq, "kind": e.kind, "at": e.at, "data": e.data} for e in entries])
+        return
     console = Console(soft_wrap=True, highlight=False)
     console.print(f"[bold]run {run_id}[/]: {len(entries)} entries")
-    for line in format_story(entries):  # every line is terminal-safe (see supervisor.safe_text.for_terminal)
+    for entry, line in zip(entries, format_story(entries), strict=True):  # each line is terminal-safe
         console.print(escape(line))
+        if full:
+            console.print(escape(json.dumps(entry.data, indent=2, ensure_ascii=False)), f"[dim]at {entry.at}[/]")
 
 
 @audit_app.command("list")
-def list_runs(config: ConfigOption = None, live_within: LiveWithinOption = None) -> None:
-    """List the runs in the audit log: id, status (``truncated``: never sealed, nobody writing) and entries."""
-    with _opened(config) as log:
-        runs = log.runs(**({} if live_within is None else {"live_within_s": live_within}))
+def list_runs(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """List the runs in the audit log: id, when it started, status, entries and goal (no keys needed)."""
+    from supervisor.audit.listing import list_runs as listed_runs
+    from supervisor.audit.log import DEFAULT_LOG_FILE, baton_home
+
+    try:
+        settings = load_config(config).audit
+        if not settings.enabled:
+            raise UserError("the audit log is disabled ([audit] enabled = false)")
+        path = Path(settings.path).expanduser() if settings.path else baton_home() / DEFAULT_LOG_FILE
+        runs = listed_runs(path)
+    except UserError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"[red]error[/]: {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if as_json:
+        print_json([run.__dict__ for run in runs])
+        return
     console = Console(soft_wrap=True)
     if not runs:
-        console.print(f"no runs recorded in {escape(str(log.path))}")
+        console.print(f"no runs recorded in {escape(str(path))}")
         return
-    table = Table(title=f"Runs in {escape(str(log.path))}", title_justify="left")
-    for column in ("run", "status", "entries"):
-        table.add_column(column, justify="right" if column == "entries" else "left", no_wrap=column == "run")
-    for run, status, entries in runs:
-        table.add_row(escape(for_terminal(run)), escape(for_terminal(status)) or "-", str(entries))
+    table = Table(title=f"Runs in {escape(str(path))}", title_justify="left")
+    for column in ("run", "started (UTC)", "status", "entries", "goal"):
+        table.add_column(column, justify="right" if column == "entries" else "left", no_wrap=column != "goal")
+    for run in runs:
+        started = run.started_at[:19].replace("T", " ") or "-"
+        goal = escape(for_terminal(" ".join(run.goal.split())[:80]))
+        status = escape(for_terminal(run.status)) or "-"
+        table.add_row(escape(for_terminal(run.run_id)), escape(started), status, str(run.entries), goal)
     console.print(table)

@@ -96,6 +96,21 @@ class EventPrinter:
         out.print(f"[dim]run {result.run_id}: 'baton audit show {result.run_id}' tells its story[/]")
 
 
+def progress_note(event: Event) -> str | None:
+    """What a spinner says while the run works after ``event`` (None: keep what it says)."""
+    if isinstance(event, PlanMade | Replanned):
+        return "routing the subtasks..."
+    if isinstance(event, SubtaskRouted):
+        return f"{event.decision.subtask_id}: {event.decision.agent} is working..."
+    if isinstance(event, AttemptStarted):
+        return f"{event.subtask_id}: {event.agent} is working (attempt {event.attempt})..."
+    if isinstance(event, ToolCalled):
+        return f"{event.subtask_id}: {event.agent} calls {event.tool}..."
+    if isinstance(event, VerdictGiven):
+        return "checking the outputs..." if event.verdict.decision == "accept" else f"{event.subtask_id}: retrying..."
+    return None
+
+
 def usage_table(result: RunResult) -> Table:
     table = Table(title=f"Usage of run {result.run_id}", title_justify="left")
     for column in ("role", "calls", "prompt tokens", "completion tokens", "cost (USD)"):
@@ -116,7 +131,11 @@ class EscalationHandlerOnTerminal:
 
     def __call__(self, escalation: Escalation) -> HumanDecision:
         out = self.console
-        out.print(Panel(escape(escalation.output or "(no output)"), title=f"{escalation.agent}: {escalation.task}"))
+        if escalation.kind == "tool_approval":
+            body = f"tool: {escalation.tool}\narguments: {escalation.arguments or '(none)'}"
+        else:
+            body = escalation.output or "(no output)"
+        out.print(Panel(escape(body), title=escape(f"{escalation.agent}: {escalation.task}")))
         out.print(f"[yellow]A person must decide[/]: {escape(escalation.reason)}")
         if escalation.kind == "tool_approval":
             choice = Prompt.ask("approve or reject the call", choices=["approve", "reject"], console=out)
