@@ -1,9 +1,9 @@
 """Planning: the supervisor model turns a goal into a validated DAG of subtasks, and re-plans what remains.
 
-Which schema the model writes under is chosen once per team: a free plan (one form per plan length, each subtask
-depending only on earlier ids), or the team's declared workflow as a skeleton whose wordings are enums taken from
-the cards. A team built with a ``pipeline`` always runs it, whole; a ``workflow`` is adapted as a skeleton by a
-small model and planned freely by a capable one (``supervisor.models.capabilities``).
+Which schema the model writes under is chosen once per team: a free plan (up to ``limits.max_subtasks``
+subtasks, each depending only on earlier ids), or the team's declared workflow as a skeleton whose wordings are
+enums taken from the cards. A team built with a ``pipeline`` always runs it, whole; a ``workflow`` is adapted as
+a skeleton by a small model and planned freely by a capable one (``supervisor.models.capabilities``).
 """
 
 from __future__ import annotations
@@ -31,9 +31,12 @@ from supervisor.team import Team
 
 
 def pipeline_plan(agents: Sequence[str], goal: str) -> Plan:
-    """A fixed pipeline as a plan: each agent in order, each receiving the previous one's output."""
-    if not agents or len(agents) > Plan.max_subtasks:
-        raise UserError(f"a pipeline needs 1 to {Plan.max_subtasks} agents, not {len(agents)}")
+    """A fixed pipeline as a plan: each agent in order, each receiving the previous one's output.
+
+    The caller's pipeline is the work asked for: any length memory allows (limits bound what runs, not this).
+    """
+    if not agents:
+        raise UserError("a pipeline needs at least 1 agent")
     return Plan(
         subtasks=tuple(
             Subtask(
@@ -110,7 +113,7 @@ class Planner:
             self._model,
             messages,
             output_type=self.plan_type,
-            max_tokens=token_budget(self.plan_type.max_subtasks),
+            max_tokens=token_budget(self.plan_type.max_subtasks or self._limits.max_subtasks),
             max_reasks=self._limits.max_reasks,
         )
         if completion.output is None:
