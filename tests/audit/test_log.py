@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from supervisor import BatonConfig, ScriptedModel, Supervisor
 from supervisor.audit.keys import HMAC_KEY_FILE, AuditKeys
-from supervisor.audit.log import AuditLog, open_audit_log
+from supervisor.audit.log import AuditLog, open_audit_log, pending_entry
 from supervisor.audit.recorder import AuditSink
 from supervisor.audit.redaction import Redactor
 from supervisor.audit.story import format_story
@@ -576,3 +576,27 @@ def test_hostile_data_is_recorded_encodable_and_bounded(log: AuditLog) -> None:
     assert log.verify(RUN).ok
     goal = log.entries(RUN)[0].data["goal"]
     assert goal.startswith("\ufffdxxx") and goal.endswith("more characters cut]") and len(goal) < 1_100_000
+
+
+def test_a_batch_of_entries_is_one_chain_that_verifies(log: AuditLog) -> None:
+    log.append(RUN, "RunStarted", {"goal": "refund order 1042"}, state={"status": "running"})
+    batch = [pending_entry("Step", {"i": i}) for i in range(2, N)]
+    assert log.append_batch(RUN, batch) == N - 1
+    log.append(RUN, "RunFinished", {"status": "done"}, state={"status": "done"}, seal=True)
+    report = log.verify(RUN)
+    assert report.ok and report.sealed and report.entries == N
+    assert [e.data for e in log.entries(RUN)][1:3] == [{"i": 2}, {"i": 3}]
+    assert log.verify_index().ok
+
+
+def test_a_sink_holds_entries_until_the_run_commits(log: AuditLog) -> None:
+    from supervisor.events import CommittingSink, PlanMade, RunStarted
+
+    sink = AuditSink(log)
+    assert isinstance(sink, CommittingSink)
+    sink(RunStarted(run_id=RUN, seq=1, goal="g", team=("a",), config_fingerprint="f"))
+    sink(PlanMade(run_id=RUN, seq=2, plan=None))  # type: ignore[arg-type]
+    assert len(log.entries(RUN)) == 1  # the start is committed at once; the plan waits for the next step
+    sink.commit(RUN)
+    assert [e.kind for e in log.entries(RUN)] == ["RunStarted", "PlanMade"]
+    assert log.verify(RUN).ok
