@@ -15,8 +15,10 @@ plumbing is in the LangGraph rows. Guards (the injection detector) and the audit
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -47,10 +49,11 @@ WORK = (
     "supply recovered, and makers that automated assembly improved their margins. The outlook stays positive."
 )
 # One word per worker so that BM25 routes each subtask of the B plan to its worker without asking the model.
-TOPICS = (
-    "alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november oscar papa "
-    "quebec romeo sierra tango uniform victor whiskey xray yankee zulu"
-).split()
+TOPICS = [
+    *("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo"),
+    *("lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor"),
+    *("whiskey", "xray", "yankee", "zulu"),
+]
 
 
 def topic(i: int) -> str:
@@ -126,11 +129,20 @@ def _supervisor(k: int, *, judge: str, limits: dict[str, Any]) -> Supervisor:
     return Supervisor(_team(k), config=BatonConfig.model_validate(settings))
 
 
-def prepare(scenario: str, K: int, N: int, M: int, L: float, fake: FakeLLM) -> Callable[[], Awaitable[str]]:
+def prepare(  # noqa: PLR0917 - the harness's adapter interface names these positionally, in capitals
+    scenario: str,
+    K: int,  # noqa: N803
+    N: int,  # noqa: N803
+    M: int,  # noqa: N803
+    L: float,  # noqa: N803
+    fake: FakeLLM,
+) -> Callable[[], Awaitable[str]]:
     """Build the supervisor for one scenario (untimed); return an async callable = one run."""
-    # The audit log and its signing key go to a fresh folder, removed with the process's temp dir.
-    os.environ.setdefault("BATON_HOME", tempfile.mkdtemp(prefix="baton-peer-"))
-    os.environ.setdefault("BATON_KEY_DIR", tempfile.mkdtemp(prefix="baton-peer-keys-"))
+    # The audit log and its signing keys go to a fresh folder, removed when the process ends.
+    home = tempfile.mkdtemp(prefix="baton-peer-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    os.environ["BATON_HOME"] = os.path.join(home, "home")
+    os.environ["BATON_KEY_DIR"] = os.path.join(home, "keys")
     model = HarnessModel(fake, plan_size=N)
     register_provider("peerbench", lambda _spec, _settings: model, offline=True)
 
