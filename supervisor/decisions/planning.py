@@ -60,6 +60,8 @@ class Planner:
         self._model = model
         self.mode = self._choose_mode(config.planning.mode, capabilities)
         self.plan_type = self._choose_plan_type(self.mode)
+        # Whether the schema leaves anything to decide is worked out once per team, not per goal.
+        self._settled = only_value(self.plan_type.model_json_schema())
 
     def _choose_mode(self, mode: str, capabilities: ModelCapabilities) -> str:
         if mode != "auto":
@@ -95,6 +97,9 @@ class Planner:
             raise UnknownAgentError(unknown[0], self.team.names)
 
     async def plan(self, run: RunContext, note: str = "") -> Plan:
+        if self._settled is not OPEN and not note:
+            # The team's pipeline admits exactly one plan: nothing for a model to decide.
+            return Plan.model_validate(self._settled)
         messages = prompts.render(
             "plan",
             goal=run.goal,
@@ -103,10 +108,6 @@ class Planner:
             max_subtasks=self._limits.max_subtasks,
             note=note,
         )
-        settled = only_value(self.plan_type.model_json_schema())
-        if settled is not OPEN and not note:
-            # The team's pipeline admits exactly one plan: nothing for a model to decide.
-            return Plan.model_validate(settled)
         completion = await run.ask(
             StepKey("plan", len(run.result.replans) + 1, "plan"),
             SUPERVISOR_ROLE,
