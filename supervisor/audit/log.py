@@ -242,11 +242,13 @@ class AuditLog:
         *,
         state: Mapping[str, Any] | None = None,
         seal: bool = False,
+        sync: bool = True,
     ) -> int:
         """Append ``entries`` (from ``pending_entry``) to ``run_id``'s chain in one transaction; the last seq.
 
         One commit for several entries is what makes recording cheap; ``state`` and ``seal`` go with the last
-        entry, as in ``append``.
+        entry, as in ``append``. A sealing commit is synced to disk unless ``sync=False``: then the caller
+        calls ``sync()`` later, once for many runs (group commit).
         """
         if not entries:
             raise UserError("append_batch needs at least one entry")
@@ -267,7 +269,7 @@ class AuditLog:
                     rows.append((run_id, seq, entry.kind, entry.at, entry.data_json, mac.hex(), last_digest))
                 seq, at = first + len(entries), entries[-1].at
                 try:
-                    with _synced(self._db, seal), _transaction(self._db):
+                    with _synced(self._db, seal and sync), _transaction(self._db):
                         try:
                             self._db.executemany(_INSERT_ENTRY, rows)
                         except sqlite3.IntegrityError:
@@ -297,6 +299,20 @@ class AuditLog:
                     self._heads[run_id] = (seq, mac)
                 return seq
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def sync(self) -> None:
+        """Make every commit so far durable: one fsync of the write-ahead log, however many commits it holds.
+
+        It touches no connection (a file descriptor of its own), so it may run in a worker thread.
+        """
+        try:
+            fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+        except FileNotFoundError:
+            return  # no write-ahead log: every commit is in the database file, synced by its checkpoint
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def seal(self, run_id: str) -> None:
         """Sign the run's entry count and last MAC; sealing again after more entries replaces the seal."""

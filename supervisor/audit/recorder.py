@@ -7,6 +7,7 @@ commit boundary (before each step acts, a guard trip, an escalation, the run's e
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
@@ -88,6 +89,10 @@ class AuditSink:
         self.redactor = redactor or Redactor(())
         self._open_runs: set[str] = set()
         self._pending: dict[str, list[PendingEntry]] = {}  # run id -> entries made since its last commit
+        # Group commit: runs are sealed without waiting for the disk; ``settle`` syncs once for all of them.
+        self._sealed = 0  # runs this sink sealed without a sync
+        self._durable = 0  # how many of those a finished sync covers
+        self._syncing: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
         return f"<AuditSink to {self.log.path}>"
@@ -98,7 +103,11 @@ class AuditSink:
         run_id = event.run_id
         if isinstance(event, RunFinished):
             state = {"status": event.result.status, "result": redact(event.result.to_json_dict())}
-            self.log.append_batch(run_id, [*self._pending.pop(run_id, ()), entry], state=state, seal=True)
+            # A cancelled run is not awaited to its end (no ``settle``): its seal is synced at once.
+            later = event.result.status != "cancelled"
+            entries = [*self._pending.pop(run_id, ()), entry]
+            self.log.append_batch(run_id, entries, state=state, seal=True, sync=not later)
+            self._sealed += 1 if later else 0
             self._open_runs.discard(run_id)
         elif isinstance(event, RunStarted) or run_id not in self._open_runs:
             self.log.append_batch(run_id, [*self._pending.pop(run_id, ()), entry], state={"status": RUNNING})
@@ -118,3 +127,21 @@ class AuditSink:
         """Write every entry still waiting for its commit (before the log is closed)."""
         for run_id in list(self._pending):
             self.commit(run_id)
+
+    async def settle(self) -> None:
+        """Return once every run sealed so far is on disk: runs that finish while a sync is under way share the
+        next one, so many concurrent runs cost a few syncs, not one each."""
+        target = self._sealed
+        while self._durable < target:
+            syncing = self._syncing
+            if syncing is None or syncing.get_loop() is not asyncio.get_running_loop():
+                syncing = self._syncing = asyncio.ensure_future(self._sync(self._sealed))
+            await asyncio.shield(syncing)  # a cancelled waiter leaves the sync running for the others
+
+    async def _sync(self, upto: int) -> None:
+        try:
+            await asyncio.to_thread(self.log.sync)
+            self._durable = max(self._durable, upto)
+        finally:
+            if self._syncing is asyncio.current_task():
+                self._syncing = None

@@ -142,6 +142,11 @@ class RunContext:
             sink.commit(self.run_id)
         return await action()
 
+    async def settle(self) -> None:
+        """Wait until what the sinks recorded of this run is on disk (the audit log syncs once for many runs)."""
+        for sink in self._committing:
+            await sink.settle()
+
     async def ask(
         self,
         key: StepKey,

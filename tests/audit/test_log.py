@@ -3,6 +3,7 @@ and entry commit together, files stay private, the sink records real runs, and `
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -600,3 +601,39 @@ def test_a_sink_holds_entries_until_the_run_commits(log: AuditLog) -> None:
     sink.commit(RUN)
     assert [e.kind for e in log.entries(RUN)] == ["RunStarted", "PlanMade"]
     assert log.verify(RUN).ok
+
+
+def test_runs_that_finish_together_share_one_sync(log: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    from supervisor.events import RunFinished, RunStarted
+    from supervisor.result import RunResult
+
+    syncs: list[int] = []
+    monkeypatch.setattr(log, "sync", lambda: syncs.append(1))
+    sink = AuditSink(log)
+    for run_id in ("r1", "r2", "r3"):
+        sink(RunStarted(run_id=run_id, seq=1, goal="g"))
+        sink(RunFinished(run_id=run_id, seq=2, result=RunResult(run_id=run_id, goal="g", status="done")))
+
+    async def three_runs_return() -> None:
+        await asyncio.gather(sink.settle(), sink.settle(), sink.settle())
+        await sink.settle()  # nothing sealed since: no further sync
+
+    asyncio.run(three_runs_return())
+    assert syncs == [1]
+    assert all(log.verify(run_id).sealed for run_id in ("r1", "r2", "r3"))
+
+
+def test_a_run_returns_after_its_seal_is_synced(baton_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real_sync = AuditLog.sync
+
+    def counting_sync(self: AuditLog) -> None:
+        synced.append(1)
+        real_sync(self)
+
+    monkeypatch.setattr(AuditLog, "sync", counting_sync)
+    model = ScriptedModel(respond=responder(plan_answer(("s1", "Write the reply email", []))), name="synced")
+    sup = Supervisor(make_team(), model=model, config=BatonConfig.model_validate({"routing": {"similarity": "bm25"}}))
+    result = sup.run_sync("Refund order #1042")
+    assert result.status == "done", result.error
+    assert synced == [1]
