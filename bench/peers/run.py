@@ -140,8 +140,9 @@ def main() -> None:
                 print(f"== {name} A K={k}", file=sys.stderr, flush=True)
                 fr[f"A_K{k}"] = run_all.run_harness(py, module, "A", reps=reps, warmup=1, timeout=1200, K=k, L=0.0)
         raw.write_text(json.dumps(results, indent=1))
-    print(f"\nBaton beside its peers, {results['started']} on {platform.node()} ({os.cpu_count()} cores, ")
-    print(f"{platform.python_implementation()} {platform.python_version()}); median of {reps} runs per cell\n")
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    machine = f"{platform.node()} ({os.cpu_count()} cores, {python})"
+    print(f"\nBaton beside its peers, {results['started']} on {machine}; median of {reps} runs per cell\n")
     print(table(results, args.M, args.N))
     print("\nInterference (CPU of unrelated processes while each row ran):\n" + noise(results))
     print(f"\nRaw timings: {raw}")
