@@ -64,8 +64,10 @@ class LimitsConfig(_Strict):
 
     max_attempts: int = Field(default=3, ge=1, le=10, description="tries per subtask (first + retries)")
     max_reasks: int = Field(default=2, ge=0, le=10, description="re-asks of a model whose answer is invalid")
-    min_subtasks: int = Field(default=2, ge=1, le=12)
-    max_subtasks: int = Field(default=4, ge=1, le=12)
+    min_subtasks: int = Field(default=2, ge=1, description="least subtasks in a plan a model writes")
+    max_subtasks: int = Field(
+        default=4, ge=1, description="most subtasks in a plan a model writes (a plan the caller gives has no bound)"
+    )
     specialist_max_tokens: int = Field(default=384, ge=16, le=8192)
     answer_max_tokens: int = Field(default=320, ge=16, le=8192)
     max_review_rounds: int = Field(default=2, ge=0, le=10, description="revisions a reviewer may ask for")

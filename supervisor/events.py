@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from supervisor.decisions.schemas import Plan
@@ -118,3 +118,19 @@ class RunFinished(Event):
 
 
 EventSink = Callable[[Event], None]
+
+
+@runtime_checkable
+class CommittingSink(Protocol):
+    """A sink that may hold events back (the audit log writes them in batches) until ``commit(run_id)``.
+
+    The run commits before every step acts (a model or tool call), so each decision is written before anything
+    that depends on it happens. Once a run has finished it awaits ``settle()``: what the sink wrote without
+    waiting for the disk is made durable, with one sync for every run that finished meanwhile.
+    """
+
+    def __call__(self, event: Event) -> None: ...
+
+    def commit(self, run_id: str) -> None: ...
+
+    async def settle(self) -> None: ...

@@ -28,7 +28,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -112,6 +112,20 @@ def _safe_json(data: Any) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEntry:
+    """An entry made but not yet written: its kind, when it happened, and its data as canonical JSON."""
+
+    kind: str
+    at: str
+    data_json: str
+
+
+def pending_entry(kind: str, data: Any) -> PendingEntry:
+    """An entry for ``append_batch``, stamped now, its data serialized now (later changes to it do not count)."""
+    return PendingEntry(kind, _now(), _safe_json(data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,23 +233,45 @@ class AuditLog:
         the same transaction, so the entry and the state change it records are committed together or not at
         all. ``seal=True`` seals the run in that transaction too.
         """
-        data_json = _safe_json(data)
+        return self.append_batch(run_id, [pending_entry(kind, data)], state=state, seal=seal)
+
+    def append_batch(
+        self,
+        run_id: str,
+        entries: Sequence[PendingEntry],
+        *,
+        state: Mapping[str, Any] | None = None,
+        seal: bool = False,
+        sync: bool = True,
+    ) -> int:
+        """Append ``entries`` (from ``pending_entry``) to ``run_id``'s chain in one transaction; the last seq.
+
+        One commit for several entries is what makes recording cheap; ``state`` and ``seal`` go with the last
+        entry, as in ``append``. A sealing commit is synced to disk unless ``sync=False``: then the caller
+        calls ``sync()`` later, once for many runs (group commit).
+        """
+        if not entries:
+            raise UserError("append_batch needs at least one entry")
         state_row, digest = None, None
-        at = _now()
         if state is not None:
             state_json = _safe_json(dict(state))
             digest = state_digest(state_json)
+            at = entries[-1].at
             state_row = (run_id, str(state.get("status", RUNNING)), at, state_json, _OWNER, at)
         with self._lock:
             for attempt in range(_APPEND_TRIES):
-                last, prev = self._head(run_id)
-                seq = last + 1
-                text = entry_text(run_id, seq, kind, at, data_json, state_digest=digest)
-                mac = hmac.new(self._keys.hmac_key, prev + text.encode(), hashlib.sha256).digest()
+                first, mac = self._head(run_id)
+                rows = []
+                for seq, entry in enumerate(entries, start=first + 1):
+                    last_digest = digest if seq == first + len(entries) else None
+                    text = entry_text(run_id, seq, entry.kind, entry.at, entry.data_json, state_digest=last_digest)
+                    mac = hmac.new(self._keys.hmac_key, mac + text.encode(), hashlib.sha256).digest()
+                    rows.append((run_id, seq, entry.kind, entry.at, entry.data_json, mac.hex(), last_digest))
+                seq, at = first + len(entries), entries[-1].at
                 try:
-                    with _synced(self._db, seal), _transaction(self._db):
+                    with _synced(self._db, seal and sync), _transaction(self._db):
                         try:
-                            self._db.execute(_INSERT_ENTRY, (run_id, seq, kind, at, data_json, mac.hex(), digest))
+                            self._db.executemany(_INSERT_ENTRY, rows)
                         except sqlite3.IntegrityError:
                             raise _SeqTakenError from None
                         if state_row is not None:
@@ -243,8 +279,9 @@ class AuditLog:
                             self._beats[run_id] = time.monotonic()
                         else:
                             self._beat(run_id, at)
-                        if seq == 1:
-                            index.record(self._db, self._keys, run_id, index.OPENED, entries=seq, head_mac=mac.hex())
+                        if first == 0:
+                            opened = str(rows[0][5])  # the index records the chain's first entry
+                            index.record(self._db, self._keys, run_id, index.OPENED, entries=1, head_mac=opened)
                         if seal:
                             self._write_seal(run_id, seq, mac.hex(), at)
                 except _SeqTakenError:
@@ -262,6 +299,20 @@ class AuditLog:
                     self._heads[run_id] = (seq, mac)
                 return seq
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def sync(self) -> None:
+        """Make every commit so far durable: one fsync of the write-ahead log, however many commits it holds.
+
+        It touches no connection (a file descriptor of its own), so it may run in a worker thread.
+        """
+        try:
+            fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+        except FileNotFoundError:
+            return  # no write-ahead log: every commit is in the database file, synced by its checkpoint
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def seal(self, run_id: str) -> None:
         """Sign the run's entry count and last MAC; sealing again after more entries replaces the seal."""

@@ -1,11 +1,13 @@
 """Recording a run's events in the audit log.
 
 ``AuditSink`` is an event sink: one entry per event, secrets redacted, the run's state committed with the first
-and last entries and the run sealed when it finishes.
+and last entries and the run sealed when it finishes. Entries are written in batches, one transaction per
+commit boundary (before each step acts, a guard trip, an escalation, the run's end), not one per event.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
@@ -16,10 +18,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from supervisor.audit.chain import RUNNING, canonical_json
-from supervisor.audit.log import AuditLog
+from supervisor.audit.log import AuditLog, PendingEntry, pending_entry
 from supervisor.audit.redaction import Redactor
-from supervisor.events import Event, RunFinished, RunStarted
+from supervisor.events import EscalationRaised, Event, GuardTripped, PolicyStopped, RunFinished, RunStarted
 from supervisor.result import RunResult
+
+# The run commits before every step acts (``commit``); these are committed at once besides: a tripped guard, an
+# escalation and a policy stop are what an auditor looks for first, so they never wait in memory.
+_COMMIT_AFTER: tuple[type[Event], ...] = (GuardTripped, EscalationRaised, PolicyStopped)
 
 # -- recording a run's events ------------------------------------------------------------------------------
 
@@ -70,29 +76,72 @@ class AuditSink:
     """An event sink (``on_event=``) that appends one entry per event, secrets redacted.
 
     ``RunStarted`` (and the first event of a resumed run) marks the run ``running``; ``RunFinished`` records the
-    final status and result as the run's state and seals the run, all in one transaction. Event classes it does
-    not know are recorded generically, by their fields. A failing write raises: an audit log that silently
-    loses entries would be worse than a stopped run.
+    final status and result as the run's state and seals the run, all in one transaction. Between them, entries
+    wait in memory until the run commits (before each step acts: ``commit``) or one of ``_COMMIT_AFTER`` comes,
+    and are written in one transaction: a crash loses only what no step has acted on yet, and never leaves a
+    hole in the chain. Event classes it does not know are
+    recorded generically, by their fields. A failing write raises: an audit log that silently loses entries
+    would be worse than a stopped run.
     """
 
     def __init__(self, log: AuditLog, redactor: Redactor | None = None) -> None:
         self.log = log
         self.redactor = redactor or Redactor(())
         self._open_runs: set[str] = set()
+        self._pending: dict[str, list[PendingEntry]] = {}  # run id -> entries made since its last commit
+        # Group commit: runs are sealed without waiting for the disk; ``settle`` syncs once for all of them.
+        self._sealed = 0  # runs this sink sealed without a sync
+        self._durable = 0  # how many of those a finished sync covers
+        self._syncing: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
         return f"<AuditSink to {self.log.path}>"
 
     def __call__(self, event: Event) -> None:
         redact = self.redactor.redact_data
-        data = redact(event_data(event))
-        kind = type(event).__name__
+        entry = pending_entry(type(event).__name__, redact(event_data(event)))
+        run_id = event.run_id
         if isinstance(event, RunFinished):
             state = {"status": event.result.status, "result": redact(event.result.to_json_dict())}
-            self.log.append(event.run_id, kind, data, state=state, seal=True)
-            self._open_runs.discard(event.run_id)
-        elif isinstance(event, RunStarted) or event.run_id not in self._open_runs:
-            self.log.append(event.run_id, kind, data, state={"status": RUNNING})
-            self._open_runs.add(event.run_id)
+            # A cancelled run is not awaited to its end (no ``settle``): its seal is synced at once.
+            later = event.result.status != "cancelled"
+            entries = [*self._pending.pop(run_id, ()), entry]
+            self.log.append_batch(run_id, entries, state=state, seal=True, sync=not later)
+            self._sealed += 1 if later else 0
+            self._open_runs.discard(run_id)
+        elif isinstance(event, RunStarted) or run_id not in self._open_runs:
+            self.log.append_batch(run_id, [*self._pending.pop(run_id, ()), entry], state={"status": RUNNING})
+            self._open_runs.add(run_id)
         else:
-            self.log.append(event.run_id, kind, data)
+            self._pending.setdefault(run_id, []).append(entry)
+            if isinstance(event, _COMMIT_AFTER):
+                self.commit(run_id)
+
+    def commit(self, run_id: str) -> None:
+        """Write ``run_id``'s entries made since its last commit, in one transaction."""
+        entries = self._pending.pop(run_id, None)
+        if entries:
+            self.log.append_batch(run_id, entries)
+
+    def flush(self) -> None:
+        """Write every entry still waiting for its commit (before the log is closed)."""
+        for run_id in list(self._pending):
+            self.commit(run_id)
+
+    async def settle(self) -> None:
+        """Return once every run sealed so far is on disk: runs that finish while a sync is under way share the
+        next one, so many concurrent runs cost a few syncs, not one each."""
+        target = self._sealed
+        while self._durable < target:
+            syncing = self._syncing
+            if syncing is None or syncing.get_loop() is not asyncio.get_running_loop():
+                syncing = self._syncing = asyncio.ensure_future(self._sync(self._sealed))
+            await asyncio.shield(syncing)  # a cancelled waiter leaves the sync running for the others
+
+    async def _sync(self, upto: int) -> None:
+        try:
+            await asyncio.to_thread(self.log.sync)
+            self._durable = max(self._durable, upto)
+        finally:
+            if self._syncing is asyncio.current_task():
+                self._syncing = None

@@ -54,6 +54,8 @@ class AuditTrail:
         return self._log
 
     def close(self) -> None:
+        if self._sink is not None:
+            self._sink.flush()
         if self._log is not None:
             self._log.close()
         self._log, self._sink = None, None

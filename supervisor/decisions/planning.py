@@ -1,9 +1,9 @@
 """Planning: the supervisor model turns a goal into a validated DAG of subtasks, and re-plans what remains.
 
-Which schema the model writes under is chosen once per team: a free plan (one form per plan length, each subtask
-depending only on earlier ids), or the team's declared workflow as a skeleton whose wordings are enums taken from
-the cards. A team built with a ``pipeline`` always runs it, whole; a ``workflow`` is adapted as a skeleton by a
-small model and planned freely by a capable one (``supervisor.models.capabilities``).
+Which schema the model writes under is chosen once per team: a free plan (up to ``limits.max_subtasks``
+subtasks, each depending only on earlier ids), or the team's declared workflow as a skeleton whose wordings are
+enums taken from the cards. A team built with a ``pipeline`` always runs it, whole; a ``workflow`` is adapted as
+a skeleton by a small model and planned freely by a capable one (``supervisor.models.capabilities``).
 """
 
 from __future__ import annotations
@@ -42,9 +42,12 @@ def targets_in(texts: Iterable[str]) -> set[str]:
 
 
 def pipeline_plan(agents: Sequence[str], goal: str) -> Plan:
-    """A fixed pipeline as a plan: each agent in order, each receiving the previous one's output."""
-    if not agents or len(agents) > Plan.max_subtasks:
-        raise UserError(f"a pipeline needs 1 to {Plan.max_subtasks} agents, not {len(agents)}")
+    """A fixed pipeline as a plan: each agent in order, each receiving the previous one's output.
+
+    The caller's pipeline is the work asked for: any length memory allows (limits bound what runs, not this).
+    """
+    if not agents:
+        raise UserError("a pipeline needs at least 1 agent")
     return Plan(
         subtasks=tuple(
             Subtask(
@@ -68,6 +71,8 @@ class Planner:
         self._model = model
         self.mode = self._choose_mode(config.planning.mode, capabilities)
         self.plan_type = self._choose_plan_type(self.mode)
+        # Whether the schema leaves anything to decide is worked out once per team, not per goal.
+        self._settled = only_value(self.plan_type.model_json_schema())
 
     def _choose_mode(self, mode: str, capabilities: ModelCapabilities) -> str:
         if mode != "auto":
@@ -103,6 +108,9 @@ class Planner:
             raise UnknownAgentError(unknown[0], self.team.names)
 
     async def plan(self, run: RunContext, note: str = "", reason: str = "") -> Plan:
+        if self._settled is not OPEN and not note:
+            # The team's pipeline admits exactly one plan: nothing for a model to decide.
+            return Plan.model_validate(self._settled)
         messages = prompts.render(
             "plan",
             goal=run.goal,
@@ -112,17 +120,13 @@ class Planner:
             max_subtasks=self._limits.max_subtasks,
             note=note,
         )
-        settled = only_value(self.plan_type.model_json_schema())
-        if settled is not OPEN and not note:
-            # The team's pipeline admits exactly one plan: nothing for a model to decide.
-            return Plan.model_validate(settled)
         completion = await run.ask(
             StepKey("plan", len(run.result.replans) + 1, "plan"),
             SUPERVISOR_ROLE,
             self._model,
             messages,
             output_type=self.plan_type,
-            max_tokens=token_budget(self.plan_type.max_subtasks),
+            max_tokens=token_budget(self.plan_type.max_subtasks or self._limits.max_subtasks),
             max_reasks=self._limits.max_reasks,
         )
         if completion.output is None:

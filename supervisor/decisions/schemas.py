@@ -1,9 +1,11 @@
 """Plans: subtasks with ids, acceptance criteria and dependencies, forming a DAG.
 
 ``Plan`` validates itself: ids are unique and every dependency names an *earlier* subtask, so a plan that
-validates can neither hold a cycle nor a dangling reference. For a model that plans, ``plan_output_type`` gives
-a schema that carries the structure: one form per plan length, ids fixed (``s1``, ``s2``, ...), dependencies an
-enum of earlier ids, strings bounded. Under constrained decoding even a 135M model cannot write a cycle.
+validates can neither hold a cycle nor a dangling reference. A plan the caller gives has no size limit but
+memory; a plan a model writes is bounded by ``limits.max_subtasks`` (``plan_output_type``). Its schema grows
+linearly with that bound: one array form whose ids and dependencies are enums of ``s1``..``sN``, strings bounded.
+"Only on earlier ids" is checked by validation (and a re-ask), not the grammar: a grammar that enforced it needs
+one form per position, and per length, which grows with the cube of the bound.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class Plan(BaseModel):
     """An ordered list of subtasks; each may depend only on subtasks listed before it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    max_subtasks: ClassVar[int] = 12
+    max_subtasks: ClassVar[int | None] = None  # a model-written plan's bound (plan_output_type); None: no bound
     agent_names: ClassVar[tuple[str, ...]] = ()  # when set, every suggested agent must be one of them
 
     subtasks: tuple[Subtask, ...] = Field(min_length=1)
@@ -57,7 +59,7 @@ class Plan(BaseModel):
     @model_validator(mode="after")
     def _check_dag(self) -> Plan:
         limit = type(self).max_subtasks
-        if len(self.subtasks) > limit:
+        if limit is not None and len(self.subtasks) > limit:
             raise ValueError(f"the plan has {len(self.subtasks)} subtasks; at most {limit} are allowed")
         seen: set[str] = set()
         for subtask in self.subtasks:
@@ -91,16 +93,20 @@ class Plan(BaseModel):
     __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
 
 
-def _subtask_form(index: int) -> dict[str, Any]:
-    earlier = [f"s{j}" for j in range(1, index)]
+def plan_json_schema(min_subtasks: int, max_subtasks: int) -> dict[str, Any]:
+    """The constrained-decoding schema for plans of ``min_subtasks``..``max_subtasks`` subtasks.
+
+    One subtask form for every position, so its size grows linearly with ``max_subtasks``.
+    """
+    ids = [f"s{i}" for i in range(1, max_subtasks + 1)]
     # An empty array written as a constant: llama.cpp's grammar ignores maxItems on an array without items.
     depends_on: dict[str, Any] = {"const": []}
-    if earlier:
-        depends_on = {"type": "array", "items": {"enum": earlier}, "maxItems": len(earlier)}
-    return {
+    if max_subtasks > 1:
+        depends_on = {"type": "array", "items": {"enum": ids[:-1]}, "maxItems": max_subtasks - 1}
+    subtask = {
         "type": "object",
         "properties": {
-            "id": {"const": f"s{index}"},
+            "id": {"enum": ids},
             "description": {"type": "string", "minLength": 3, "maxLength": DESCRIPTION_MAX},
             "acceptance_criteria": {"type": "string", "minLength": 3, "maxLength": CRITERIA_MAX},
             "depends_on": depends_on,
@@ -108,23 +114,12 @@ def _subtask_form(index: int) -> dict[str, Any]:
         "required": ["id", "description", "acceptance_criteria", "depends_on"],
         "additionalProperties": False,
     }
-
-
-def plan_json_schema(min_subtasks: int, max_subtasks: int) -> dict[str, Any]:
-    """The constrained-decoding schema for plans of ``min_subtasks``..``max_subtasks`` subtasks."""
-    forms = [
-        {
-            "type": "array",
-            "prefixItems": [_subtask_form(i) for i in range(1, n + 1)],
-            "minItems": n,
-            "maxItems": n,
-        }
-        for n in range(min_subtasks, max_subtasks + 1)
-    ]
     return {
         "title": "Plan",
         "type": "object",
-        "properties": {"subtasks": forms[0] if len(forms) == 1 else {"anyOf": forms}},
+        "properties": {
+            "subtasks": {"type": "array", "items": subtask, "minItems": min_subtasks, "maxItems": max_subtasks}
+        },
         "required": ["subtasks"],
         "additionalProperties": False,
     }

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel
 
 from supervisor.errors import GuardTripwire, StructuredOutputError
-from supervisor.events import Event, EventSink, GuardTripped
+from supervisor.events import CommittingSink, Event, EventSink, GuardTripped
 from supervisor.guards.capabilities import ToolGate
 from supervisor.guards.pipeline import GuardedMessage, GuardPipeline, GuardResult
 from supervisor.models import Completion, Message, Model, Usage
@@ -62,6 +62,7 @@ class RunContext:
         self.goal = goal
         self.policies = policies
         self._sinks = list(sinks)
+        self._committing = [sink for sink in self._sinks if isinstance(sink, CommittingSink)]
         self._seq = 0
         self._prices = prices
         self.result = result or RunResult(run_id=self.run_id, goal=goal, status="failed")
@@ -137,7 +138,14 @@ class RunContext:
     async def step(self, key: StepKey, action: Callable[[], Awaitable[T]]) -> T:
         """The one seam every nondeterministic action passes through."""
         del key  # the journal will record and replay by this key
+        for sink in self._committing:  # what was decided so far is written before the action acts on it
+            sink.commit(self.run_id)
         return await action()
+
+    async def settle(self) -> None:
+        """Wait until what the sinks recorded of this run is on disk (the audit log syncs once for many runs)."""
+        for sink in self._committing:
+            await sink.settle()
 
     async def ask(
         self,

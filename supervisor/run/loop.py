@@ -103,6 +103,7 @@ class RunLoop:
             self._finished(run)
             raise
         self._finished(run)
+        await run.settle()  # the run returns once its sealed record is durable
 
     def _finished(self, run: RunContext) -> None:
         run.result.peak_concurrency = max(run.result.peak_concurrency, run.peak)

@@ -6,6 +6,7 @@ between close candidates makes routing both accurate and explainable (the scores
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -58,7 +59,9 @@ K1 = 1.5
 B = 0.75
 
 
+@functools.lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
+    # Memoised: every output and task is tokenized on the hot path, and their words repeat across steps.
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]

@@ -3,6 +3,7 @@ and entry commit together, files stay private, the sink records real runs, and `
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -22,7 +23,7 @@ from typer.testing import CliRunner
 
 from supervisor import BatonConfig, ScriptedModel, Supervisor
 from supervisor.audit.keys import HMAC_KEY_FILE, AuditKeys
-from supervisor.audit.log import AuditLog, open_audit_log
+from supervisor.audit.log import AuditLog, open_audit_log, pending_entry
 from supervisor.audit.recorder import AuditSink
 from supervisor.audit.redaction import Redactor
 from supervisor.audit.story import format_story
@@ -576,3 +577,63 @@ def test_hostile_data_is_recorded_encodable_and_bounded(log: AuditLog) -> None:
     assert log.verify(RUN).ok
     goal = log.entries(RUN)[0].data["goal"]
     assert goal.startswith("\ufffdxxx") and goal.endswith("more characters cut]") and len(goal) < 1_100_000
+
+
+def test_a_batch_of_entries_is_one_chain_that_verifies(log: AuditLog) -> None:
+    log.append(RUN, "RunStarted", {"goal": "refund order 1042"}, state={"status": "running"})
+    batch = [pending_entry("Step", {"i": i}) for i in range(2, N)]
+    assert log.append_batch(RUN, batch) == N - 1
+    log.append(RUN, "RunFinished", {"status": "done"}, state={"status": "done"}, seal=True)
+    report = log.verify(RUN)
+    assert report.ok and report.sealed and report.entries == N
+    assert [e.data for e in log.entries(RUN)][1:3] == [{"i": 2}, {"i": 3}]
+    assert log.verify_index().ok
+
+
+def test_a_sink_holds_entries_until_the_run_commits(log: AuditLog) -> None:
+    from supervisor.events import CommittingSink, PlanMade, RunStarted
+
+    sink = AuditSink(log)
+    assert isinstance(sink, CommittingSink)
+    sink(RunStarted(run_id=RUN, seq=1, goal="g", team=("a",), config_fingerprint="f"))
+    sink(PlanMade(run_id=RUN, seq=2, plan=None))  # type: ignore[arg-type]
+    assert len(log.entries(RUN)) == 1  # the start is committed at once; the plan waits for the next step
+    sink.commit(RUN)
+    assert [e.kind for e in log.entries(RUN)] == ["RunStarted", "PlanMade"]
+    assert log.verify(RUN).ok
+
+
+def test_runs_that_finish_together_share_one_sync(log: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    from supervisor.events import RunFinished, RunStarted
+    from supervisor.result import RunResult
+
+    syncs: list[int] = []
+    monkeypatch.setattr(log, "sync", lambda: syncs.append(1))
+    sink = AuditSink(log)
+    for run_id in ("r1", "r2", "r3"):
+        sink(RunStarted(run_id=run_id, seq=1, goal="g"))
+        sink(RunFinished(run_id=run_id, seq=2, result=RunResult(run_id=run_id, goal="g", status="done")))
+
+    async def three_runs_return() -> None:
+        await asyncio.gather(sink.settle(), sink.settle(), sink.settle())
+        await sink.settle()  # nothing sealed since: no further sync
+
+    asyncio.run(three_runs_return())
+    assert syncs == [1]
+    assert all(log.verify(run_id).sealed for run_id in ("r1", "r2", "r3"))
+
+
+def test_a_run_returns_after_its_seal_is_synced(baton_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real_sync = AuditLog.sync
+
+    def counting_sync(self: AuditLog) -> None:
+        synced.append(1)
+        real_sync(self)
+
+    monkeypatch.setattr(AuditLog, "sync", counting_sync)
+    model = ScriptedModel(respond=responder(plan_answer(("s1", "Write the reply email", []))), name="synced")
+    sup = Supervisor(make_team(), model=model, config=BatonConfig.model_validate({"routing": {"similarity": "bm25"}}))
+    result = sup.run_sync("Refund order #1042")
+    assert result.status == "done", result.error
+    assert synced == [1]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
 from pydantic import ValidationError
 
-from supervisor import Card, Plan, Specialist, Team
+from supervisor import Card, LimitsConfig, Plan, ScriptedModel, Specialist, Team
+from supervisor.decisions.planning import pipeline_plan
 from supervisor.decisions.schemas import (
     plan_json_schema,
     plan_output_type,
@@ -46,15 +50,48 @@ def test_plan_type_bounds_the_number_of_subtasks() -> None:
         bounded.model_validate({"subtasks": [subtask("s1", []), subtask("s2", []), subtask("s3", [])]})
 
 
-def test_free_schema_has_one_form_per_length_and_only_earlier_dependencies() -> None:
+def test_free_schema_is_one_form_whose_ids_and_dependencies_are_enums() -> None:
     schema = plan_output_type(plan_json_schema(2, 3), 3).model_json_schema()
-    forms = schema["properties"]["subtasks"]["anyOf"]
-    assert [f["minItems"] for f in forms] == [2, 3]
-    third = forms[1]["prefixItems"][2]["properties"]
-    assert third["id"] == {"const": "s3"}
-    assert third["depends_on"]["items"]["enum"] == ["s1", "s2"]
-    assert forms[1]["prefixItems"][0]["properties"]["depends_on"] == {"const": []}
-    assert third["description"]["maxLength"] > 0
+    form = schema["properties"]["subtasks"]
+    assert (form["minItems"], form["maxItems"]) == (2, 3)
+    subtask = form["items"]["properties"]
+    assert subtask["id"] == {"enum": ["s1", "s2", "s3"]}
+    assert subtask["depends_on"]["items"]["enum"] == ["s1", "s2"]  # s3 depends on nothing later than s2
+    assert subtask["description"]["maxLength"] > 0
+    assert plan_json_schema(1, 1)["properties"]["subtasks"]["items"]["properties"]["depends_on"] == {"const": []}
+
+
+def test_free_schema_grows_linearly_with_the_bound() -> None:
+    # A 16-way fan-out is an ordinary plan for a strong model: its schema must stay small.
+    sizes = {n: len(json.dumps(plan_json_schema(1, n))) for n in (16, 32, 64)}
+    assert sizes[64] - sizes[32] <= 2.2 * (sizes[32] - sizes[16])
+    assert sizes[16] < 4_000
+
+
+def test_a_model_written_plan_depending_on_a_later_id_is_re_asked() -> None:
+    typed = plan_output_type(plan_json_schema(1, 3), 3)
+    backwards = {"subtasks": [subtask("s2", ["s1"]), subtask("s1", [])]}
+    fixed = {"subtasks": [subtask("s1", []), subtask("s2", ["s1"])]}
+    model = ScriptedModel([backwards, fixed])
+    completion = asyncio.run(model.complete([{"role": "user", "content": "plan"}], output_type=typed, max_reasks=1))
+    assert completion.output is not None
+    assert [s.id for s in completion.output.subtasks] == ["s1", "s2"]
+    assert len(model.calls) == 2  # the schema admitted the backwards plan; validation caught it and re-asked
+
+
+def test_a_plan_the_caller_gives_has_no_size_limit() -> None:
+    chain = [subtask("s1", [])] + [subtask(f"s{i}", [f"s{i - 1}"]) for i in range(2, 501)]
+    assert len(Plan.model_validate({"subtasks": chain}).subtasks) == 500
+    assert len(pipeline_plan(["writer"] * 500, "a long goal").subtasks) == 500
+
+
+def test_limits_bound_a_model_written_plan_by_policy_not_a_constant() -> None:
+    limits = LimitsConfig(min_subtasks=16, max_subtasks=40)
+    bounded = plan_output_type(plan_json_schema(limits.min_subtasks, limits.max_subtasks), limits.max_subtasks)
+    fan_out = [subtask(f"s{i}", []) for i in range(1, 17)]
+    assert len(bounded.model_validate({"subtasks": fan_out}).subtasks) == 16
+    with pytest.raises(ValidationError, match="at most 40"):
+        bounded.model_validate({"subtasks": [subtask(f"s{i}", []) for i in range(1, 42)]})
 
 
 def member(name: str, example: str) -> Specialist:

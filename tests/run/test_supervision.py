@@ -222,3 +222,13 @@ def test_a_cancelled_run_is_recorded_consistently_and_sealed_in_the_audit_log() 
     with log:
         assert log.verify(result.run_id).ok
         assert log.entries(result.run_id)[-1].data["status"] == "cancelled"
+
+
+def test_a_pipeline_of_500_steps_runs_whole() -> None:
+    # The caller's pipeline is the work asked for: no constant caps its length; limits (policies) bound the run.
+    limits = {"max_steps": 1000, "max_agent_runs": 1000}
+    sup, _, work = supervisor(DIAMOND, checking={"judge": "code", "min_relevance": 0}, limits=limits)
+    result = sup.run_sync("Refund order #1042", pipeline=["writer"] * 500)
+    assert result.status == "done", result.error
+    assert result.plan is not None and len(result.plan.subtasks) == 500
+    assert len([c for c in work.calls if c.kind == "answer"]) == 500
