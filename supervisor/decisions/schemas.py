@@ -93,11 +93,45 @@ class Plan(BaseModel):
     __str__ = __repr__  # pydantic's str() lists every field; the short form reads better
 
 
-def plan_json_schema(min_subtasks: int, max_subtasks: int) -> dict[str, Any]:
-    """The constrained-decoding schema for plans of ``min_subtasks``..``max_subtasks`` subtasks.
+EXACT_FORMS_UP_TO = 8
+"""Plans of up to this many subtasks get one form per length, in which a subtask can name only earlier ids:
+the grammar itself rules out cycles, which a small model needs. Larger bounds get one form for every position
+(linear in size), with the order of dependencies checked by validation and re-asks."""
 
-    One subtask form for every position, so its size grows linearly with ``max_subtasks``.
-    """
+
+def _position_form(index: int) -> dict[str, Any]:
+    earlier = [f"s{j}" for j in range(1, index)]
+    # An empty array written as a constant: llama.cpp's grammar ignores maxItems on an array without items.
+    depends_on: dict[str, Any] = {"const": []}
+    if earlier:
+        depends_on = {"type": "array", "items": {"enum": earlier}, "maxItems": len(earlier)}
+    return {
+        "type": "object",
+        "properties": {
+            "id": {"const": f"s{index}"},
+            "description": {"type": "string", "minLength": 3, "maxLength": DESCRIPTION_MAX},
+            "acceptance_criteria": {"type": "string", "minLength": 3, "maxLength": CRITERIA_MAX},
+            "depends_on": depends_on,
+        },
+        "required": ["id", "description", "acceptance_criteria", "depends_on"],
+        "additionalProperties": False,
+    }
+
+
+def plan_json_schema(min_subtasks: int, max_subtasks: int) -> dict[str, Any]:
+    """The constrained-decoding schema for plans of ``min_subtasks``..``max_subtasks`` subtasks."""
+    if max_subtasks <= EXACT_FORMS_UP_TO:
+        forms = [
+            {"type": "array", "prefixItems": [_position_form(i) for i in range(1, n + 1)], "minItems": n, "maxItems": n}
+            for n in range(min_subtasks, max_subtasks + 1)
+        ]
+        return {
+            "title": "Plan",
+            "type": "object",
+            "properties": {"subtasks": forms[0] if len(forms) == 1 else {"anyOf": forms}},
+            "required": ["subtasks"],
+            "additionalProperties": False,
+        }
     ids = [f"s{i}" for i in range(1, max_subtasks + 1)]
     # An empty array written as a constant: llama.cpp's grammar ignores maxItems on an array without items.
     depends_on: dict[str, Any] = {"const": []}

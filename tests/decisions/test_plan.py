@@ -50,15 +50,25 @@ def test_plan_type_bounds_the_number_of_subtasks() -> None:
         bounded.model_validate({"subtasks": [subtask("s1", []), subtask("s2", []), subtask("s3", [])]})
 
 
-def test_free_schema_is_one_form_whose_ids_and_dependencies_are_enums() -> None:
-    schema = plan_output_type(plan_json_schema(2, 3), 3).model_json_schema()
+def test_a_large_free_schema_is_one_form_whose_ids_and_dependencies_are_enums() -> None:
+    schema = plan_output_type(plan_json_schema(2, 12), 12).model_json_schema()
     form = schema["properties"]["subtasks"]
-    assert (form["minItems"], form["maxItems"]) == (2, 3)
+    assert (form["minItems"], form["maxItems"]) == (2, 12)
     subtask = form["items"]["properties"]
-    assert subtask["id"] == {"enum": ["s1", "s2", "s3"]}
-    assert subtask["depends_on"]["items"]["enum"] == ["s1", "s2"]  # s3 depends on nothing later than s2
+    assert subtask["id"] == {"enum": [f"s{i}" for i in range(1, 13)]}
+    assert subtask["depends_on"]["items"]["enum"] == [f"s{i}" for i in range(1, 12)]
     assert subtask["description"]["maxLength"] > 0
-    assert plan_json_schema(1, 1)["properties"]["subtasks"]["items"]["properties"]["depends_on"] == {"const": []}
+
+
+def test_a_small_free_schema_lets_a_subtask_name_only_earlier_ids() -> None:
+    # Up to EXACT_FORMS_UP_TO subtasks the grammar itself rules out a cycle: what a small model needs.
+    forms = plan_json_schema(2, 3)["properties"]["subtasks"]["anyOf"]
+    assert [f["minItems"] for f in forms] == [2, 3]
+    third = forms[1]["prefixItems"][2]["properties"]
+    assert third["id"] == {"const": "s3"} and third["depends_on"]["items"]["enum"] == ["s1", "s2"]
+    assert plan_json_schema(1, 1)["properties"]["subtasks"]["prefixItems"][0]["properties"]["depends_on"] == {
+        "const": []
+    }
 
 
 def test_free_schema_grows_linearly_with_the_bound() -> None:
