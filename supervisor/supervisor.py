@@ -25,9 +25,11 @@ from supervisor.guards.pipeline import Guard
 from supervisor.models import Closeable, Model, check_provider_settings, known_prefixes, resolve_model
 from supervisor.models.capabilities import capabilities_of
 from supervisor.models.pricing import PriceTable
+from supervisor.journal.base import RunRow
 from supervisor.result import CheckedVerdict, HumanDecision, RouteDecision, RunResult
 from supervisor.run.attempt import AttemptOutput
 from supervisor.run.context import SUPERVISOR_ROLE, RunContext
+from supervisor.run.durable import DurableRuns
 from supervisor.run.escalation import EscalationHandler, PersonDesk
 from supervisor.run.loop import Aggregator, RunLoop
 from supervisor.run.policies import Policies
@@ -113,6 +115,7 @@ class Supervisor:
             compose_freely=self.capabilities.plans_freely,
         )
         self._audit = AuditTrail(self.config)
+        self._durable = DurableRuns(self.config.journal)
 
     def _model_choice(self, specialist: Specialist, model: str | Model | None) -> str | Model:
         """Config per agent, else the specialist's own model, else the model given here, else the default."""
@@ -201,6 +204,7 @@ class Supervisor:
         if given is not None:
             self._loop.planner.check(given)
         run = RunContext(goal, self._sinks(on_event), self._prices, Policies(self._limits), guards=self._guards)
+        await self._durable.start(run, fingerprint=self._audit.fingerprint, team=self.team.names, given=given)
 
         async def start_and_execute() -> None:
             # Inside the run: a sink that fails on the first event ends the run failed (and sealed), not escaping.
@@ -208,12 +212,27 @@ class Supervisor:
             await self._loop.execute(run, given)
 
         await self._loop.drive(run, start_and_execute)
+        await self._durable.settle(run)
         return run.result
 
     async def resume(
-        self, result: RunResult, decision: HumanDecision, *, on_event: EventSink | None = None
+        self,
+        result: RunResult | str,
+        decision: HumanDecision | None = None,
+        *,
+        on_event: EventSink | None = None,
     ) -> RunResult:
-        """Continue a run that stopped in ``waiting_for_human`` with a person's ``decision``."""
+        """Continue a stopped run: by its id from the journal (after a crash, a policy stop, Ctrl-C, or with a
+        person's ``decision`` to the question it waits for), or from its ``RunResult`` with a ``decision``.
+
+        A recorded run replays every recorded step and runs only what was never recorded; the resume claims the
+        run, so an earlier owner still running it is fenced out (``RunFencedError``). Answering a question
+        twice is refused (``AnswerRefusedError``).
+        """
+        if isinstance(result, str):
+            return await self._resume_recorded(result, decision, on_event)
+        if decision is None:
+            raise UserError("resuming from a RunResult needs the person's decision")
         if result.status != "waiting_for_human" or result.pending is None or result.plan is None:
             raise UserError(f"run {result.run_id} is {result.status}, not waiting for a person")
         restored = result.model_copy(deep=True)
@@ -230,6 +249,24 @@ class Supervisor:
         await self._loop.drive(run, continue_run)
         return run.result
 
+    async def _resume_recorded(
+        self, run_id: str, decision: HumanDecision | None, on_event: EventSink | None
+    ) -> RunResult:
+        row, journal = await self._durable.reopen(run_id, decision)
+        given = Plan.model_validate(row.given_plan) if row.given_plan is not None else None
+        start = RunResult(run_id=run_id, goal=row.goal, status="failed")
+        run = RunContext(
+            row.goal, self._sinks(on_event), self._prices, Policies(self._limits), start, guards=self._guards
+        )
+        run.journal = journal  # every step recorded so far replays; the policies count them again as they do
+        await self._loop.drive(run, lambda: self._loop.execute(run, given))
+        await self._durable.settle(run)
+        return run.result
+
+    async def runs(self, limit: int = 100) -> list[RunRow]:
+        """The journal's runs, most recently updated first (empty when the journal is disabled)."""
+        return await self._durable.runs(limit)
+
     def run_sync(
         self,
         goal: str,
@@ -241,7 +278,7 @@ class Supervisor:
         """``run`` for code that is not inside an event loop."""
         return self._sync(self.run(goal, plan=plan, pipeline=pipeline, on_event=on_event), "run")
 
-    def resume_sync(self, result: RunResult, decision: HumanDecision) -> RunResult:
+    def resume_sync(self, result: RunResult | str, decision: HumanDecision | None = None) -> RunResult:
         """``resume`` for code that is not inside an event loop."""
         return self._sync(self.resume(result, decision), "resume")
 
@@ -260,8 +297,9 @@ class Supervisor:
             await self.aclose()  # the loop ends with this call: its connections must not outlive it
 
     async def aclose(self) -> None:
-        """Close the connections the models opened on the running event loop, and the audit log."""
+        """Close the connections the models opened on the running event loop, the audit log and the journal."""
         self._audit.close()
+        await self._durable.close()
         seen: set[int] = set()
         for model in self.models_by_role().values():
             if id(model) not in seen and isinstance(model, Closeable):
