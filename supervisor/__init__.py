@@ -14,6 +14,7 @@ from supervisor.decisions.routing import CodeRoute
 from supervisor.decisions.schemas import Plan, Subtask, Verdict
 from supervisor.errors import (
     AgentRunLimitError,
+    AnswerRefusedError,
     AuditFileError,
     AuditIntegrityError,
     BatonError,
@@ -23,9 +24,11 @@ from supervisor.errors import (
     GoalTimeoutError,
     GuardTripwire,
     InsecureFileError,
+    JournalError,
     MissingCredentialError,
     ModelError,
     ModelFileNotFoundError,
+    OutcomeUnknownError,
     PolicyStopError,
     PrivilegeEscalationError,
     PromptInjectionError,
@@ -42,6 +45,7 @@ from supervisor.errors import (
     RealModelBlockedError,
     ReplanLimitError,
     RunError,
+    RunFencedError,
     ScriptError,
     ScriptExhaustedError,
     StepLimitError,
@@ -55,6 +59,7 @@ from supervisor.errors import (
     ToolNotAllowedError,
     UnknownAgentError,
     UnknownProviderError,
+    UnknownRunError,
     UserError,
 )
 from supervisor.events import (
@@ -95,6 +100,7 @@ from supervisor.similarity.closest import most_similar
 from supervisor.supervisor import Supervisor, load_team
 from supervisor.team import AnswerContext, Card, Gate, Specialist, Team, WorkflowStep
 from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
+from supervisor.tools.effects import idempotency_key
 from supervisor.tools.tool import Tool
 from supervisor.tools.worker import tool_time_left
 
@@ -104,6 +110,7 @@ __all__ = [
     "AgentRunLimitError",
     "Aggregator",
     "AnswerContext",
+    "AnswerRefusedError",
     "Attempt",
     "AttemptStarted",
     "AuditFileError",
@@ -134,6 +141,7 @@ __all__ = [
     "HumanDecided",
     "HumanDecision",
     "InsecureFileError",
+    "JournalError",
     "LimitsConfig",
     "Message",
     "MissingCredentialError",
@@ -142,6 +150,7 @@ __all__ = [
     "ModelError",
     "ModelFileNotFoundError",
     "ModelsConfig",
+    "OutcomeUnknownError",
     "OutputChecks",
     "OutputProduced",
     "Plan",
@@ -168,6 +177,7 @@ __all__ = [
     "Review",
     "RouteDecision",
     "RunError",
+    "RunFencedError",
     "RunFinished",
     "RunResult",
     "RunScript",
@@ -197,6 +207,7 @@ __all__ = [
     "ToolNotAllowedError",
     "UnknownAgentError",
     "UnknownProviderError",
+    "UnknownRunError",
     "Usage",
     "UserError",
     "Verdict",
@@ -205,6 +216,7 @@ __all__ = [
     "__version__",
     "ends_sentence",
     "goal_ids",
+    "idempotency_key",
     "load_config",
     "load_team",
     "mentions",

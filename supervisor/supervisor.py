@@ -22,10 +22,10 @@ from supervisor.events import Event, EventSink, RunStarted
 from supervisor.guards.builtin import build_pipeline
 from supervisor.guards.capabilities import ToolPolicy
 from supervisor.guards.pipeline import Guard
+from supervisor.journal.base import RunRow
 from supervisor.models import Closeable, Model, check_provider_settings, known_prefixes, resolve_model
 from supervisor.models.capabilities import capabilities_of
 from supervisor.models.pricing import PriceTable
-from supervisor.journal.base import RunRow
 from supervisor.result import CheckedVerdict, HumanDecision, RouteDecision, RunResult
 from supervisor.run.attempt import AttemptOutput
 from supervisor.run.context import SUPERVISOR_ROLE, RunContext

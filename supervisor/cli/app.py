@@ -19,6 +19,7 @@ from rich.table import Table
 
 from supervisor.audit.redaction import Redactor
 from supervisor.cli.audit import audit_app
+from supervisor.cli.durable import register as register_durable_commands
 from supervisor.cli.printer import EscalationHandlerOnTerminal, EventPrinter
 from supervisor.config import BatonConfig, load_config
 from supervisor.errors import BatonError, UserError
@@ -36,6 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(audit_app, name="audit")
+register_durable_commands(app)
 
 
 @app.command()
@@ -66,6 +68,8 @@ def run(
         raise typer.Exit(EXIT_FAILED) from None
     if as_json:
         sys.stdout.write(json.dumps(result.to_json_dict(), indent=2) + "\n")
+    elif result.status == "waiting_for_human" and loaded.journal.enabled:
+        console.print(f"run {result.run_id} waits for a person: baton resume {result.run_id} --approve | --reject")
     raise typer.Exit(EXIT_DONE if result.status == "done" else EXIT_FAILED)
 
 

@@ -19,13 +19,12 @@ from supervisor.errors import GuardTripwire, StructuredOutputError
 from supervisor.events import Event, EventSink, GuardTripped, RunFinished
 from supervisor.guards.capabilities import ToolGate
 from supervisor.guards.pipeline import GuardedMessage, GuardPipeline, GuardResult
+from supervisor.journal.values import Codec, completion_codec
 from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.pricing import PriceTable
 from supervisor.result import RunResult, StepRecord, ToolCall
 from supervisor.run.policies import Policies
 from supervisor.safe_text import without_surrogates
-
-from supervisor.journal.values import Codec, completion_codec
 
 if TYPE_CHECKING:
     from supervisor.journal.recording import RunJournal
@@ -169,7 +168,7 @@ class RunContext:
         text = self.key_text(key)
         found, value = journal.lookup(text)
         if found:
-            return codec.load(value) if codec is not None else value  # type: ignore[no-any-return]
+            return codec.load(value) if codec is not None else value
         outcome = await action()
         await journal.record(text, codec.dump(outcome) if codec is not None else outcome)
         return outcome
@@ -186,6 +185,7 @@ class RunContext:
         max_reasks: int = 2,
     ) -> Completion:
         """A model call through the step seam, counted against the role's usage and the run's budgets."""
+
         async def answer() -> Completion | StructuredOutputError:
             try:
                 return await model.complete(

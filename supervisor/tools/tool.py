@@ -50,7 +50,9 @@ class Tool:
 
     def __post_init__(self) -> None:
         if self.delivery is not None and not self.side_effects:
-            raise TeamError(f"tool {self.name!r} declares delivery={self.delivery!r}: set side_effects=True", [self.name])
+            raise TeamError(
+                f"tool {self.name!r} declares delivery={self.delivery!r}: set side_effects=True", [self.name]
+            )
         if not re.fullmatch(TOOL_NAME_PATTERN, self.name):
             raise TeamError(f"tool name {self.name!r} must be lowercase letters, digits or _ (1-40)", [self.name])
         if not callable(self.function):
