@@ -24,6 +24,7 @@ import os
 import random
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,18 @@ def die_at_commit(kill_before: int | None, kill_after: int | None, before_key: s
         return done
 
     SqliteJournal.record = record  # type: ignore[method-assign]
+
+
+def signal_start(ready: int) -> None:
+    """Write one byte to ``ready`` once the run's row landed: the parent times a kill from there."""
+    original = SqliteJournal.create_run
+
+    async def create_run(self: SqliteJournal, row: Any, owner: str) -> int:
+        epoch = await original(self, row, owner)
+        os.write(ready, b"1")
+        return epoch
+
+    SqliteJournal.create_run = create_run  # type: ignore[method-assign]
 
 
 def random_latency(seed: int) -> None:
@@ -83,9 +96,13 @@ def supervisor_for(home: str, *, at_most_once: bool = False) -> Supervisor:
     if at_most_once:
         tool = team["fulfillment"].tools[0]
         swapped = dataclasses.replace(tool, delivery="at_most_once")
-        team = Team([dataclasses.replace(s, tools=(swapped,)) if s.name == "fulfillment" else s for s in team],
-                    workflow=team.workflow, deliverable=team.deliverable)
-    config = load_config(ROOT / "examples" / "order_desk" / "baton.toml")
+        team = Team(
+            [dataclasses.replace(s, tools=(swapped,)) if s.name == "fulfillment" else s for s in team],
+            workflow=team.workflow,
+            deliverable=team.deliverable,
+        )
+    # BM25 card ranking: the same decisions on every run, without a sentence model's seconds per process.
+    config = load_config(ROOT / "examples" / "order_desk" / "baton.toml", env={"BATON_ROUTING__SIMILARITY": "bm25"})
     return Supervisor(team, config=config, model=RunScript(plan=PLAN).model("durable-desk"))
 
 
@@ -100,22 +117,27 @@ def phase(spec: dict[str, Any]) -> dict[str, Any]:
     else:
         target = spec["target"]
         if target == "@only":  # the run the killed phase started: the journal's only one
-            (row,) = asyncio.run(supervisor.runs())
-            target = row.run_id
+            rows = asyncio.run(supervisor.runs())
+            if not rows:
+                return {"run_id": None, "status": "never started"}  # killed before the run's row landed
+            target = rows[0].run_id
         decision = HumanDecision(action=spec["decision"], by="risk team") if spec.get("decision") else None
         result = supervisor.resume_sync(target, decision)
     return result.to_json_dict()
 
 
 def trials() -> None:
-    import supervisor.models.structured  # noqa: F401 - imported once here, not in every child
-
+    with tempfile.TemporaryDirectory() as scratch:  # one run here first: every child starts warm
+        phase({"action": "run", "target": "Order 1000: 1 mouse, ship to 1 Main Street.", "home": scratch})
     outcomes = []
     for spec in json.load(sys.stdin):
         read, write = os.pipe()
+        ready_read, ready_write = os.pipe()
         child = os.fork()
         if child == 0:
             os.close(read)
+            os.close(ready_read)
+            signal_start(ready_write)
             try:
                 data = json.dumps(phase(spec)).encode()
                 with os.fdopen(write, "wb") as out:
@@ -126,7 +148,11 @@ def trials() -> None:
                     out.write(json.dumps({"error": repr(exc)}).encode())
                 os._exit(3)
         os.close(write)
+        os.close(ready_write)
         started = time.monotonic()
+        os.read(ready_read, 1)  # the run started (or the child ended without starting one)
+        running = time.monotonic()
+        os.close(ready_read)
         if spec.get("kill_at_s") is not None:
             time.sleep(spec["kill_at_s"])
             with contextlib.suppress(ProcessLookupError):
@@ -135,9 +161,10 @@ def trials() -> None:
             raw = got.read()
         _, status = os.waitpid(child, 0)
         killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-        elapsed = time.monotonic() - started
+        ended = time.monotonic()
+        elapsed = ended - started
         result = json.loads(raw) if raw and not killed else None
-        outcomes.append({"killed": killed, "result": result, "elapsed_s": elapsed})
+        outcomes.append({"killed": killed, "result": result, "elapsed_s": elapsed, "run_s": ended - running})
     sys.stdout.write(json.dumps(outcomes) + "\n")
 
 
