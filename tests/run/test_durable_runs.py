@@ -8,6 +8,7 @@ trials``), so a kill is a real SIGKILL of a real process, and hundreds of them s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import sqlite3
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from supervisor import RunFencedError, RunResult
 from supervisor.audit.log import open_audit_log
 from supervisor.config import AuditConfig
 
@@ -164,6 +166,40 @@ def test_an_at_most_once_call_cut_off_before_its_result_goes_to_a_person_not_run
     assert finished["status"] == "done", finished["error"]
     assert "TRK553101" in finished["output"]
     assert len(bookings(Path(home))) == 1
+
+
+def test_two_owners_resuming_one_run_exactly_one_proceeds_and_the_other_is_fenced_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.durable_order_desk import supervisor_for
+
+    home = tmp_path / "contended"
+    (killed,) = phases([{"action": "run", "target": SAFE, "home": str(home), "kill_after": 3}])
+    assert killed["killed"]
+    monkeypatch.setenv("BATON_HOME", str(home))
+    first, second = (supervisor_for(str(home), latency_s=0.05) for _ in range(2))
+    run_id = asyncio.run(first.runs())[0].run_id
+
+    async def both() -> list[Any]:
+        async def later() -> Any:
+            await asyncio.sleep(0.01)  # the first owner claims, then freezes in a slow model call; this one claims
+            return await second.resume(run_id)
+
+        try:
+            return await asyncio.gather(first.resume(run_id), later(), return_exceptions=True)
+        finally:
+            await first.aclose()
+            await second.aclose()
+
+    outcomes = asyncio.run(both())
+    fenced = [o for o in outcomes if isinstance(o, RunFencedError)]
+    finished = [o for o in outcomes if isinstance(o, RunResult)]
+    assert len(fenced) == 1 and len(finished) == 1, outcomes
+    assert finished[0].status == "done" and "TRK553101" in finished[0].output
+    assert len(bookings(home)) == 1
+    with sqlite3.connect(home / "journal.sqlite3") as db:
+        state, epoch = db.execute("SELECT state, epoch FROM runs").fetchone()
+    assert (state, epoch) == ("done", 3)  # created at 1, claimed twice; the winner wrote the end
 
 
 def test_a_persons_approval_in_a_new_process_after_a_kill_resumes_once_and_a_second_answer_is_refused(

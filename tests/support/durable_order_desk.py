@@ -86,7 +86,7 @@ PLAN = [
 ]
 
 
-def supervisor_for(home: str, *, at_most_once: bool = False) -> Supervisor:
+def supervisor_for(home: str, *, at_most_once: bool = False, latency_s: float = 0.0) -> Supervisor:
     """The order desk with its own journal, audit log and carrier table under ``home``; a model that plans
     freely and judges (so plans and verdicts are recorded steps too)."""
     os.environ["BATON_HOME"] = home
@@ -103,7 +103,7 @@ def supervisor_for(home: str, *, at_most_once: bool = False) -> Supervisor:
         )
     # BM25 card ranking: the same decisions on every run, without a sentence model's seconds per process.
     config = load_config(ROOT / "examples" / "order_desk" / "baton.toml", env={"BATON_ROUTING__SIMILARITY": "bm25"})
-    return Supervisor(team, config=config, model=RunScript(plan=PLAN).model("durable-desk"))
+    return Supervisor(team, config=config, model=RunScript(plan=PLAN).model("durable-desk", latency_s=latency_s))
 
 
 def phase(spec: dict[str, Any]) -> dict[str, Any]:
