@@ -41,6 +41,7 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         │                               or written by a newer Baton (no committed step is lost)
         ├── RunFencedError              another owner took the run over; this one may write nothing more
         ├── OutcomeUnknownError         an at-most-once tool's intent has no result and nothing can settle it
+        ├── ReplayDivergedError         a replay reached a step the recorded run never made
         ├── GuardTripwire               a guard blocked a message between agents (carries the guard's findings)
         │   ├── PromptInjectionError    untrusted text carried instructions (detector hit, action escalate/block)
         │   ├── ToolNotAllowedError     a tool outside the card or outside the step's capability token
@@ -376,3 +377,12 @@ class OutcomeUnknownError(RunError):
         self.tool = tool
         self.key = key
         super().__init__(f"{tool} may or may not have acted for {key} (intent recorded, no result)")
+
+
+class ReplayDivergedError(RunError):
+    """A replay reached a step the recorded run never made: a decision went another way, and nothing recorded
+    can answer it (replay calls no model and no tool)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"the replay reached {key}, a step the recorded run never made")

@@ -29,7 +29,7 @@ from supervisor.models.pricing import PriceTable
 from supervisor.result import CheckedVerdict, HumanDecision, RouteDecision, RunResult
 from supervisor.run.attempt import AttemptOutput
 from supervisor.run.context import SUPERVISOR_ROLE, RunContext
-from supervisor.run.durable import DurableRuns
+from supervisor.run.durable import DurableRuns, ReplayReport, replay_report
 from supervisor.run.escalation import EscalationHandler, PersonDesk
 from supervisor.run.loop import Aggregator, RunLoop
 from supervisor.run.policies import Policies
@@ -262,6 +262,17 @@ class Supervisor:
         await self._loop.drive(run, lambda: self._loop.execute(run, given))
         await self._durable.settle(run)
         return run.result
+
+    async def replay(self, run_id: str) -> ReplayReport:
+        """Run a recorded run again against its recorded answers, calling no model and no tool and writing
+        nothing; the report says where a decision diverged (a changed prompt, card or check shows up here)."""
+        row, journal = await self._durable.for_replay(run_id)
+        given = Plan.model_validate(row.given_plan) if row.given_plan is not None else None
+        start = RunResult(run_id=run_id, goal=row.goal, status="failed")
+        run = RunContext(row.goal, [], self._prices, Policies(self._limits), start, guards=self._guards)
+        run.journal = journal
+        await self._loop.drive(run, lambda: self._loop.execute(run, given))
+        return replay_report(row, run.result, journal)
 
     async def runs(self, limit: int = 100) -> list[RunRow]:
         """The journal's runs, most recently updated first (empty when the journal is disabled)."""

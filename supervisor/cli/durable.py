@@ -1,4 +1,5 @@
-"""The durable-run commands: ``baton runs`` lists the journal's runs, ``baton resume RUN_ID`` continues one.
+"""The durable-run commands: ``baton runs`` lists the journal's runs, ``baton resume RUN_ID`` continues one,
+``baton replay RUN_ID`` reads one back against its recorded answers.
 
 A run stopped by a crash, a policy, Ctrl-C or a question for a person resumes from its journal: recorded steps
 replay, only what was never recorded runs. A person answers with ``--approve``, ``--reject``, ``--edit TEXT`` or
@@ -23,6 +24,7 @@ from supervisor.cli.printer import EventPrinter
 from supervisor.config import load_config
 from supervisor.errors import BatonError, UserError
 from supervisor.result import HumanAction, HumanDecision, RunResult
+from supervisor.run.durable import ReplayReport
 from supervisor.safe_text import one_line
 from supervisor.supervisor import Supervisor
 
@@ -138,7 +140,40 @@ def _resumed(
     return asyncio.run(work())
 
 
+def replay(
+    run_id: Annotated[str, typer.Argument(help="The run's id (see 'baton runs').")],
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Re-run a recorded run against its recorded answers (no model, no tool, nothing written); exit 1 where a
+    decision diverges."""
+    try:
+        supervisor = Supervisor(config=load_config(config))
+
+        async def replayed() -> ReplayReport:
+            try:
+                return await supervisor.replay(run_id)
+            finally:
+                await supervisor.aclose()
+
+        report = asyncio.run(replayed())
+    except BatonError as exc:
+        raise _usage_error(exc) from None
+    if as_json:
+        data = {"run_id": report.run_id, "reproduced": report.reproduced, "divergences": list(report.divergences)}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    elif report.reproduced:
+        Console(soft_wrap=True).print(f"run {report.run_id}: every decision reproduced")
+    else:
+        console = Console(soft_wrap=True)
+        console.print(f"run {report.run_id}: {len(report.divergences)} divergence(s)")
+        for divergence in report.divergences:
+            console.print(f"  {escape(one_line(divergence))}")
+    raise typer.Exit(EXIT_DONE if report.reproduced else EXIT_FAILED)
+
+
 def register(app: typer.Typer) -> None:
     """Add the durable-run commands to ``app``."""
     app.command(name="runs")(runs)
     app.command(name="resume")(resume)
+    app.command(name="replay")(replay)

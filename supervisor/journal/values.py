@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from supervisor.errors import StructuredOutputError
-from supervisor.models import Completion, Usage
+from supervisor.models import Completion, Message, Usage
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -45,22 +48,38 @@ def text_and_cut() -> Codec[tuple[str, int]]:
 AskOutcome = Completion | StructuredOutputError
 
 
-def completion_codec(output_type: type[BaseModel] | None) -> Codec[AskOutcome]:
-    """A model's answer, or the structured-output failure it ended in (both are outcomes the run acted on)."""
+def prompt_digest(messages: Sequence[Message], output_type: type[BaseModel] | None) -> str:
+    """A short digest of what a model was asked (messages and schema): a replay compares it."""
+    digest = hashlib.sha256(_schema_text(output_type).encode())
+    for message in messages:
+        digest.update(b"\0" + message["role"].encode() + b"\0" + message["content"].encode("utf-8", "replace"))
+    return digest.hexdigest()[:16]
+
+
+@functools.cache
+def _schema_text(output_type: type[BaseModel] | None) -> str:
+    return json.dumps(output_type.model_json_schema(), sort_keys=True) if output_type is not None else ""
+
+
+def completion_codec(output_type: type[BaseModel] | None, prompt: str | None = None) -> Codec[AskOutcome]:
+    """A model's answer, or the structured-output failure it ended in (both are outcomes the run acted on), with
+    the digest of the prompt it answered."""
 
     def dump(value: AskOutcome) -> Any:
         if isinstance(value, StructuredOutputError):
             usage = dataclasses.asdict(value.usage) if isinstance(value.usage, Usage) else None
             return {
+                "prompt": prompt,
                 "failed": {
                     "schema": value.schema_name,
                     "attempts": value.attempts,
                     "last_output": value.last_output,
                     "errors": value.errors,
                     "usage": usage,
-                }
+                },
             }
         return {
+            "prompt": prompt,
             "text": value.text,
             "output": value.output.model_dump(mode="json") if value.output is not None else None,
             "usage": dataclasses.asdict(value.usage),

@@ -19,7 +19,7 @@ from supervisor.errors import GuardTripwire, StructuredOutputError
 from supervisor.events import Event, EventSink, GuardTripped, RunFinished
 from supervisor.guards.capabilities import ToolGate
 from supervisor.guards.pipeline import GuardedMessage, GuardPipeline, GuardResult
-from supervisor.journal.values import Codec, completion_codec
+from supervisor.journal.values import Codec, completion_codec, prompt_digest
 from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.pricing import PriceTable
 from supervisor.result import RunResult, StepRecord, ToolCall
@@ -169,6 +169,7 @@ class RunContext:
         found, value = journal.lookup(text)
         if found:
             return codec.load(value) if codec is not None else value
+        journal.going_live(text)
         outcome = await action()
         await journal.record(text, codec.dump(outcome) if codec is not None else outcome)
         return outcome
@@ -194,9 +195,12 @@ class RunContext:
             except StructuredOutputError as exc:
                 return exc  # an outcome the run acts on: recorded like an answer
 
+        prompt = prompt_digest(messages, output_type)
+        if self.journal is not None:
+            self.journal.asked(self.key_text(key), prompt)
         token = current_step.set(key)
         try:
-            completion = await self.step(key, answer, completion_codec(output_type))
+            completion = await self.step(key, answer, completion_codec(output_type, prompt))
         finally:
             current_step.reset(token)
         if isinstance(completion, StructuredOutputError):

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from dataclasses import dataclass
 
 from supervisor.config import JournalConfig
 from supervisor.decisions.schemas import Plan
 from supervisor.errors import AnswerRefusedError, UnknownRunError, UserError
 from supervisor.journal.base import Journal, RunRow
-from supervisor.journal.recording import RunJournal
-from supervisor.result import HumanDecision
+from supervisor.journal.recording import ReplayJournal, RunJournal
+from supervisor.result import HumanDecision, RunResult
 from supervisor.run.context import RunContext
 
 FINISHED = "done"
@@ -76,6 +77,16 @@ class DurableRuns:
         recorded = await journal.steps(run_id)
         return row, RunJournal(journal, run_id, epoch, recorded)
 
+    async def for_replay(self, run_id: str) -> tuple[RunRow, ReplayJournal]:
+        """A recorded run's steps, to be read back without writing anything."""
+        journal = await self.journal()
+        if journal is None:
+            raise UserError("replaying a run needs the journal ([journal] enabled = true)")
+        row = await journal.get_run(run_id)
+        if row is None:
+            raise UnknownRunError(run_id)
+        return row, ReplayJournal(journal, run_id, await journal.steps(run_id))
+
     async def settle(self, run: RunContext) -> None:
         """Record where the run stopped: its state, the answer it waits for, its result."""
         if run.journal is None:
@@ -93,3 +104,43 @@ class DurableRuns:
         if self._journal is not None:
             await self._journal.close()
             self._journal = None
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """What a replay found: every decision reproduced, or where it diverged."""
+
+    run_id: str
+    divergences: tuple[str, ...]
+    recorded_status: str
+    replayed_status: str
+    recorded_output: str
+    replayed_output: str
+
+    @property
+    def reproduced(self) -> bool:
+        return not self.divergences
+
+    def __repr__(self) -> str:
+        found = "every decision reproduced" if self.reproduced else f"{len(self.divergences)} divergence(s)"
+        return f"<ReplayReport {self.run_id}: {found}>"
+
+
+def replay_report(row: RunRow, replayed: RunResult, journal: ReplayJournal) -> ReplayReport:
+    found = [str(d) for d in journal.divergences]
+    if not found:  # ran to its end: the steps it never asked for, the status and the answer must match too
+        found += [f"{key}: recorded, never reached" for key in journal.unreached()]
+        recorded = row.result or {}
+        if recorded.get("status") not in (None, replayed.status):
+            found.append(f"the run ended {replayed.status}, recorded {recorded.get('status')}")
+        if recorded.get("output") not in (None, replayed.output):
+            found.append("the final answer differs from the recorded one")
+    recorded = row.result or {}
+    return ReplayReport(
+        run_id=row.run_id,
+        divergences=tuple(found),
+        recorded_status=str(recorded.get("status", row.state)),
+        replayed_status=replayed.status,
+        recorded_output=str(recorded.get("output", "")),
+        replayed_output=replayed.output,
+    )
