@@ -8,6 +8,7 @@ run to ``supervisor.run.loop``, the only place with the loop.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -262,6 +263,23 @@ class Supervisor:
         await self._loop.drive(run, lambda: self._loop.execute(run, given))
         await self._durable.settle(run)
         return run.result
+
+    async def submit(self, goal: str) -> str:
+        """Record ``goal`` as a run in the Postgres journal and queue it for ``baton worker``; returns the run id."""
+        from supervisor.workers import submit
+
+        return await submit(self, goal)
+
+    async def record_submitted(self, goal: str) -> str:
+        """Record ``goal`` as a new run, not started (a worker claims and runs it); returns the run id."""
+        goal = without_surrogates(goal)
+        if not goal.strip():
+            raise UserError("the goal is empty")
+        run_id = uuid.uuid4().hex[:12]
+        await self._durable.record_submitted(
+            run_id, goal, fingerprint=self._audit.fingerprint, team=list(self.team.names)
+        )
+        return run_id
 
     async def replay(self, run_id: str) -> ReplayReport:
         """Run a recorded run again against its recorded answers, calling no model and no tool and writing

@@ -59,6 +59,13 @@ class DurableRuns:
         epoch = await journal.create_run(row, self.owner)
         run.journal = RunJournal(journal, run.run_id, epoch, {})
 
+    async def record_submitted(self, run_id: str, goal: str, *, fingerprint: str, team: list[str]) -> None:
+        """A run recorded now and executed later, by whichever worker claims it."""
+        journal = await self.journal()
+        if journal is None:
+            raise UserError("submitting a run needs the journal ([journal] enabled = true)")
+        await journal.create_run(RunRow(run_id=run_id, goal=goal, fingerprint=fingerprint, team=team), self.owner)
+
     async def reopen(self, run_id: str, decision: HumanDecision | None) -> tuple[RunRow, RunJournal]:
         """Claim a recorded run for this owner, after recording ``decision`` as the answer it waits for."""
         journal = await self.journal()
