@@ -1,5 +1,6 @@
 """The durable-run commands: ``baton runs`` lists the journal's runs, ``baton resume RUN_ID`` continues one,
-``baton replay RUN_ID`` reads one back against its recorded answers.
+``baton replay RUN_ID`` reads one back against its recorded answers; ``baton submit GOAL`` queues a run and
+``baton worker`` executes queued runs (Postgres journal, procrastinate).
 
 A run stopped by a crash, a policy, Ctrl-C or a question for a person resumes from its journal: recorded steps
 replay, only what was never recorded runs. A person answers with ``--approve``, ``--reject``, ``--edit TEXT`` or
@@ -172,8 +173,58 @@ def replay(
     raise typer.Exit(EXIT_DONE if report.reproduced else EXIT_FAILED)
 
 
+StoreOption = Annotated[
+    str | None, typer.Option("--store", help="The Postgres journal, postgresql://... (else [journal] store).")
+]
+
+
+def _with_store(config: Path | None, store: str | None) -> Supervisor:
+    loaded = load_config(config)
+    if store is not None:
+        loaded = loaded.model_copy(update={"journal": loaded.journal.model_copy(update={"store": store})})
+    return Supervisor(config=loaded)
+
+
+def submit(
+    goal: Annotated[str, typer.Argument(help="The goal to queue for the workers.")],
+    config: ConfigOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Record GOAL as a run in the Postgres journal and queue it for 'baton worker'; prints the run id."""
+    try:
+        supervisor = _with_store(config, store)
+
+        async def submitted() -> str:
+            try:
+                return await supervisor.submit(goal)
+            finally:
+                await supervisor.aclose()
+
+        run_id = asyncio.run(submitted())
+    except BatonError as exc:
+        raise _usage_error(exc) from None
+    typer.echo(run_id)
+
+
+def worker(
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    concurrency: Annotated[int, typer.Option(help="Runs this worker executes at once.", min=1)] = 4,
+) -> None:
+    """Execute queued runs until stopped (Ctrl-C); a dead worker's runs come back and resume here."""
+    try:
+        supervisor = _with_store(config, store)
+        from supervisor.workers import run_worker
+
+        asyncio.run(run_worker(supervisor, concurrency=concurrency))
+    except BatonError as exc:
+        raise _usage_error(exc) from None
+
+
 def register(app: typer.Typer) -> None:
     """Add the durable-run commands to ``app``."""
     app.command(name="runs")(runs)
     app.command(name="resume")(resume)
     app.command(name="replay")(replay)
+    app.command(name="submit")(submit)
+    app.command(name="worker")(worker)

@@ -53,6 +53,7 @@ def test_a_waiting_run_is_listed_answered_from_the_command_line_and_a_second_ans
         (["resume", "no-such-run"], "no run 'no-such-run'"),
         (["replay", "no-such-run"], "no run 'no-such-run'"),
         (["resume", "x", "--approve", "--reject"], "give one of --approve"),
+        (["submit", "Ship order 5531"], "needs a Postgres journal"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(config: Path, arguments: list[str], expected: str) -> None:
