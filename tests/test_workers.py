@@ -48,9 +48,12 @@ def wait_until(condition: object, what: str, patience_s: float = 400.0) -> None:
         time.sleep(0.2)
 
 
-def test_three_workers_share_sixty_goals_and_survive_one_killed_mid_way(tmp_path: Path, postgres_url: str) -> None:
+def test_three_workers_share_sixty_goals_and_survive_one_killed_mid_way(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORDER_DESK_BOOKINGS", str(tmp_path / "bookings.sqlite3"))  # undone after the test
     url = fresh_database(postgres_url, "scaleout")
-    sys.path.insert(0, str(ROOT / "tests" / "support"))
+    monkeypatch.syspath_prepend(str(ROOT / "tests" / "support"))
     from durable_worker import desk
 
     submitter = desk(url, str(tmp_path), latency_s=0.0)

@@ -40,7 +40,8 @@ def _now() -> str:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # ASCII escapes: a lone surrogate somewhere in a value is stored as "\\ud800" rather than failing the step.
+    return json.dumps(value, separators=(",", ":"))
 
 
 @contextlib.contextmanager

@@ -189,8 +189,11 @@ class RunContext:
 
         async def answer() -> Completion | StructuredOutputError:
             try:
-                return await model.complete(
-                    messages, output_type=output_type, max_tokens=max_tokens, max_reasks=max_reasks
+                # Made encodable before it is recorded: a lone surrogate cannot be written to any store.
+                return _without_surrogates(
+                    await model.complete(
+                        messages, output_type=output_type, max_tokens=max_tokens, max_reasks=max_reasks
+                    )
                 )
             except StructuredOutputError as exc:
                 return exc  # an outcome the run acts on: recorded like an answer

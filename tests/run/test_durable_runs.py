@@ -177,6 +177,7 @@ def test_two_owners_resuming_one_run_exactly_one_proceeds_and_the_other_is_fence
     (killed,) = phases([{"action": "run", "target": SAFE, "home": str(home), "kill_after": 3}])
     assert killed["killed"]
     monkeypatch.setenv("BATON_HOME", str(home))
+    monkeypatch.setenv("ORDER_DESK_BOOKINGS", str(home / "bookings.sqlite3"))  # undone after the test
     first, second = (supervisor_for(str(home), latency_s=0.05) for _ in range(2))
     run_id = asyncio.run(first.runs())[0].run_id
 
