@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 import threading
+import uuid
+from pathlib import Path
 
 from specialists.grounded import choice_format
 from specialists.shapes import finished_data, plain_text, says
@@ -18,7 +22,10 @@ from supervisor import (
     Tool,
     WorkflowStep,
     goal_ids,
+    idempotency_key,
 )
+
+BOOKINGS_ENV = "ORDER_DESK_BOOKINGS"
 
 STOCK = {"keyboard": 14, "monitor": 0, "mouse": 120, "laptop": 3}
 PRICES = {"keyboard": 49.0, "monitor": 229.0, "mouse": 19.0, "laptop": 1299.0}
@@ -98,22 +105,47 @@ def score_fraud_risk(query: str) -> str:
 class Carrier:
     """A stand-in for a shipping carrier's API: ``create_shipment`` books a shipment, a real side effect.
 
-    Each team gets its own carrier, so what one run booked is visible in ``shipments`` and nowhere else.
+    Bookings live in the carrier's own SQLite table (``path``; default ``$ORDER_DESK_BOOKINGS``, else in memory),
+    so what runs booked can be counted from any process. Booking is idempotent on the key it is given: a repeat
+    with the same key returns the first booking and books nothing.
     """
 
-    def __init__(self) -> None:
-        self.shipments: list[str] = []
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = str(path or os.environ.get(BOOKINGS_ENV) or ":memory:")
         self._lock = threading.Lock()  # tools run in worker threads
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS bookings (key TEXT PRIMARY KEY, order_id TEXT NOT NULL, tracking TEXT NOT NULL)"
+        )
+
+    @property
+    def shipments(self) -> list[str]:
+        """Every tracking number booked, in booking order."""
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT tracking FROM bookings ORDER BY rowid")]
 
     def create_shipment(self, query: str) -> str:
         # The order's id as the desk reads ids everywhere ("order 5531", "#5531", "order no. 2201"); quantities
         # have fewer than three digits.
         ids = goal_ids(query)
+        order_id = ids[0].lstrip("#") if ids else "0000"
+        key = idempotency_key() or uuid.uuid4().hex  # outside a run there is nothing to de-duplicate against
         with self._lock:
-            number = len(self.shipments) + 1
-            order_id = ids[0].lstrip("#") if ids else "0000"
-            tracking = f"TRK{order_id}{number:02d}"
-            self.shipments.append(tracking)
+            self._db.execute("BEGIN IMMEDIATE")  # other processes book into the same table
+            try:
+                found = self._db.execute("SELECT tracking FROM bookings WHERE key = ?", (key,)).fetchone()
+                if found is None:
+                    number = self._db.execute("SELECT count(*) FROM bookings").fetchone()[0] + 1
+                    tracking = f"TRK{order_id}{number:02d}"
+                    self._db.execute("INSERT INTO bookings VALUES (?, ?, ?)", (key, order_id, tracking))
+                else:
+                    tracking = found[0]
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
         return f"Shipment booked for order {order_id} with the carrier: tracking number {tracking}."
 
 
@@ -305,6 +337,7 @@ def order_desk_team() -> Team:
                     "books the shipment of an order with the carrier, given the order text",
                     carrier.create_shipment,
                     side_effects=True,
+                    delivery="idempotent",  # the carrier de-duplicates on the idempotency key
                     argument="goal",  # the customer's order as given, never an agent's paraphrase of it
                 ),
             ),

@@ -14,6 +14,7 @@ from supervisor.decisions.routing import CodeRoute
 from supervisor.decisions.schemas import Plan, Subtask, Verdict
 from supervisor.errors import (
     AgentRunLimitError,
+    AnswerRefusedError,
     AuditFileError,
     AuditIntegrityError,
     BatonError,
@@ -24,9 +25,11 @@ from supervisor.errors import (
     GoalTimeoutError,
     GuardTripwire,
     InsecureFileError,
+    JournalError,
     MissingCredentialError,
     ModelError,
     ModelFileNotFoundError,
+    OutcomeUnknownError,
     PolicyStopError,
     PrivilegeEscalationError,
     PromptInjectionError,
@@ -44,6 +47,7 @@ from supervisor.errors import (
     ReplanLimitError,
     ReplanScopeError,
     RunError,
+    RunFencedError,
     ScriptError,
     ScriptExhaustedError,
     StepLimitError,
@@ -57,6 +61,7 @@ from supervisor.errors import (
     ToolNotAllowedError,
     UnknownAgentError,
     UnknownProviderError,
+    UnknownRunError,
     UserError,
 )
 from supervisor.events import (
@@ -97,6 +102,7 @@ from supervisor.similarity.closest import most_similar
 from supervisor.supervisor import Supervisor, load_team
 from supervisor.team import AnswerContext, Card, Gate, Specialist, Team, WorkflowStep
 from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
+from supervisor.tools.effects import idempotency_key
 from supervisor.tools.tool import Tool
 from supervisor.tools.worker import tool_time_left
 
@@ -106,6 +112,7 @@ __all__ = [
     "AgentRunLimitError",
     "Aggregator",
     "AnswerContext",
+    "AnswerRefusedError",
     "Attempt",
     "AttemptStarted",
     "AuditFileError",
@@ -137,6 +144,7 @@ __all__ = [
     "HumanDecided",
     "HumanDecision",
     "InsecureFileError",
+    "JournalError",
     "LimitsConfig",
     "Message",
     "MissingCredentialError",
@@ -145,6 +153,7 @@ __all__ = [
     "ModelError",
     "ModelFileNotFoundError",
     "ModelsConfig",
+    "OutcomeUnknownError",
     "OutputChecks",
     "OutputProduced",
     "Plan",
@@ -172,6 +181,7 @@ __all__ = [
     "Review",
     "RouteDecision",
     "RunError",
+    "RunFencedError",
     "RunFinished",
     "RunResult",
     "RunScript",
@@ -201,6 +211,7 @@ __all__ = [
     "ToolNotAllowedError",
     "UnknownAgentError",
     "UnknownProviderError",
+    "UnknownRunError",
     "Usage",
     "UserError",
     "Verdict",
@@ -209,6 +220,7 @@ __all__ = [
     "__version__",
     "ends_sentence",
     "goal_ids",
+    "idempotency_key",
     "load_config",
     "load_team",
     "mentions",

@@ -200,6 +200,16 @@ class AuditConfig(_Strict):
     key_dir: str | None = None
 
 
+class JournalConfig(_Strict):
+    """``[journal]``: the step journal that makes runs durable (resume after a crash, no repeated side effects).
+
+    ``store`` defaults to ``$BATON_HOME/journal.sqlite3``; a ``postgresql://`` URL names a Postgres store.
+    """
+
+    enabled: bool = True
+    store: str | None = None
+
+
 class TeamConfig(_Strict):
     """Where the team comes from: ``module:function`` returning a list of specialists."""
 
@@ -218,6 +228,7 @@ class BatonConfig(_Strict):
     team: TeamConfig = Field(default_factory=TeamConfig)
     guards: GuardsConfig = Field(default_factory=GuardsConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    journal: JournalConfig = Field(default_factory=JournalConfig)
     prices: dict[str, Price] = Field(default_factory=dict, description="by model string, e.g. openai/gpt-4o-mini")
 
     def model_for(self, agent: str, declared: _Declared | None = None) -> str | _Declared:

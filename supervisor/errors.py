@@ -14,7 +14,9 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
     │   ├── UnknownAgentError           a name that is not on the team
     │   ├── MissingCredentialError      the env var a provider's key should come from is not set
     │   ├── PromptTemplateError         missing template or an undefined template variable
-    │   └── InsecureFileError           a config, key or audit file others can write; a key others can read
+    │   ├── InsecureFileError           a config, key or audit file others can write; a key others can read
+    │   ├── UnknownRunError             a run id the journal does not hold
+    │   └── AnswerRefusedError          a person's answer to a run that is not waiting for it (or answered twice)
     └── RunError
         ├── ModelError                  a provider failed to answer
         │   ├── RealModelBlockedError   a unit test reached for a real provider
@@ -36,6 +38,11 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── DetectorModelError          the injection detector's shipped weights are missing or fail their sha256
         ├── AuditIntegrityError         the audit log of a run was changed, cut or rewritten; names the first bad entry
         ├── AuditFileError              the audit log's file is damaged: not SQLite, or pages SQLite cannot read
+        ├── JournalError                the step journal cannot be written or read: disk full or read-only, locked,
+        │                               or written by a newer Baton (no committed step is lost)
+        ├── RunFencedError              another owner took the run over; this one may write nothing more
+        ├── OutcomeUnknownError         an at-most-once tool's intent has no result and nothing can settle it
+        ├── ReplayDivergedError         a replay reached a step the recorded run never made
         ├── GuardTripwire               a guard blocked a message between agents (carries the guard's findings)
         │   ├── PromptInjectionError    untrusted text carried instructions (detector hit, action escalate/block)
         │   ├── ToolNotAllowedError     a tool outside the card or outside the step's capability token
@@ -352,3 +359,46 @@ class PrivilegeEscalationError(GuardTripwire):
 
 class TaintedArgumentsError(GuardTripwire):
     tripwire = "tainted_arguments"
+
+
+class UnknownRunError(UserError):
+    """A run id the journal does not hold."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(f"no run {run_id!r} in the journal (see 'baton runs')")
+
+
+class AnswerRefusedError(UserError):
+    """A person's answer to a run that is not waiting for one, or to a question already answered."""
+
+
+class JournalError(RunError):
+    """The step journal cannot be written or read; what it says is what to fix. No committed step is lost."""
+
+
+class RunFencedError(RunError):
+    """Another owner claimed the run (a newer epoch): this writer is fenced out and may write nothing more."""
+
+    def __init__(self, run_id: str, epoch: int) -> None:
+        self.run_id = run_id
+        self.epoch = epoch
+        super().__init__(f"run {run_id} was taken over by another owner; this owner (epoch {epoch}) is fenced out")
+
+
+class OutcomeUnknownError(RunError):
+    """An at-most-once tool recorded its intent but no result: it may or may not have acted."""
+
+    def __init__(self, tool: str, key: str) -> None:
+        self.tool = tool
+        self.key = key
+        super().__init__(f"{tool} may or may not have acted for {key} (intent recorded, no result)")
+
+
+class ReplayDivergedError(RunError):
+    """A replay reached a step the recorded run never made: a decision went another way, and nothing recorded
+    can answer it (replay calls no model and no tool)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"the replay reached {key}, a step the recorded run never made")

@@ -8,6 +8,7 @@ run to ``supervisor.run.loop``, the only place with the loop.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -22,12 +23,14 @@ from supervisor.events import Event, EventSink, RunStarted
 from supervisor.guards.builtin import build_pipeline
 from supervisor.guards.capabilities import ToolPolicy
 from supervisor.guards.pipeline import Guard
+from supervisor.journal.base import RunRow
 from supervisor.models import Closeable, Model, check_provider_settings, known_prefixes, resolve_model
 from supervisor.models.capabilities import capabilities_of
 from supervisor.models.pricing import PriceTable
 from supervisor.result import CheckedVerdict, HumanDecision, RouteDecision, RunResult
 from supervisor.run.attempt import AttemptOutput
 from supervisor.run.context import SUPERVISOR_ROLE, RunContext
+from supervisor.run.durable import DurableRuns, ReplayReport, replay_report
 from supervisor.run.escalation import EscalationHandler, PersonDesk
 from supervisor.run.loop import Aggregator, RunLoop
 from supervisor.run.policies import Policies
@@ -114,6 +117,7 @@ class Supervisor:
         )
         self._audit = AuditTrail(self.config)
         self._in_progress: dict[str, RunResult] = {}
+        self._durable = DurableRuns(self.config.journal)
 
     def _model_choice(self, specialist: Specialist, model: str | Model | None) -> str | Model:
         """Config per agent, else the specialist's own model, else the model given here, else the default."""
@@ -202,6 +206,7 @@ class Supervisor:
         if given is not None:
             self._loop.planner.check(given)
         run = RunContext(goal, self._sinks(on_event), self._prices, Policies(self._limits), guards=self._guards)
+        await self._durable.start(run, fingerprint=self._audit.fingerprint, team=self.team.names, given=given)
 
         async def start_and_execute() -> None:
             # Inside the run: a sink that fails on the first event ends the run failed (and sealed), not escaping.
@@ -209,13 +214,26 @@ class Supervisor:
             await self._loop.execute(run, given)
 
         await self._drive(run, start_and_execute)
+        await self._durable.settle(run)
         return run.result
 
     async def resume(
-        self, result: RunResult, decision: HumanDecision | None = None, *, on_event: EventSink | None = None
+        self,
+        result: RunResult | str,
+        decision: HumanDecision | None = None,
+        *,
+        on_event: EventSink | None = None,
     ) -> RunResult:
-        """Continue a run that stopped in ``waiting_for_human`` with a person's ``decision``, or a ``cancelled``
-        run (no decision) from its accepted work: the subtasks not accepted yet run again."""
+        """Continue a stopped run.
+
+        By its id: from the journal (after a crash, a policy stop, Ctrl-C, or with a person's ``decision`` to the
+        question it waits for); every recorded step replays and only what was never recorded runs. The resume
+        claims the run, so an earlier owner still running it is fenced out (``RunFencedError``); answering a
+        question twice is refused (``AnswerRefusedError``). From a ``RunResult``: a run waiting for a person
+        continues with their ``decision``, a ``cancelled`` run (no decision) from its accepted work.
+        """
+        if isinstance(result, str):
+            return await self._resume_recorded(result, decision, on_event)
         current = result.replans[-1] if result.replans else result.plan
         waiting = result.status == "waiting_for_human" and result.pending is not None
         if current is None or not (waiting or result.status == "cancelled"):
@@ -248,6 +266,52 @@ class Supervisor:
         not change it: the run owns it."""
         return self._in_progress.get(run_id)
 
+    async def _resume_recorded(
+        self, run_id: str, decision: HumanDecision | None, on_event: EventSink | None
+    ) -> RunResult:
+        row, journal = await self._durable.reopen(run_id, decision)
+        given = Plan.model_validate(row.given_plan) if row.given_plan is not None else None
+        start = RunResult(run_id=run_id, goal=row.goal, status="failed")
+        run = RunContext(
+            row.goal, self._sinks(on_event), self._prices, Policies(self._limits), start, guards=self._guards
+        )
+        run.journal = journal  # every step recorded so far replays; the policies count them again as they do
+        await self._drive(run, lambda: self._loop.execute(run, given))
+        await self._durable.settle(run)
+        return run.result
+
+    async def submit(self, goal: str) -> str:
+        """Record ``goal`` as a run in the Postgres journal and queue it for ``baton worker``; returns the run id."""
+        from supervisor.workers import submit
+
+        return await submit(self, goal)
+
+    async def record_submitted(self, goal: str) -> str:
+        """Record ``goal`` as a new run, not started (a worker claims and runs it); returns the run id."""
+        goal = without_surrogates(goal)
+        if not goal.strip():
+            raise UserError("the goal is empty")
+        run_id = uuid.uuid4().hex[:12]
+        await self._durable.record_submitted(
+            run_id, goal, fingerprint=self._audit.fingerprint, team=list(self.team.names)
+        )
+        return run_id
+
+    async def replay(self, run_id: str) -> ReplayReport:
+        """Run a recorded run again against its recorded answers, calling no model and no tool and writing
+        nothing; the report says where a decision diverged (a changed prompt, card or check shows up here)."""
+        row, journal = await self._durable.for_replay(run_id)
+        given = Plan.model_validate(row.given_plan) if row.given_plan is not None else None
+        start = RunResult(run_id=run_id, goal=row.goal, status="failed")
+        run = RunContext(row.goal, [], self._prices, Policies(self._limits), start, guards=self._guards)
+        run.journal = journal
+        await self._loop.drive(run, lambda: self._loop.execute(run, given))
+        return replay_report(row, run.result, journal)
+
+    async def runs(self, limit: int = 100) -> list[RunRow]:
+        """The journal's runs, most recently updated first (empty when the journal is disabled)."""
+        return await self._durable.runs(limit)
+
     def run_sync(
         self,
         goal: str,
@@ -259,7 +323,7 @@ class Supervisor:
         """``run`` for code that is not inside an event loop."""
         return self._sync(self.run(goal, plan=plan, pipeline=pipeline, on_event=on_event), "run")
 
-    def resume_sync(self, result: RunResult, decision: HumanDecision | None = None) -> RunResult:
+    def resume_sync(self, result: RunResult | str, decision: HumanDecision | None = None) -> RunResult:
         """``resume`` for code that is not inside an event loop."""
         return self._sync(self.resume(result, decision), "resume")
 
@@ -278,8 +342,9 @@ class Supervisor:
             await self.aclose()  # the loop ends with this call: its connections must not outlive it
 
     async def aclose(self) -> None:
-        """Close the connections the models opened on the running event loop, and the audit log."""
+        """Close the connections the models opened on the running event loop, the audit log and the journal."""
         self._audit.close()
+        await self._durable.close()
         seen: set[int] = set()
         for model in self.models_by_role().values():
             if id(model) not in seen and isinstance(model, Closeable):

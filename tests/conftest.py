@@ -36,3 +36,12 @@ def baton_home() -> Path:
     import os
 
     return Path(os.environ["BATON_HOME"])
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A Postgres server for this test session, started on first use (Debian's postgresql, 127.0.0.1 only)."""
+    from support.postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url

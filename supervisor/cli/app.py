@@ -18,6 +18,7 @@ from rich.table import Table
 
 from supervisor.audit.redaction import Redactor
 from supervisor.cli.audit import audit_app
+from supervisor.cli.durable import register as register_durable_commands
 from supervisor.cli.printer import EscalationHandlerOnTerminal, EventPrinter, progress_note
 from supervisor.cli.runs import register as register_runs
 from supervisor.cli.runs import save_result
@@ -41,6 +42,8 @@ app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 app.command()(init)
 register_runs(app)
+# The journal's runs and resume (by run id, after a crash or a restart) take over the saved-run ones' names.
+register_durable_commands(app)
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Path to baton.toml.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON only.")]
@@ -94,6 +97,8 @@ def run(
     save_result(result)
     if as_json:
         print_json(result.to_json_dict())
+    elif result.status == "waiting_for_human" and loaded.journal.enabled:
+        console.print(f"run {result.run_id} waits for a person: baton resume {result.run_id} --approve | --reject")
     raise typer.Exit(EXIT_DONE if result.status == "done" else EXIT_FAILED)
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from supervisor.decisions import prompts
 from supervisor.decisions.schemas import OPEN, Subtask, only_value
-from supervisor.errors import StructuredOutputError
+from supervisor.errors import OutcomeUnknownError, StructuredOutputError
 from supervisor.guards.capabilities import ToolPolicy
 from supervisor.models import Model
 from supervisor.result import StepRecord, ToolCall
@@ -156,14 +156,30 @@ async def tool_step(
         choice = await choose_tool(run, specialist, model, subtask, capability=capability, max_reasks=max_reasks)
         if choice is None:
             return None
+        rerun_unknown = False
         while True:
             try:
                 return await call_tool_checked(
-                    run, specialist, subtask, capability=capability, policy=policy, choice=choice, inputs=inputs
+                    run,
+                    specialist,
+                    subtask,
+                    capability=capability,
+                    policy=policy,
+                    choice=choice,
+                    inputs=inputs,
+                    rerun_unknown=rerun_unknown,
                 )
             except ApprovalNeeded as need:
                 # Approved: the loop calls again and the policy now allows it; refused: the call is refused.
                 if await desk.approve_tool(run, record, need.tool, need.arguments) == "waiting":
                     return "waiting"
+            except OutcomeUnknownError as unknown:
+                # Started before a crash, never finished: a person decides whether it may run again.
+                again = await desk.approve_tool(run, record, unknown.tool, choice[1], outcome_unknown=True)
+                if again == "waiting":
+                    return "waiting"
+                if not again:
+                    return ToolCall(tool=unknown.tool, query=choice[1], output="", refused=str(unknown))
+                rerun_unknown = True
     finally:
         run.gate.revoke(capability)

@@ -1,8 +1,8 @@
 """The context of one run: the step seam, usage accounting, policy checks and the event fan-out.
 
 Every nondeterministic action (a model call, a tool call, a person's answer) goes through ``RunContext.step``,
-keyed by what it is (subtask, attempt, call), never by when it happened; that key is where a step journal
-records and replays outcomes.
+keyed by what it is (subtask, attempt, call), never by when it happened. With a journal attached, a step already
+recorded is replayed from its record; a new one runs and is committed before the run acts on it.
 """
 
 from __future__ import annotations
@@ -11,19 +11,23 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from supervisor.errors import GuardTripwire, StructuredOutputError
-from supervisor.events import CommittingSink, Event, EventSink, GuardTripped
+from supervisor.events import CommittingSink, Event, EventSink, GuardTripped, RunFinished
 from supervisor.guards.capabilities import ToolGate
 from supervisor.guards.pipeline import GuardedMessage, GuardPipeline, GuardResult
+from supervisor.journal.values import Codec, completion_codec, prompt_digest
 from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.pricing import PriceTable
 from supervisor.result import RunResult, StepRecord, ToolCall
 from supervisor.run.policies import Policies
 from supervisor.safe_text import without_surrogates
+
+if TYPE_CHECKING:
+    from supervisor.journal.recording import RunJournal
 
 T = TypeVar("T")
 SUPERVISOR_ROLE = "supervisor"
@@ -73,6 +77,12 @@ class RunContext:
         self.tool_calls: dict[str, dict[str, ToolCall | None]] = {}
         """Tool calls made per subtask and agent: a retry or a revision never repeats a call."""
         self.review_rounds: dict[str, int] = {}
+        self.revisions: dict[str, int] = {}
+        """How often each subtask was sent back for revision: part of its steps' keys, so a revision's attempts
+        (numbered from 1 again) never meet the records of the draft before."""
+        self.journal: RunJournal | None = None
+        self.pending_key: str | None = None
+        """The key of the person's answer a stopped run waits for."""
         self.revision_feedback: dict[str, str] = {}
         self.active = 0
         self.peak = 0
@@ -98,6 +108,8 @@ class RunContext:
     def emit(self, make: Callable[..., Event], **fields: Any) -> None:
         if not self._sinks:
             return  # nobody listens: build no event
+        if self.journal is not None and self.journal.replaying and make is not RunFinished:
+            return  # the events of replayed steps were sent when the steps first ran
         self._seq += 1
         event = make(run_id=self.run_id, seq=self._seq, **fields)
         for sink in self._sinks:
@@ -135,12 +147,35 @@ class RunContext:
             reasons=(exc.detail,),
         )
 
-    async def step(self, key: StepKey, action: Callable[[], Awaitable[T]]) -> T:
-        """The one seam every nondeterministic action passes through."""
-        del key  # the journal will record and replay by this key
+    def key_text(self, key: StepKey) -> str:
+        """The journal's key of a step: a subtask's node names its plan (re-plans reuse ids) and revision."""
+        node = key.node
+        if node not in ("plan", "answer"):
+            node = f"{node}.p{len(self.result.replans)}.v{self.revisions.get(node, 0)}"
+        return f"{node}/attempt:{key.attempt}/{key.call}"
+
+    def recorded(self, key: StepKey) -> tuple[bool, Any]:
+        """(True, JSON value) when the journal holds this step, else (False, None)."""
+        if self.journal is None:
+            return False, None
+        return self.journal.lookup(self.key_text(key))
+
+    async def step(self, key: StepKey, action: Callable[[], Awaitable[T]], codec: Codec[T] | None = None) -> T:
+        """The one seam every nondeterministic action passes through: replayed when recorded, else run and
+        committed (a value the journal cannot hold as JSON needs a ``codec``)."""
         for sink in self._committing:  # what was decided so far is written before the action acts on it
             sink.commit(self.run_id)
-        return await action()
+        journal = self.journal
+        if journal is None:
+            return await action()
+        text = self.key_text(key)
+        found, value = journal.lookup(text)
+        if found:
+            return codec.load(value) if codec is not None else value
+        journal.going_live(text)
+        outcome = await action()
+        await journal.record(text, codec.dump(outcome) if codec is not None else outcome)
+        return outcome
 
     async def settle(self) -> None:
         """Wait until what the sinks recorded of this run is on disk (the audit log syncs once for many runs)."""
@@ -159,18 +194,30 @@ class RunContext:
         max_reasks: int = 2,
     ) -> Completion:
         """A model call through the step seam, counted against the role's usage and the run's budgets."""
+
+        async def answer() -> Completion | StructuredOutputError:
+            try:
+                # Made encodable before it is recorded: a lone surrogate cannot be written to any store.
+                return _without_surrogates(
+                    await model.complete(
+                        messages, output_type=output_type, max_tokens=max_tokens, max_reasks=max_reasks
+                    )
+                )
+            except StructuredOutputError as exc:
+                return exc  # an outcome the run acts on: recorded like an answer
+
+        prompt = prompt_digest(messages, output_type)
+        if self.journal is not None:
+            self.journal.asked(self.key_text(key), prompt)
         token = current_step.set(key)
         try:
-            completion = await self.step(
-                key,
-                lambda: model.complete(messages, output_type=output_type, max_tokens=max_tokens, max_reasks=max_reasks),
-            )
-        except StructuredOutputError as exc:
-            if isinstance(exc.usage, Usage):  # failed attempts still cost tokens
-                self._count(role, model, exc.usage)
-            raise
+            completion = await self.step(key, answer, completion_codec(output_type, prompt))
         finally:
             current_step.reset(token)
+        if isinstance(completion, StructuredOutputError):
+            if isinstance(completion.usage, Usage):  # failed attempts still cost tokens
+                self._count(role, model, completion.usage)
+            raise completion
         self._count(role, model, completion.usage)
         return _without_surrogates(completion)
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from supervisor.errors import SubtaskFailedError
 from supervisor.events import EscalationRaised, HumanDecided
+from supervisor.journal.values import model_codec
 from supervisor.result import Attempt, CheckedVerdict, Escalation, EscalationKind, HumanDecision, StepRecord
 from supervisor.run.context import Outcome, RunContext, StepKey
 
@@ -57,24 +58,26 @@ class PersonDesk:
         return "accepted"
 
     async def approve_tool(
-        self, run: RunContext, record: StepRecord, tool: str, arguments: str
+        self, run: RunContext, record: StepRecord, tool: str, arguments: str, *, outcome_unknown: bool = False
     ) -> bool | Literal["waiting"]:
-        """Ask whether a side-effecting call may run; the answer is remembered for exactly this call."""
+        """Ask whether a side-effecting call may run; the answer is remembered for exactly this call.
+
+        ``outcome_unknown``: the call may already have acted (its intent was recorded, its result never was); a
+        person who approves lets it run again, one who rejects records it as not made.
+        """
+        reason = f"{tool} has side effects and {record.agent} wrote its arguments; approve or reject the call"
+        if outcome_unknown:
+            reason = f"{tool} was started before a crash and may or may not have acted; approve to run it again"
         escalation = _question(
-            run,
-            record,
-            output="",
-            reason=f"{tool} has side effects and {record.agent} wrote its arguments; approve or reject the call",
-            kind="tool_approval",
-            tool=tool,
-            arguments=arguments,
+            run, record, output="", reason=reason, kind="tool_approval", tool=tool, arguments=arguments
         )
-        key = StepKey(record.subtask.id, len(record.attempts) + 1, f"approval:{tool}")
-        decision = await self._ask(run, record, escalation, key)
+        call = f"unknown:{tool}" if outcome_unknown else f"approval:{tool}"
+        decision = await self._ask(run, record, escalation, StepKey(record.subtask.id, len(record.attempts) + 1, call))
         if decision is None:
             return "waiting"
         approved = decision.action == "approve"
-        self.remember(run, record.subtask.id, tool, arguments, approved)
+        if not outcome_unknown:
+            self.remember(run, record.subtask.id, tool, arguments, approved)
         return approved
 
     async def decide_gate(
@@ -99,10 +102,16 @@ class PersonDesk:
     ) -> HumanDecision | None:
         run.emit(EscalationRaised, escalation=escalation)
         if self.handler is None:
-            record.status = "waiting_for_human"
-            run.result.pending = escalation
-            return None
-        decision = await run.step(key, functools.partial(ask_person, self.handler, escalation))
+            found, answered = run.recorded(key)  # given later, perhaps in another process, through the journal
+            if not found:
+                record.status = "waiting_for_human"
+                run.result.pending = escalation
+                run.pending_key = run.key_text(key)
+                return None
+            decision = HumanDecision.model_validate(answered)
+        else:
+            ask = functools.partial(ask_person, self.handler, escalation)
+            decision = await run.step(key, ask, model_codec(HumanDecision))
         run.emit(HumanDecided, subtask_id=record.subtask.id, decision=decision)
         return decision
 

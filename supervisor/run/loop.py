@@ -24,10 +24,12 @@ from supervisor.decisions.routing import Router
 from supervisor.decisions.schemas import FEEDBACK_MAX, Plan, Subtask
 from supervisor.errors import (
     GoalTimeoutError,
+    JournalError,
     PolicyStopError,
     PrivilegeEscalationError,
     PromptInjectionError,
     RunError,
+    RunFencedError,
     StepTimeoutError,
     SubtaskFailedError,
 )
@@ -91,6 +93,8 @@ class RunLoop:
                 record_failure(run.result, exc)
         except PolicyStopError as exc:
             self._stop(run, exc)
+        except (RunFencedError, JournalError):
+            raise  # the run cannot be recorded (or is another owner's now): left unsealed, for resume to finish
         except Exception as exc:
             # Whatever a model, tool, guard, check or handler raised ends the run here, never escaping it: the
             # accepted outputs stay in the result and the audit run is sealed by RunFinished below.
@@ -207,6 +211,7 @@ class RunLoop:
                 if done is not None:
                     done.status = "revised"
                 del run.accepted[subtask.id]
+                run.revisions[subtask.id] = run.revisions.get(subtask.id, 0) + 1
                 pending.append(subtask)
         return "accepted"
 

@@ -25,6 +25,7 @@ from supervisor.result import ToolCall
 from supervisor.run.context import RunContext, StepKey
 from supervisor.safe_text import TOOL_OUTPUT_MAX_CHARS, bounded, without_surrogates
 from supervisor.team import Specialist
+from supervisor.tools.effects import call_with_effects
 from supervisor.tools.tool import Tool
 from supervisor.tools.worker import run_in_worker
 
@@ -126,6 +127,7 @@ async def call_tool_checked(
     policy: ToolPolicy,
     choice: tuple[str, str],
     inputs: str = "",
+    rerun_unknown: bool = False,
 ) -> ToolCall:
     """Call the chosen tool if the gate and the policy allow it; a refusal is recorded, not raised.
 
@@ -160,7 +162,8 @@ async def call_tool_checked(
         if approval == "ask":
             raise ApprovalNeeded(name, arguments.value)
         run.emit(ToolCalled, subtask_id=subtask.id, agent=specialist.name, tool=name, query=arguments.value)
-        output, cut = await run.step(StepKey(subtask.id, 1, f"tool:{name}"), lambda: call_tool(tool, arguments.value))
+        key = StepKey(subtask.id, 1, f"tool:{name}")
+        output, cut = await call_with_effects(run, key, tool, arguments.value, rerun_unknown=rerun_unknown)
         result = run.screen(GuardedMessage("tool_result", output, "tool", specialist.name, subtask.id))
         return ToolCall(
             tool=name,

@@ -98,25 +98,20 @@ def test_runs_lists_and_resume_continues_a_run_waiting_for_a_person(config: Path
     assert waiting.exit_code == 1
     run_id = json.loads(waiting.stdout)["run_id"]
 
-    listed = json.loads(runner.invoke(app, ["runs", "--json"]).stdout)
-    assert [(r["run_id"], r["status"], r["goal"]) for r in listed] == [
-        (run_id, "waiting_for_human", "I was charged twice")
-    ]
-    assert run_id in runner.invoke(app, ["runs"]).output
+    listed = runner.invoke(app, ["runs", "-c", str(config)])
+    assert run_id in listed.output and "waiting" in listed.output
 
     ScriptedModel(respond=responder(PLAN), name="cli")
-    resumed = runner.invoke(
-        app, ["resume", run_id[:8], "--decision", "answer", "--text", "Refund sent.", "-c", str(config), "--json"]
-    )
+    resumed = runner.invoke(app, ["resume", run_id, "--answer", "Refund sent.", "-c", str(config), "--json"])
     assert resumed.exit_code == 0, resumed.output
     data = json.loads(resumed.stdout)
     assert data["status"] == "done" and data["run_id"] == run_id
-    assert json.loads(runner.invoke(app, ["runs", "--json"]).stdout)[0]["status"] == "done"
 
 
 def test_resume_mistakes_are_one_line(config: Path) -> None:
     outcome = CliRunner().invoke(app, ["resume", "nosuchrun", "-c", str(config)])
-    assert outcome.exit_code == 2 and "no saved run 'nosuchrun'" in outcome.output
+    assert outcome.exit_code == 2 and "no run 'nosuchrun' in the journal" in outcome.output
+    assert len(outcome.output.strip().splitlines()) == 1
     assert "Traceback" not in outcome.output
 
 

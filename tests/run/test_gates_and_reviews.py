@@ -24,9 +24,24 @@ SAFE = "Order 5531: 2 keyboards and 1 mouse, ship to 4 Elm Street."
 RISKY = "Order 7710: 1 laptop and 1 monitor, ship to a different address than billing."
 
 
-def order_desk(name: str) -> tuple[Supervisor, list[str]]:
+class _Booked:
+    """The carrier's bookings, read when compared (they live in its own table)."""
+
+    def __init__(self, team: Team) -> None:
+        self.carrier = team["fulfillment"].tools[0].function.__self__  # type: ignore[attr-defined]
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self.carrier.shipments == other)
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value, never a key
+
+    def __repr__(self) -> str:
+        return repr(self.carrier.shipments)
+
+
+def order_desk(name: str) -> tuple[Supervisor, _Booked]:
     team = order_desk_team()
-    shipments: list[str] = team["fulfillment"].tools[0].function.__self__.shipments  # type: ignore[attr-defined]
+    shipments = _Booked(team)
     config = load_config("examples/order_desk/baton.toml")
     # A small model (the embedded one's capabilities): skeleton plans, code checks alone, as users run it.
     model = RunScript().model(f"smollm2-{name}")
@@ -74,7 +89,7 @@ def test_a_persons_refusal_ships_nothing_and_the_answer_is_the_fraud_decision() 
 
 def test_a_gate_handler_answers_in_the_run() -> None:
     team = order_desk_team()
-    shipments = team["fulfillment"].tools[0].function.__self__.shipments  # type: ignore[attr-defined]
+    shipments = _Booked(team)
     asked: list[str] = []
 
     def person(escalation: Any) -> HumanDecision:
@@ -84,7 +99,7 @@ def test_a_gate_handler_answers_in_the_run() -> None:
     config = load_config("examples/order_desk/baton.toml")
     sup = Supervisor(team, config=config, model=RunScript().model("smollm2-gate"), escalation_handler=person)
     assert sup.run_sync(RISKY).status == "done"
-    assert asked == ["gate"] and len(shipments) == 1
+    assert asked == ["gate"] and len(shipments.carrier.shipments) == 1
 
 
 def writer_and_reviewer(reviews: list[str]) -> tuple[Supervisor, Any]:

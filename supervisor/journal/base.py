@@ -1,0 +1,82 @@
+"""The step journal's one interface: a run row and its step rows, keyed by what each step is.
+
+A run row holds the goal, the config fingerprint, the team, the state, the owner and the epoch. A step row holds
+one step's outcome as JSON, keyed by ``(run_id, step_key)`` where the key says what the step is (``plan``,
+``s3/attempt:2/work:billing``), never when it happened. Writes are fenced: every write names the epoch its writer
+claimed, and a writer whose epoch is no longer the run's is refused (``RunFencedError``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+SCHEMA_VERSION = 1
+"""The store layout this Baton writes; a store written by a newer Baton is refused, never guessed at."""
+
+RunState = str
+"""``running`` | ``done`` | ``failed`` | ``stopped`` | ``waiting_for_human`` | ``cancelled``."""
+
+
+class RunRow(BaseModel):
+    """What the journal knows about one run."""
+
+    run_id: str
+    goal: str
+    fingerprint: str = ""
+    team: list[str] = Field(default_factory=list)
+    state: RunState = "running"
+    owner: str = ""
+    epoch: int = 0
+    given_plan: dict[str, Any] | None = None
+    """The plan or pipeline the caller gave (a resumed run follows it, not a new plan)."""
+    pending_key: str | None = None
+    """The step key of the person's answer the run waits for, while it is ``waiting_for_human``."""
+    result: dict[str, Any] | None = None
+    """The run's ``RunResult`` as JSON, as of its last stop."""
+    updated_at: str = ""
+
+    def __repr__(self) -> str:
+        return f"<RunRow {self.run_id} {self.state} epoch {self.epoch}>"
+
+
+class Journal(ABC):
+    """A store of runs and their steps; SQLite (embedded) and Postgres implement it alike."""
+
+    @abstractmethod
+    async def create_run(self, row: RunRow, owner: str) -> int:
+        """Insert a new run owned by ``owner``; returns its first epoch (1)."""
+
+    @abstractmethod
+    async def claim(self, run_id: str, owner: str) -> int:
+        """Take the run over: bump its epoch and name ``owner``; the old owner's writes are fenced from now on."""
+
+    @abstractmethod
+    async def get_run(self, run_id: str) -> RunRow | None: ...
+
+    @abstractmethod
+    async def runs(self, limit: int = 100) -> list[RunRow]:
+        """The most recently updated runs first."""
+
+    @abstractmethod
+    async def steps(self, run_id: str) -> dict[str, Any]:
+        """Every recorded step of a run: step key -> JSON value."""
+
+    @abstractmethod
+    async def record(self, run_id: str, epoch: int, key: str, value: Any) -> bool:
+        """Record one step if the writer's epoch is current; False when the key was already recorded."""
+
+    @abstractmethod
+    async def answer(self, run_id: str, key: str, value: Any) -> None:
+        """Record a person's answer to the question the run waits for (any process may); a second is refused."""
+
+    @abstractmethod
+    async def set_state(
+        self, run_id: str, epoch: int, state: RunState, *, pending_key: str | None, result: dict[str, Any]
+    ) -> None:
+        """Record where the run stopped (fenced like ``record``)."""
+
+    @abstractmethod
+    async def close(self) -> None: ...

@@ -1,0 +1,193 @@
+"""The journal on Postgres (psycopg 3, async): the same interface as SQLite, for teams and many workers.
+
+Every step is one autocommit statement; the epoch check locks the run row ``FOR SHARE``, so a claim (which
+updates that row) and a step insert never interleave: a claim waits for an insert in flight, and an insert after
+a claim sees the new epoch and is refused. psycopg loads with the first Postgres store, never on import.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from supervisor.errors import AnswerRefusedError, JournalError, RunFencedError, UnknownRunError
+from supervisor.journal.base import SCHEMA_VERSION, Journal, RunRow, RunState
+
+if TYPE_CHECKING:
+    import psycopg
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS baton_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS baton_runs (
+        run_id TEXT PRIMARY KEY, goal TEXT NOT NULL, fingerprint TEXT NOT NULL, team JSONB NOT NULL,
+        state TEXT NOT NULL, owner TEXT NOT NULL, epoch INTEGER NOT NULL, given_plan JSONB,
+        pending_key TEXT, result JSONB, updated_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS baton_steps (
+        run_id TEXT NOT NULL, step_key TEXT NOT NULL, value JSONB NOT NULL, epoch INTEGER NOT NULL,
+        PRIMARY KEY (run_id, step_key))""",
+    "CREATE INDEX IF NOT EXISTS baton_runs_by_update ON baton_runs (updated_at)",
+)
+_RUN_COLUMNS = "run_id, goal, fingerprint, team, state, owner, epoch, given_plan, pending_key, result, updated_at"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class PostgresJournal(Journal):
+    """The journal in a Postgres database (tables ``baton_runs``, ``baton_steps``, ``baton_meta``)."""
+
+    def __init__(self, connection: psycopg.AsyncConnection[Any], url: str) -> None:
+        self._db = connection
+        self.url = url
+
+    def __repr__(self) -> str:
+        return f"<PostgresJournal {self._db.info.host}:{self._db.info.port}/{self._db.info.dbname}>"
+
+    @classmethod
+    async def connect(cls, url: str) -> PostgresJournal:
+        import psycopg
+
+        try:
+            connection = await psycopg.AsyncConnection.connect(url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise JournalError(f"the Postgres journal cannot be reached: {str(exc).strip().splitlines()[0]}") from exc
+        journal = cls(connection, url)
+        try:
+            await journal._prepare()
+        except BaseException:
+            await connection.close()
+            raise
+        return journal
+
+    async def _prepare(self) -> None:
+        async with self._db.transaction():
+            # One schema creation at a time across workers starting together.
+            await self._db.execute("SELECT pg_advisory_xact_lock(4242001)")
+            for statement in _SCHEMA:
+                await self._db.execute(statement)
+            found = await (
+                await self._db.execute("SELECT value FROM baton_meta WHERE key = 'schema_version'")
+            ).fetchone()
+            if found is None:
+                await self._db.execute(
+                    "INSERT INTO baton_meta VALUES ('schema_version', %s) ON CONFLICT DO NOTHING",
+                    (str(SCHEMA_VERSION),),
+                )
+            elif int(found[0]) > SCHEMA_VERSION:
+                raise JournalError(
+                    f"the Postgres journal was written by a newer Baton (layout {found[0]}, this one reads "
+                    f"{SCHEMA_VERSION}); upgrade Baton"
+                )
+
+    async def create_run(self, row: RunRow, owner: str) -> int:
+        from psycopg.types.json import Jsonb
+
+        await self._db.execute(
+            f"INSERT INTO baton_runs ({_RUN_COLUMNS}) VALUES (%s, %s, %s, %s, 'running', %s, 1, %s, NULL, NULL, %s)",
+            (row.run_id, row.goal, row.fingerprint, Jsonb(row.team), owner, _maybe(row.given_plan), _now()),
+        )
+        return 1
+
+    async def claim(self, run_id: str, owner: str) -> int:
+        cursor = await self._db.execute(
+            "UPDATE baton_runs SET epoch = epoch + 1, owner = %s, state = 'running', updated_at = %s "
+            "WHERE run_id = %s RETURNING epoch",
+            (owner, _now(), run_id),
+        )
+        found = await cursor.fetchone()
+        if found is None:
+            raise UnknownRunError(run_id)
+        return int(found[0])
+
+    async def get_run(self, run_id: str) -> RunRow | None:
+        cursor = await self._db.execute(f"SELECT {_RUN_COLUMNS} FROM baton_runs WHERE run_id = %s", (run_id,))
+        found = await cursor.fetchone()
+        return _row(found) if found is not None else None
+
+    async def runs(self, limit: int = 100) -> list[RunRow]:
+        cursor = await self._db.execute(
+            f"SELECT {_RUN_COLUMNS} FROM baton_runs ORDER BY updated_at DESC LIMIT %s", (limit,)
+        )
+        return [_row(r) for r in await cursor.fetchall()]
+
+    async def steps(self, run_id: str) -> dict[str, Any]:
+        cursor = await self._db.execute("SELECT step_key, value FROM baton_steps WHERE run_id = %s", (run_id,))
+        return {key: value for key, value in await cursor.fetchall()}
+
+    async def record(self, run_id: str, epoch: int, key: str, value: Any) -> bool:
+        from psycopg.types.json import Jsonb
+
+        cursor = await self._db.execute(
+            "INSERT INTO baton_steps (run_id, step_key, value, epoch) SELECT %(run)s, %(key)s, %(value)s, %(epoch)s "
+            "WHERE EXISTS (SELECT 1 FROM baton_runs WHERE run_id = %(run)s AND epoch = %(epoch)s FOR SHARE) "
+            "ON CONFLICT DO NOTHING",
+            {"run": run_id, "key": key, "value": Jsonb(value), "epoch": epoch},
+        )
+        if cursor.rowcount:
+            return True
+        current = await (await self._db.execute("SELECT epoch FROM baton_runs WHERE run_id = %s", (run_id,))).fetchone()
+        if current is None or int(current[0]) != epoch:
+            raise RunFencedError(run_id, epoch)
+        return False
+
+    async def answer(self, run_id: str, key: str, value: Any) -> None:
+        from psycopg.types.json import Jsonb
+
+        async with self._db.transaction():
+            cursor = await self._db.execute(
+                "SELECT state, pending_key, epoch FROM baton_runs WHERE run_id = %s FOR UPDATE", (run_id,)
+            )
+            found = await cursor.fetchone()
+            if found is None:
+                raise UnknownRunError(run_id)
+            state, pending, epoch = found
+            if state != "waiting_for_human" or pending != key:
+                raise AnswerRefusedError(f"run {run_id} is not waiting for this answer (it is {state})")
+            await self._db.execute(
+                "INSERT INTO baton_steps (run_id, step_key, value, epoch) VALUES (%s, %s, %s, %s)",
+                (run_id, key, Jsonb(value), epoch),
+            )
+            await self._db.execute(
+                "UPDATE baton_runs SET state = 'answered', pending_key = NULL, updated_at = %s WHERE run_id = %s",
+                (_now(), run_id),
+            )
+
+    async def set_state(
+        self, run_id: str, epoch: int, state: RunState, *, pending_key: str | None, result: dict[str, Any]
+    ) -> None:
+        from psycopg.types.json import Jsonb
+
+        cursor = await self._db.execute(
+            "UPDATE baton_runs SET state = %s, pending_key = %s, result = %s, updated_at = %s "
+            "WHERE run_id = %s AND epoch = %s",
+            (state, pending_key, Jsonb(result), _now(), run_id, epoch),
+        )
+        if not cursor.rowcount:
+            raise RunFencedError(run_id, epoch)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+def _maybe(value: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value) if value is not None else None
+
+
+def _row(found: tuple[Any, ...]) -> RunRow:
+    run_id, goal, fingerprint, team, state, owner, epoch, given, pending, result, updated = found
+    return RunRow(
+        run_id=run_id,
+        goal=goal,
+        fingerprint=fingerprint,
+        team=team,
+        state=state,
+        owner=owner,
+        epoch=epoch,
+        given_plan=given,
+        pending_key=pending,
+        result=result,
+        updated_at=updated,
+    )

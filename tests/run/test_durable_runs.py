@@ -1,0 +1,229 @@
+"""Durable runs, proven with real processes: SIGKILL at every commit point and at random times, resume, and
+compare with a run that never crashed. Effects are counted in the carrier's own table; every run's audit log
+must verify after its resume.
+
+Each phase runs in a forked child of one process that imported Baton once (``tests/support/durable_order_desk.py
+trials``), so a kill is a real SIGKILL of a real process, and hundreds of them stay affordable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from supervisor import RunFencedError, RunResult
+from supervisor.audit.log import open_audit_log
+from supervisor.config import AuditConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+SAFE = "Order 5531: 2 keyboards and 1 mouse, ship to 4 Elm Street."
+RISKY = "Order 7710: 1 laptop and 1 monitor, ship to a different address than billing."
+
+
+def phases(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run each phase in a forked child; one outcome per phase (``killed``, ``result``, ``elapsed_s``)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "support" / "durable_order_desk.py"), "trials"],
+        input=json.dumps(specs),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=560,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcomes: list[dict[str, Any]] = json.loads(done.stdout)
+    for spec, outcome in zip(specs, outcomes, strict=True):
+        if not spec.get("expect_error"):
+            assert outcome["result"] is None or "run_id" in outcome["result"], outcome["result"]
+    return outcomes
+
+
+def bookings(home: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(home / "bookings.sqlite3") as db:
+        return db.execute("SELECT order_id, tracking FROM bookings").fetchall()
+
+
+def journal_keys(home: Path) -> list[str]:
+    with sqlite3.connect(home / "journal.sqlite3") as db:
+        return [row[0] for row in db.execute("SELECT step_key FROM steps")]
+
+
+def audit_verifies(home: Path, run_id: str) -> None:
+    log = open_audit_log(AuditConfig(path=str(home / "audit.sqlite3")), create=False)
+    assert log is not None
+    try:
+        report = log.verify(run_id)
+    finally:
+        log.close()
+    assert report.ok, report.problem
+
+
+def usage_of(result: dict[str, Any]) -> tuple[int, int]:
+    return result["usage"]["calls"], result["usage"]["prompt_tokens"] + result["usage"]["completion_tokens"]
+
+
+@pytest.fixture
+def baseline(tmp_path: Path) -> dict[str, Any]:
+    """A run that never crashed: its answer, its usage and how many steps it committed."""
+    home = tmp_path / "baseline"
+    (outcome,) = phases([{"action": "run", "target": SAFE, "home": str(home)}])
+    result = outcome["result"]
+    assert result["status"] == "done"
+    assert len(bookings(home)) == 1
+    return {"result": result, "commits": len(journal_keys(home)), "run_s": outcome["run_s"]}
+
+
+def test_a_kill_at_every_commit_point_resumes_to_the_same_answer_with_one_booking(
+    tmp_path: Path, baseline: dict[str, Any]
+) -> None:
+    commits = baseline["commits"]
+    assert commits >= 9  # the plan, four tool calls, four verdicts: every one a commit point
+    specs: list[dict[str, Any]] = []
+    homes: list[Path] = []
+    for k in range(1, commits + 1):
+        for when in ("kill_before", "kill_after"):
+            home = tmp_path / f"{when}-{k}"
+            homes.append(home)
+            specs.append({"action": "run", "target": SAFE, "home": str(home), when: k})
+            specs.append({"action": "resume", "target": "@only", "home": str(home)})
+    outcomes = phases(specs)
+    expected = baseline["result"]
+    for home, killed, resumed in zip(homes, outcomes[::2], outcomes[1::2], strict=True):
+        assert killed["killed"], f"{home.name}: the process was not killed"
+        result = resumed["result"]
+        assert result["status"] == "done", (home.name, result["error"])
+        assert result["output"] == expected["output"], home.name
+        assert len(bookings(home)) == 1, home.name  # the idempotent booking happened once
+        assert usage_of(result) == usage_of(expected), home.name  # counters replayed, not reset or doubled
+        assert sorted(journal_keys(home)) == sorted(journal_keys(tmp_path / "baseline")), home.name
+        audit_verifies(home, result["run_id"])
+
+
+def test_fifty_random_time_kills_with_shuffled_completion_order_lose_nothing_and_repeat_nothing(
+    tmp_path: Path, baseline: dict[str, Any]
+) -> None:
+    draw = random.Random(1342)
+    specs: list[dict[str, Any]] = []
+    homes: list[Path] = []
+    for trial in range(60):
+        home = tmp_path / f"trial-{trial}"
+        homes.append(home)
+        # The first run and its resume draw different latencies: parallel steps finish in another order.
+        kill_at = draw.uniform(0.0, 0.9 * baseline["run_s"])  # timed from the moment the run's row landed
+        specs.append({"action": "run", "target": SAFE, "home": str(home), "seed": trial, "kill_at_s": kill_at})
+        specs.append(
+            {"action": "resume", "target": "@only", "home": str(home), "seed": 1000 + trial, "expect_error": True}
+        )
+    outcomes = phases(specs)
+    killed = mid_run = 0
+    for home, first, resumed in zip(homes, outcomes[::2], outcomes[1::2], strict=True):
+        result = resumed["result"]
+        if not first["killed"]:
+            # It finished before the kill came: its resume is refused, and that is right.
+            assert first["result"]["output"] == baseline["result"]["output"]
+            assert "is done" in result["error"], result
+            continue
+        killed += 1
+        if result["status"] == "never started":
+            assert not (home / "bookings.sqlite3").exists() or bookings(home) == []
+            continue
+        mid_run += 1
+        assert result["status"] == "done", (home.name, result["error"])
+        assert result["output"] == baseline["result"]["output"], home.name
+        assert len(bookings(home)) == 1, home.name
+        assert usage_of(result) == usage_of(baseline["result"]), home.name
+        audit_verifies(home, result["run_id"])
+    assert killed >= 50 and mid_run >= 40  # most kills land while the run is working
+
+
+def test_an_at_most_once_call_cut_off_before_its_result_goes_to_a_person_not_run_again(tmp_path: Path) -> None:
+    home = str(tmp_path / "once")
+    common = {"home": home, "at_most_once": True}
+    first, resumed, approved = phases(
+        [
+            {"action": "run", "target": SAFE, "kill_before_key": "tool:create_shipment", **common},
+            {"action": "resume", "target": "@only", **common},
+            {"action": "resume", "target": "@only", "decision": "approve", **common},
+        ]
+    )
+    assert first["killed"]
+    assert bookings(Path(home)) == [("5531", "TRK553101")]  # it acted, and its result never landed
+    waiting = resumed["result"]
+    assert waiting["status"] == "waiting_for_human"
+    assert waiting["pending"]["kind"] == "tool_approval"
+    assert "may or may not have acted" in waiting["pending"]["reason"]
+    assert "intent:create_shipment" in " ".join(journal_keys(Path(home)))
+    # The person let it run again: the carrier de-duplicates on the same key, so still one booking.
+    finished = approved["result"]
+    assert finished["status"] == "done", finished["error"]
+    assert "TRK553101" in finished["output"]
+    assert len(bookings(Path(home))) == 1
+
+
+def test_two_owners_resuming_one_run_exactly_one_proceeds_and_the_other_is_fenced_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.durable_order_desk import supervisor_for
+
+    home = tmp_path / "contended"
+    (killed,) = phases([{"action": "run", "target": SAFE, "home": str(home), "kill_after": 3}])
+    assert killed["killed"]
+    monkeypatch.setenv("BATON_HOME", str(home))
+    monkeypatch.setenv("ORDER_DESK_BOOKINGS", str(home / "bookings.sqlite3"))  # undone after the test
+    first, second = (supervisor_for(str(home), latency_s=0.05) for _ in range(2))
+    run_id = asyncio.run(first.runs())[0].run_id
+
+    async def both() -> list[Any]:
+        async def later() -> Any:
+            await asyncio.sleep(0.01)  # the first owner claims, then freezes in a slow model call; this one claims
+            return await second.resume(run_id)
+
+        try:
+            return await asyncio.gather(first.resume(run_id), later(), return_exceptions=True)
+        finally:
+            await first.aclose()
+            await second.aclose()
+
+    outcomes = asyncio.run(both())
+    fenced = [o for o in outcomes if isinstance(o, RunFencedError)]
+    finished = [o for o in outcomes if isinstance(o, RunResult)]
+    assert len(fenced) == 1 and len(finished) == 1, outcomes
+    assert finished[0].status == "done" and "TRK553101" in finished[0].output
+    assert len(bookings(home)) == 1
+    with sqlite3.connect(home / "journal.sqlite3") as db:
+        state, epoch = db.execute("SELECT state, epoch FROM runs").fetchone()
+    assert (state, epoch) == ("done", 3)  # created at 1, claimed twice; the winner wrote the end
+
+
+def test_a_persons_approval_in_a_new_process_after_a_kill_resumes_once_and_a_second_answer_is_refused(
+    tmp_path: Path,
+) -> None:
+    home = str(tmp_path / "risky")
+    waiting, approved_then_killed, finished, again = phases(
+        [
+            {"action": "run", "target": RISKY, "home": home},
+            {"action": "resume", "target": "@only", "home": home, "decision": "approve", "kill_after": 1},
+            {"action": "resume", "target": "@only", "home": home},
+            {"action": "resume", "target": "@only", "home": home, "decision": "approve", "expect_error": True},
+        ]
+    )
+    assert waiting["result"]["status"] == "waiting_for_human"
+    assert waiting["result"]["pending"]["kind"] == "gate"
+    assert "TRK" not in json.dumps(waiting["result"])  # nothing booked while it waited
+    assert approved_then_killed["killed"]
+    result = finished["result"]
+    assert result["status"] == "done", result["error"]
+    assert "TRK771001" in result["output"]
+    assert len(bookings(Path(home))) == 1
+    # The run is done: a second answer is refused, and nothing more is booked.
+    assert again["result"] == {"error": "UserError('run " + result["run_id"] + " is done: there is nothing to resume')"}
+    assert len(bookings(Path(home))) == 1
+    audit_verifies(Path(home), result["run_id"])

@@ -1,0 +1,197 @@
+"""Processes that run (or resume) an order-desk goal with a scripted model, for the crash tests.
+
+    python tests/support/durable_order_desk.py run GOAL [--kill-before K | --kill-after K] [--seed S]
+    python tests/support/durable_order_desk.py resume RUN_ID [--approve] [--kill-before K] [--seed S]
+    python tests/support/durable_order_desk.py trials < TRIALS.json
+
+``trials`` imports Baton once, then runs each phase of each trial in a forked child process of its own (a real
+process, SIGKILLed for real), so hundreds of kills cost no re-import; it prints one outcome per phase as JSON.
+
+``--kill-before K`` SIGKILLs the process just before its K-th journal commit (the step ran, its record never
+landed); ``--kill-after K`` just after it. ``--seed S`` gives every model call a random latency drawn from S, so
+parallel steps finish in another order on every run. It prints the result as JSON when it lives to the end.
+The carrier's bookings go where ``ORDER_DESK_BOOKINGS`` says; the journal and audit log under ``BATON_HOME``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from specialists.order_desk import order_desk_team  # noqa: E402
+from supervisor import HumanDecision, Supervisor, Team, load_config  # noqa: E402
+from supervisor.journal.sqlite import SqliteJournal  # noqa: E402
+from supervisor.testing import RunScript, ScriptedModel  # noqa: E402
+
+
+def die_at_commit(kill_before: int | None, kill_after: int | None, before_key: str | None = None) -> None:
+    original = SqliteJournal.record
+    commits = 0
+
+    async def record(self: SqliteJournal, run_id: str, epoch: int, key: str, value: Any) -> bool:
+        nonlocal commits
+        commits += 1
+        if commits == kill_before or (before_key is not None and before_key in key):
+            os.kill(os.getpid(), signal.SIGKILL)
+        done = await original(self, run_id, epoch, key, value)
+        if commits == kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return done
+
+    SqliteJournal.record = record  # type: ignore[method-assign]
+
+
+def signal_start(ready: int) -> None:
+    """Write one byte to ``ready`` once the run's row landed: the parent times a kill from there."""
+    original = SqliteJournal.create_run
+
+    async def create_run(self: SqliteJournal, row: Any, owner: str) -> int:
+        epoch = await original(self, row, owner)
+        os.write(ready, b"1")
+        return epoch
+
+    SqliteJournal.create_run = create_run  # type: ignore[method-assign]
+
+
+def random_latency(seed: int) -> None:
+    draw = random.Random(seed)
+    original = ScriptedModel.complete
+
+    async def complete(self: ScriptedModel, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(draw.uniform(0.0, 0.03))
+        return await original(self, *args, **kwargs)
+
+    ScriptedModel.complete = complete  # type: ignore[method-assign]
+
+
+PLAN = [
+    ("s1", "Check stock for the order items", ()),
+    ("s2", "Price the order", ()),
+    ("s3", "Run a fraud check on the order", ()),
+    ("s4", "Book the shipment and send the tracking number", ("s1", "s2", "s3")),
+]
+
+
+def supervisor_for(home: str, *, at_most_once: bool = False, latency_s: float = 0.0) -> Supervisor:
+    """The order desk with its own journal, audit log and carrier table under ``home``; a model that plans
+    freely and judges (so plans and verdicts are recorded steps too)."""
+    os.environ["BATON_HOME"] = home
+    Path(home).mkdir(parents=True, exist_ok=True)
+    os.environ["ORDER_DESK_BOOKINGS"] = str(Path(home) / "bookings.sqlite3")
+    team = order_desk_team()
+    if at_most_once:
+        tool = team["fulfillment"].tools[0]
+        swapped = dataclasses.replace(tool, delivery="at_most_once")
+        team = Team(
+            [dataclasses.replace(s, tools=(swapped,)) if s.name == "fulfillment" else s for s in team],
+            workflow=team.workflow,
+            deliverable=team.deliverable,
+        )
+    # BM25 card ranking: the same decisions on every run, without a sentence model's seconds per process.
+    config = load_config(ROOT / "examples" / "order_desk" / "baton.toml", env={"BATON_ROUTING__SIMILARITY": "bm25"})
+    return Supervisor(team, config=config, model=RunScript(plan=PLAN).model("durable-desk", latency_s=latency_s))
+
+
+def phase(spec: dict[str, Any]) -> dict[str, Any]:
+    """One phase in this (forked) process; its result is written where ``spec["out"]`` says."""
+    die_at_commit(spec.get("kill_before"), spec.get("kill_after"), spec.get("kill_before_key"))
+    if spec.get("seed") is not None:
+        random_latency(spec["seed"])
+    supervisor = supervisor_for(spec["home"], at_most_once=spec.get("at_most_once", False))
+    if spec["action"] == "run":
+        result = supervisor.run_sync(spec["target"])
+    else:
+        target = spec["target"]
+        if target == "@only":  # the run the killed phase started: the journal's only one
+            rows = asyncio.run(supervisor.runs())
+            if not rows:
+                return {"run_id": None, "status": "never started"}  # killed before the run's row landed
+            target = rows[0].run_id
+        decision = HumanDecision(action=spec["decision"], by="risk team") if spec.get("decision") else None
+        result = supervisor.resume_sync(target, decision)
+    return result.to_json_dict()
+
+
+def trials() -> None:
+    with tempfile.TemporaryDirectory() as scratch:  # one run here first: every child starts warm
+        phase({"action": "run", "target": "Order 1000: 1 mouse, ship to 1 Main Street.", "home": scratch})
+    outcomes = []
+    for spec in json.load(sys.stdin):
+        read, write = os.pipe()
+        ready_read, ready_write = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.close(read)
+            os.close(ready_read)
+            signal_start(ready_write)
+            try:
+                data = json.dumps(phase(spec)).encode()
+                with os.fdopen(write, "wb") as out:
+                    out.write(data)
+                os._exit(0)
+            except BaseException as exc:  # reported to the test, which fails with it
+                with os.fdopen(write, "wb") as out:
+                    out.write(json.dumps({"error": repr(exc)}).encode())
+                os._exit(3)
+        os.close(write)
+        os.close(ready_write)
+        started = time.monotonic()
+        os.read(ready_read, 1)  # the run started (or the child ended without starting one)
+        running = time.monotonic()
+        os.close(ready_read)
+        if spec.get("kill_at_s") is not None:
+            time.sleep(spec["kill_at_s"])
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        with os.fdopen(read, "rb") as got:
+            raw = got.read()
+        _, status = os.waitpid(child, 0)
+        killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        ended = time.monotonic()
+        elapsed = ended - started
+        result = json.loads(raw) if raw and not killed else None
+        outcomes.append({"killed": killed, "result": result, "elapsed_s": elapsed, "run_s": ended - running})
+    sys.stdout.write(json.dumps(outcomes) + "\n")
+
+
+def main() -> None:
+    if sys.argv[1:] == ["trials"]:
+        trials()
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("action", choices=("run", "resume"))
+    parser.add_argument("target")
+    parser.add_argument("--kill-before", type=int)
+    parser.add_argument("--kill-after", type=int)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--approve", action="store_true")
+    args = parser.parse_args()
+    die_at_commit(args.kill_before, args.kill_after)
+    if args.seed is not None:
+        random_latency(args.seed)
+    config = load_config(ROOT / "examples" / "order_desk" / "baton.toml")
+    supervisor = Supervisor(order_desk_team(), config=config, model=RunScript().model("smollm2-durable"))
+    if args.action == "run":
+        result = supervisor.run_sync(args.target)
+    else:
+        decision = HumanDecision(action="approve", by="risk team") if args.approve else None
+        result = supervisor.resume_sync(args.target, decision)
+    sys.stdout.write(json.dumps(result.to_json_dict()) + "\n")
+
+
+if __name__ == "__main__":
+    main()
