@@ -26,6 +26,7 @@ from supervisor.errors import (
     GuardTripwire,
     InsecureFileError,
     JournalError,
+    MCPServerError,
     MissingCredentialError,
     ModelError,
     ModelFileNotFoundError,
@@ -59,6 +60,7 @@ from supervisor.errors import (
     TokenBudgetError,
     ToolError,
     ToolNotAllowedError,
+    ToolSourceError,
     UnknownAgentError,
     UnknownProviderError,
     UnknownRunError,
@@ -103,6 +105,7 @@ from supervisor.supervisor import Supervisor, load_team
 from supervisor.team import AnswerContext, Card, Gate, Specialist, Team, WorkflowStep
 from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
 from supervisor.tools.effects import idempotency_key
+from supervisor.tools.mcp import MCPTools
 from supervisor.tools.tool import Tool
 from supervisor.tools.worker import tool_time_left
 
@@ -146,6 +149,8 @@ __all__ = [
     "InsecureFileError",
     "JournalError",
     "LimitsConfig",
+    "MCPServerError",
+    "MCPTools",
     "Message",
     "MissingCredentialError",
     "Model",
@@ -209,6 +214,7 @@ __all__ = [
     "ToolCalled",
     "ToolError",
     "ToolNotAllowedError",
+    "ToolSourceError",
     "UnknownAgentError",
     "UnknownProviderError",
     "UnknownRunError",

@@ -33,6 +33,9 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── ScriptExhaustedError        a ScriptedModel was asked more often than it was scripted
         ├── ScriptError                 a test script's own responder raised (a bug in the test)
         ├── ToolError                   a tool's result could not be read as text (what a tool raises keeps its type)
+        ├── ToolSourceError             a source of tools failed; names the source
+        │   └── MCPServerError          an MCP server did not start, list its tools or answer a call (it died, hung
+        │                               up, or broke the protocol); carries the end of its stderr
         ├── SubtaskFailedError          a subtask was rejected after all its attempts (or by a person)
         ├── EmbeddingModelError         the sentence-embedding weights are incomplete, corrupt or not the pinned file
         ├── DetectorModelError          the injection detector's shipped weights are missing or fail their sha256
@@ -225,6 +228,33 @@ class ToolError(RunError):
     def __init__(self, tool: str, cause: BaseException) -> None:
         self.tool = tool
         super().__init__(f"tool {tool!r} failed: {type(cause).__name__}: {cause}")
+
+
+class ToolSourceError(RunError):
+    """A source of tools failed; ``source`` names it and ``phase`` says what it was doing (``start``, ``list``,
+    ``call``); ``tool`` is the tool being called, if any."""
+
+    kind = "tool source"
+
+    def __init__(self, source: str, phase: str, detail: str, *, tool: str | None = None, stderr: str = "") -> None:
+        self.source = source
+        self.phase = phase
+        self.detail = detail
+        self.tool = tool
+        self.stderr = stderr
+        what = {"start": "start", "list": "list its tools", "call": f"answer a call of {tool}"}.get(phase, phase)
+        said = f"; its stderr ends: {stderr!r}" if stderr else ""
+        super().__init__(f"{self.kind} {source!r} did not {what}: {detail}{said}")
+
+
+class MCPServerError(ToolSourceError):
+    """An MCP server did not start, list its tools or answer a call: it died, hung up, or broke the protocol.
+
+    ``stderr`` is the end of what a stdio server wrote to its standard error (empty for an HTTP server): where a
+    server says why it stopped.
+    """
+
+    kind = "MCP server"
 
 
 class SubtaskFailedError(RunError):

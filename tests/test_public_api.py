@@ -90,7 +90,7 @@ def test_the_readme_architecture_names_every_module_and_only_real_ones() -> None
 def test_import_does_not_pull_in_provider_sdks() -> None:
     code = (
         "import sys, supervisor; "
-        "print(','.join(m for m in ('openai', 'litellm', 'instructor', 'llama_cpp', 'jinja2') "
+        "print(','.join(m for m in ('openai', 'litellm', 'instructor', 'llama_cpp', 'jinja2', 'mcp') "
         "if m in sys.modules))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
