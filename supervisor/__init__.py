@@ -57,6 +57,7 @@ from supervisor.errors import (
     TaintedArgumentsError,
     TeamError,
     TokenBudgetError,
+    ToolArgumentsError,
     ToolError,
     ToolNotAllowedError,
     UnknownAgentError,
@@ -103,7 +104,7 @@ from supervisor.supervisor import Supervisor, load_team
 from supervisor.team import AnswerContext, Card, Gate, Specialist, Team, WorkflowStep
 from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
 from supervisor.tools.effects import idempotency_key
-from supervisor.tools.tool import Tool
+from supervisor.tools.tool import Tool, tool
 from supervisor.tools.worker import tool_time_left
 
 __version__ = "0.1.0"
@@ -205,6 +206,7 @@ __all__ = [
     "TeamError",
     "TokenBudgetError",
     "Tool",
+    "ToolArgumentsError",
     "ToolCall",
     "ToolCalled",
     "ToolError",
@@ -227,6 +229,7 @@ __all__ = [
     "most_similar",
     "register_provider",
     "resolve_model",
+    "tool",
     "tool_time_left",
     "ungrounded",
 ]
