@@ -58,6 +58,7 @@ from supervisor.errors import (
     TaintedArgumentsError,
     TeamError,
     TokenBudgetError,
+    ToolArgumentsError,
     ToolError,
     ToolNotAllowedError,
     ToolSourceError,
@@ -106,7 +107,7 @@ from supervisor.team import AnswerContext, Card, Gate, Specialist, Team, Workflo
 from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
 from supervisor.tools.effects import idempotency_key
 from supervisor.tools.mcp import MCPTools
-from supervisor.tools.tool import Tool
+from supervisor.tools.tool import Tool, tool
 from supervisor.tools.worker import tool_time_left
 
 __version__ = "0.1.0"
@@ -210,6 +211,7 @@ __all__ = [
     "TeamError",
     "TokenBudgetError",
     "Tool",
+    "ToolArgumentsError",
     "ToolCall",
     "ToolCalled",
     "ToolError",
@@ -233,6 +235,7 @@ __all__ = [
     "most_similar",
     "register_provider",
     "resolve_model",
+    "tool",
     "tool_time_left",
     "ungrounded",
 ]

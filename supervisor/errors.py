@@ -33,6 +33,7 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── ScriptExhaustedError        a ScriptedModel was asked more often than it was scripted
         ├── ScriptError                 a test script's own responder raised (a bug in the test)
         ├── ToolError                   a tool's result could not be read as text (what a tool raises keeps its type)
+        ├── ToolArgumentsError          a tool call's arguments do not fit the tool's parameters (never reaches it)
         ├── ToolSourceError             a source of tools failed; names the source
         │   └── MCPServerError          an MCP server did not start, list its tools or answer a call (it died, hung
         │                               up, or broke the protocol); carries the end of its stderr
@@ -228,6 +229,16 @@ class ToolError(RunError):
     def __init__(self, tool: str, cause: BaseException) -> None:
         self.tool = tool
         super().__init__(f"tool {tool!r} failed: {type(cause).__name__}: {cause}")
+
+
+class ToolArgumentsError(RunError):
+    """A call's arguments do not fit the tool's parameters; the tool never saw them. ``errors`` says what is wrong
+    in words a model can act on (the tool loop sends it back as feedback)."""
+
+    def __init__(self, tool: str, errors: str) -> None:
+        self.tool = tool
+        self.errors = errors
+        super().__init__(f"invalid arguments for tool {tool!r}: {errors}")
 
 
 class ToolSourceError(RunError):

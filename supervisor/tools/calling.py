@@ -8,8 +8,8 @@ result passes the guard pipeline before any model sees it.
 from __future__ import annotations
 
 import functools
-import inspect
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
@@ -26,7 +26,7 @@ from supervisor.run.context import RunContext, StepKey
 from supervisor.safe_text import TOOL_OUTPUT_MAX_CHARS, bounded, without_surrogates
 from supervisor.team import Specialist
 from supervisor.tools.effects import call_with_effects
-from supervisor.tools.tool import Tool
+from supervisor.tools.tool import TEXT_ARGUMENT, Tool
 from supervisor.tools.worker import run_in_worker
 
 TOOL_QUERY_MAX = 120
@@ -53,18 +53,20 @@ def tool_choice_type(tool_names: tuple[str, ...]) -> type[BaseModel]:
     return model
 
 
-async def call_tool(tool: Tool, query: str) -> tuple[str, int]:
+async def call_tool(tool: Tool, arguments: Mapping[str, Any] | str) -> tuple[str, int]:
     """The tool's output, cleaned and bounded (``TOOL_OUTPUT_MAX_CHARS``), and how many characters were cut.
 
-    What the tool raises propagates with its own type (a note names the tool). A plain function runs in a worker
-    thread of its own, bounded by the step's deadline (see ``supervisor.tools.worker``).
+    ``arguments`` is the arguments object (validated here first: ``ToolArgumentsError`` when it does not fit), or
+    a one-text tool's text. What the tool raises propagates with its own type (a note names the tool). A plain
+    function runs in a worker thread of its own, bounded by the step's deadline (see ``supervisor.tools.worker``).
     """
+    bound = tool.bound_call({TEXT_ARGUMENT: arguments} if isinstance(arguments, str) else arguments)
     try:
-        if inspect.iscoroutinefunction(tool.function):
-            result = await tool.function(query)
+        if tool.is_async:
+            result = await bound()
         else:
             # A plain function may block (I/O) or hang; keep it off the event loop, abandoned at the deadline.
-            result = await run_in_worker(tool.function, query)
+            result = await run_in_worker(bound)
     except Exception as exc:
         exc.add_note(f"raised by tool {tool.name!r}")
         raise

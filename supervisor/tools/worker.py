@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -42,8 +42,8 @@ def tool_time_left() -> float | None:
     return None if when is None else max(0.0, when - time.monotonic())
 
 
-async def run_in_worker(function: Callable[[str], T], argument: str) -> T:
-    """``function(argument)`` in a daemon thread; cancelling the await (the step's deadline) abandons it."""
+async def run_in_worker(function: Callable[..., T], *arguments: Any) -> T:
+    """``function(*arguments)`` in a daemon thread; cancelling the await (the step's deadline) abandons it."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future[T] = loop.create_future()
     context = contextvars.copy_context()  # the tool sees the step's deadline
@@ -54,7 +54,7 @@ async def run_in_worker(function: Callable[[str], T], argument: str) -> T:
 
     def work() -> None:
         try:
-            result = context.run(function, argument)
+            result = context.run(function, *arguments)
         except BaseException as exc:  # handed to the awaiting step, which decides what it means
             error = exc
             _call_soon(loop, lambda: settle(lambda: done.set_exception(error)))
