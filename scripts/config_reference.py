@@ -52,11 +52,20 @@ EXAMPLES: dict[str, str] = {
     "providers.base_url": '"http://localhost:8080/v1"',
     "providers.api_key_env": '"OPENAI_API_KEY"',
     "providers.temperature": "0.2",
+    "tools.mcp.command": '"python"',
+    "tools.mcp.args": '["shop_server.py"]',
+    "tools.mcp.env": '{ SHOP_DB = "orders.sqlite3" }',
+    "tools.mcp.pass_env": '["SHOP_API_KEY"]',
+    "tools.mcp.cwd": '"servers"',
+    "tools.mcp.tools": '["lookup_order", "refund_amount"]',
+    "tools.mcp.side_effects": "{ refund_amount = true }",
 }
 REQUIRED_EXAMPLES = {
     "routing.rules.agent": '"research"',
     "prices.input_per_mtok": "0.15",
     "prices.output_per_mtok": "0.6",
+    "tools.mcp.name": '"shop"',
+    "tools.mcp.agents": '["clerk"]',
 }
 
 

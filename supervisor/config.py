@@ -33,6 +33,7 @@ from supervisor.audit.files import refuse_if_writable_by_others
 from supervisor.errors import ConfigError
 from supervisor.models.capabilities import ModelSize
 from supervisor.models.pricing import Price
+from supervisor.tools.mcp import MCPTools
 
 CONFIG_ENV = "BATON_CONFIG"
 DEFAULT_CONFIG_FILE = "baton.toml"
@@ -210,6 +211,24 @@ class JournalConfig(_Strict):
     store: str | None = None
 
 
+class ToolsConfig(_Strict):
+    """``[tools]``: tools from outside the team's code. Each ``[[tools.mcp]]`` entry is an MCP server whose tools
+    the specialists in its ``agents`` may call (a tool ``lookup`` of the server ``shop`` is ``shop__lookup``, and
+    ``[guards.tools]`` takes that name); the server is started with each run, or once for a supervisor used as
+    ``async with``, and stopped with it."""
+
+    mcp: tuple[MCPTools, ...] = ()
+
+    @field_validator("mcp")
+    @classmethod
+    def _names_differ(cls, value: tuple[MCPTools, ...]) -> tuple[MCPTools, ...]:
+        names = [server.name for server in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"two MCP servers are named {', '.join(twice)}: each needs a name of its own")
+        return value
+
+
 class TeamConfig(_Strict):
     """Where the team comes from: ``module:function`` returning a list of specialists."""
 
@@ -229,6 +248,7 @@ class BatonConfig(_Strict):
     guards: GuardsConfig = Field(default_factory=GuardsConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     journal: JournalConfig = Field(default_factory=JournalConfig)
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
     prices: dict[str, Price] = Field(default_factory=dict, description="by model string, e.g. openai/gpt-4o-mini")
 
     def model_for(self, agent: str, declared: _Declared | None = None) -> str | _Declared:

@@ -8,8 +8,10 @@ run to ``supervisor.run.loop``, the only place with the loop.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from supervisor.audit.trail import AuditTrail
@@ -36,6 +38,8 @@ from supervisor.run.loop import Aggregator, RunLoop
 from supervisor.run.policies import Policies
 from supervisor.safe_text import without_surrogates
 from supervisor.team import Specialist, Team
+from supervisor.tools.mcp import MCPTools, server_prefix
+from supervisor.tools.sources import OpenTools, ToolSources
 
 __all__ = ["Supervisor", "load_team"]
 
@@ -72,6 +76,10 @@ class Supervisor:
     settings in the config (``models.supervisor``, ``models.agents.<name>``) and a specialist's own ``model``
     still take precedence. ``escalation_handler`` answers escalations (sync or async); without one a run that
     needs a person stops in ``waiting_for_human``. ``aggregate`` replaces the supervisor's final answer.
+
+    ``mcp`` adds MCP servers to those of ``[[tools.mcp]]``: their tools go to the specialists each names. They
+    are started when a run starts and stopped when it ends; ``async with Supervisor(...)`` (or ``await
+    supervisor.start()``) starts them once for every run until ``aclose()``.
     """
 
     def __init__(
@@ -84,13 +92,15 @@ class Supervisor:
         escalation_handler: EscalationHandler | None = None,
         aggregate: Aggregator | None = None,
         guards: Sequence[Guard] = (),
+        mcp: Sequence[MCPTools] = (),
     ) -> None:
         self.config = config or BatonConfig()
         if team is None:
             self.team = load_team(self.config.team.factory)
         else:
             self.team = team if isinstance(team, Team) else Team(team)
-        self._check_names(routes)
+        self._check_servers(mcp)
+        self._check_names(routes, mcp)
         # Resolve every model now: an unknown provider or a missing file fails here, before any work.
         self._model = self._resolve(self.config.models.supervisor or model or self.config.models.default)
         self._agent_models = {s.name: self._resolve(self._model_choice(s, model)) for s in self.team}
@@ -101,6 +111,9 @@ class Supervisor:
         router = Router(self.team, self.config.routing, routes, self._model, self._limits.max_reasks)
         judge = Judge(self.team, self.config, self._model, router.ranker, capabilities=self.capabilities)
         self._guards = build_pipeline(self.config.guards, guards)
+        self._tool_sources = ToolSources((*self.config.tools.mcp, *mcp), self._guards)
+        self._held_tools: OpenTools | None = None
+        self._reopening: asyncio.Lock | None = None
         self._loop = RunLoop(
             team=self.team,
             limits=self._limits,
@@ -123,7 +136,7 @@ class Supervisor:
         """Config per agent, else the specialist's own model, else the model given here, else the default."""
         return self.config.model_for(specialist.name, specialist.model or model)
 
-    def _check_names(self, routes: Sequence[CodeRoute]) -> None:
+    def _check_names(self, routes: Sequence[CodeRoute], servers: Sequence[MCPTools]) -> None:
         named = [*self.config.models.agents, *(r.agent for r in self.config.routing.rules), *(r.agent for r in routes)]
         for name in named:
             if name not in self.team:
@@ -135,8 +148,10 @@ class Supervisor:
                     [f"limits.agent_runs.{name}: no such agent; the team has: {', '.join(self.team.names)}"],
                 )
         tools = {t.name for s in self.team for t in s.tools}
+        # A server's tools are known once it runs; a policy for one of them names it by the server's prefix.
+        prefixes = tuple(server_prefix(server.name) for server in (*self.config.tools.mcp, *servers))
         for tool in self.config.guards.tools:
-            if tool not in tools:
+            if tool not in tools and not any(tool.startswith(prefix) for prefix in prefixes):
                 raise ConfigError(
                     f"guards.tools.{tool}",
                     [f"guards.tools.{tool}: no specialist has that tool; the team's tools: {', '.join(sorted(tools))}"],
@@ -148,6 +163,28 @@ class Supervisor:
                     [f"providers.{prefix}: no such provider; known: {', '.join(known_prefixes())}"],
                 )
             check_provider_settings(prefix, settings)
+
+    def _check_servers(self, given: Sequence[MCPTools]) -> None:
+        """Each MCP server has a name of its own and gives its tools to agents on the team."""
+        configured = self.config.tools.mcp
+        names = [server.name for server in (*configured, *given)]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ConfigError("tools.mcp", [f"tools.mcp: two MCP servers are named {', '.join(twice)}"])
+        for server in configured:
+            unknown = [agent for agent in server.agents if agent not in self.team]
+            if unknown:
+                raise ConfigError(
+                    f"tools.mcp ({server.name}).agents",
+                    [
+                        f"tools.mcp ({server.name}).agents: no agent {', '.join(map(repr, unknown))} on the team; "
+                        f"it has: {', '.join(self.team.names)}"
+                    ],
+                )
+        for server in given:
+            for agent in server.agents:
+                if agent not in self.team:
+                    raise UnknownAgentError(agent, self.team.names)
 
     def _resolve(self, model: str | Model) -> Model:
         if isinstance(model, str):
@@ -211,7 +248,8 @@ class Supervisor:
         async def start_and_execute() -> None:
             # Inside the run: a sink that fails on the first event ends the run failed (and sealed), not escaping.
             run.emit(RunStarted, goal=goal, team=tuple(self.team.names), config_fingerprint=self._audit.fingerprint)
-            await self._loop.execute(run, given)
+            async with self._with_tools(run) as loop:
+                await loop.execute(run, given)
 
         await self._drive(run, start_and_execute)
         await self._durable.settle(run)
@@ -246,10 +284,11 @@ class Supervisor:
         pending, run.result.pending = result.pending, None
 
         async def continue_run() -> None:
-            if pending is not None and decision is not None:
-                record = next(s for s in restored.steps if s.status == "waiting_for_human")
-                self._loop.desk.resume(run, record, decision, pending)
-            await self._loop.finish(run, current)
+            async with self._with_tools(run) as loop:
+                if pending is not None and decision is not None:
+                    record = next(s for s in restored.steps if s.status == "waiting_for_human")
+                    loop.desk.resume(run, record, decision, pending)
+                await loop.finish(run, current)
 
         await self._drive(run, continue_run)
         return run.result
@@ -276,7 +315,12 @@ class Supervisor:
             row.goal, self._sinks(on_event), self._prices, Policies(self._limits), start, guards=self._guards
         )
         run.journal = journal  # every step recorded so far replays; the policies count them again as they do
-        await self._drive(run, lambda: self._loop.execute(run, given))
+
+        async def execute() -> None:
+            async with self._with_tools(run) as loop:
+                await loop.execute(run, given)
+
+        await self._drive(run, execute)
         await self._durable.settle(run)
         return run.result
 
@@ -305,7 +349,14 @@ class Supervisor:
         start = RunResult(run_id=run_id, goal=row.goal, status="failed")
         run = RunContext(row.goal, [], self._prices, Policies(self._limits), start, guards=self._guards)
         run.journal = journal
-        await self._loop.drive(run, lambda: self._loop.execute(run, given))
+
+        async def execute() -> None:
+            # The servers are started to list their tools (the specialists' tools decide the steps); no tool is
+            # called: every call replays from the journal.
+            async with self._with_tools(run) as loop:
+                await loop.execute(run, given)
+
+        await self._loop.drive(run, execute)
         return replay_report(row, run.result, journal)
 
     async def runs(self, limit: int = 100) -> list[RunRow]:
@@ -341,8 +392,58 @@ class Supervisor:
         finally:
             await self.aclose()  # the loop ends with this call: its connections must not outlive it
 
+    @asynccontextmanager
+    async def _with_tools(self, run: RunContext) -> AsyncIterator[RunLoop]:
+        """The loop that runs with the MCP servers' tools: the held servers, or servers started for this run and
+        stopped when it ends, however it ends (an error, a cancellation)."""
+        if not self._tool_sources:
+            yield self._loop
+            return
+        if self._held_tools is not None:
+            held = await self._revived()
+            held.report(run)
+            yield dataclasses.replace(self._loop, team=held.team(self.team))
+            return
+        opened = await self._tool_sources.open()
+        try:
+            opened.report(run)
+            yield dataclasses.replace(self._loop, team=opened.team(self.team))
+        finally:
+            await opened.close()
+
+    async def _revived(self) -> OpenTools:
+        """The held servers; one that died since is started again (with the others) for this and later runs."""
+        self._reopening = self._reopening or asyncio.Lock()
+        async with self._reopening:
+            held = self._held_tools
+            assert held is not None  # _with_tools reads it before it calls here
+            if not held.alive:
+                await held.close()
+                self._held_tools = None
+                self._held_tools = held = await self._tool_sources.open()
+            return held
+
+    async def start(self) -> Supervisor:
+        """Start the MCP servers now and hold them for every run until ``aclose()`` (``async with`` does this).
+
+        Their tools are listed and screened once, here: a tool the guards hold is reported in each run's audit.
+        """
+        if self._tool_sources and self._held_tools is None:
+            opened = await self._tool_sources.open()
+            try:
+                opened.team(self.team)  # a side-effecting tool on a read-only card fails here, not in a run
+            except BaseException:
+                await opened.close()
+                raise
+            self._held_tools = opened
+        return self
+
     async def aclose(self) -> None:
-        """Close the connections the models opened on the running event loop, the audit log and the journal."""
+        """Stop the held MCP servers; close the connections the models opened on the running event loop, the audit
+        log and the journal."""
+        held, self._held_tools = self._held_tools, None
+        if held is not None:
+            await held.close()
         self._audit.close()
         await self._durable.close()
         seen: set[int] = set()
@@ -352,7 +453,7 @@ class Supervisor:
                 await model.aclose()
 
     async def __aenter__(self) -> Supervisor:
-        return self
+        return await self.start()
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()

@@ -14,9 +14,10 @@ from typing import Literal
 
 from supervisor.guards.provenance import Provenance, is_untrusted
 
-Channel = Literal["task", "output", "tool_result", "tool_args", "final"]
+Channel = Literal["task", "output", "tool_result", "tool_args", "tool_description", "final"]
 """Where a message is going: supervisor -> specialist (task), specialist -> supervisor (output), tool ->
-specialist (tool_result), specialist -> tool (tool_args), supervisor -> user (final)."""
+specialist (tool_result), specialist -> tool (tool_args), a tool source's description of a tool -> the models
+it is offered to (tool_description), supervisor -> user (final)."""
 
 GuardStatus = Literal["pass", "sanitized", "blocked"]
 
