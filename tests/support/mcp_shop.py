@@ -5,7 +5,10 @@ HTTP on 127.0.0.1:PORT. The environment shapes it for a test:
 
 - ``SHOP_PID_FILE``: the server writes its pid there when it starts (so a test can prove it was stopped);
 - ``SHOP_DIE_ON``: the name of a tool whose call kills the server (``os._exit(1)``) after a line on stderr;
-- ``SHOP_INJECTED``: ``1`` adds a third tool whose description carries instructions to the model.
+- ``SHOP_INJECTED``: ``1`` adds a third tool whose description carries instructions to the model;
+- ``SHOP_CALLS``: a file where every call the server receives is appended, one line each.
+
+An unknown order number makes ``lookup_order`` raise, which the SDK reports as a tool error (``isError``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sys
 from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
 ORDERS = {"1042": ("2 mugs", "24.00"), "2077": ("1 teapot", "31.50")}
@@ -22,7 +26,11 @@ ORDERS = {"1042": ("2 mugs", "24.00"), "2077": ("1 teapot", "31.50")}
 server = MCPServer("shop", log_level="WARNING")
 
 
-def _maybe_die(tool: str) -> None:
+def _received(tool: str, order_id: str) -> None:
+    calls = os.environ.get("SHOP_CALLS")
+    if calls:
+        with open(calls, "a", encoding="utf-8") as log:
+            log.write(f"{tool} {order_id}\n")
     if os.environ.get("SHOP_DIE_ON") == tool:
         print(f"shop: {tool} lost its database connection", file=sys.stderr, flush=True)
         os._exit(1)
@@ -31,15 +39,17 @@ def _maybe_die(tool: str) -> None:
 @server.tool(annotations=ToolAnnotations(read_only_hint=True))
 def lookup_order(order_id: str) -> str:
     """Look up an order by its number: what was bought and what was paid."""
-    _maybe_die("lookup_order")
-    items, paid = ORDERS.get(order_id, ("nothing", "0.00"))
+    _received("lookup_order", order_id)
+    if order_id not in ORDERS:
+        raise ToolError(f"no order {order_id}")  # an anticipated failure: its text reaches the client
+    items, paid = ORDERS[order_id]
     return f"order {order_id}: {items}, paid {paid} EUR"
 
 
 @server.tool(annotations=ToolAnnotations(read_only_hint=True))
 def refund_amount(order_id: str) -> str:
     """How much of an order can still be refunded."""
-    _maybe_die("refund_amount")
+    _received("refund_amount", order_id)
     _, paid = ORDERS.get(order_id, ("nothing", "0.00"))
     return f"refundable for order {order_id}: {paid} EUR"
 

@@ -22,12 +22,14 @@ from supervisor import (
     Supervisor,
     Team,
     TeamError,
+    ToolArgumentsError,
 )
 from supervisor.audit.log import open_audit_log
 from supervisor.config import AuditConfig
 from supervisor.guards.builtin import build_pipeline
+from supervisor.tools.calling import call_tool
 from supervisor.tools.mcp_client import MCPConnection, ServerTool
-from supervisor.tools.sources import offered_tools
+from supervisor.tools.sources import ToolSources, offered_tools
 
 GOAL = "Where is my order 1042?"
 CONFIG = BatonConfig.model_validate({"routing": {"similarity": "bm25"}})
@@ -196,3 +198,27 @@ def test_a_server_for_an_agent_not_on_the_team_is_refused_when_the_supervisor_is
 
     with pytest.raises(UnknownAgentError, match="unknown agent 'cashier'"):
         Supervisor(Team([clerk()]), model=script().model(), config=CONFIG, mcp=[shop(agents=("cashier",))])
+
+
+def test_a_server_tool_checks_its_arguments_before_the_server_sees_them_and_reports_the_tools_own_error(
+    tmp_path: Path,
+) -> None:
+    calls = tmp_path / "calls.log"
+
+    async def use() -> tuple[str, str, str]:
+        opened = await ToolSources([shop(env={"SHOP_CALLS": str(calls)})], build_pipeline(CONFIG.guards)).open()
+        try:
+            lookup, refund = opened.by_agent["clerk"]
+            found, _ = await call_tool(lookup, {"order_id": "1042"})
+            with pytest.raises(ToolArgumentsError) as invalid:
+                await call_tool(refund, {"order": 1042})
+            missing, _ = await call_tool(lookup, {"order_id": "9999"})
+        finally:
+            await opened.close()
+        return found, invalid.value.errors, missing
+
+    found, invalid, missing = asyncio.run(use())
+    assert found == "order 1042: 2 mugs, paid 24.00 EUR"
+    assert "'order_id' is a required property" in invalid
+    assert missing.startswith("the tool reported an error: ") and "no order 9999" in missing
+    assert calls.read_text(encoding="utf-8").splitlines() == ["lookup_order 1042", "lookup_order 9999"]
