@@ -417,7 +417,7 @@ class Supervisor:
         async with self._reopening:
             held = self._held_tools
             assert held is not None  # _with_tools reads it before it calls here
-            if not held.alive:
+            if not await held.responsive():
                 await held.close()
                 self._held_tools = None
                 self._held_tools = held = await self._tool_sources.open()

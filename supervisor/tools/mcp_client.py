@@ -53,10 +53,6 @@ class MCPConnection:
         self._ended: BaseException | None = None
         self._stderr: IO[str] | None = None
 
-    @property
-    def alive(self) -> bool:
-        return self._owner is not None and not self._owner.done() and self._client is not None
-
     async def start(self) -> list[ServerTool]:
         """Start (or reach) the server and list its tools; ``MCPServerError`` if it cannot, nothing left running."""
         await asyncio.to_thread(_import_sdk)  # most of a second, off the event loop other runs share
@@ -140,6 +136,23 @@ class MCPConnection:
         if failure is not None:
             raise self._error("call", _describe(failure), tool=tool) from failure
         return result_text(request.result())
+
+    async def responsive(self, timeout_s: float = 10) -> bool:
+        """Whether the server still answers (its tool list, asked afresh: MCP 2026 has no ping); a stdio server
+        that died shows only when asked."""
+        client, owner = self._client, self._owner
+        if client is None or owner is None or owner.done():
+            return False
+        ping = asyncio.ensure_future(client.list_tools(cache_mode="refresh"))
+        waited: set[asyncio.Future[Any]] = {ping, owner}
+        try:
+            await asyncio.wait(waited, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not ping.done():
+                ping.cancel()
+                with suppress(BaseException):
+                    await ping
+        return ping.done() and not ping.cancelled() and ping.exception() is None
 
     async def close(self) -> None:
         """Stop the server (a stdio child is asked to exit, then killed) and wait until it is gone."""

@@ -49,9 +49,10 @@ class OpenTools:
     by_agent: dict[str, list[Tool]] = field(default_factory=dict)
     withheld: list[Withheld] = field(default_factory=list)
 
-    @property
-    def alive(self) -> bool:
-        return all(connection.alive for connection in self.connections)
+    async def responsive(self) -> bool:
+        """Whether every server still answers."""
+        answers = await asyncio.gather(*(connection.responsive() for connection in self.connections))
+        return all(answers)
 
     def team(self, base: Team) -> Team:
         """``base`` with each specialist's server tools added to its tools and its card."""

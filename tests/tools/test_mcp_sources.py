@@ -5,6 +5,8 @@ instructions is not offered, with the reason in the run's audit log."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -222,3 +224,24 @@ def test_a_server_tool_checks_its_arguments_before_the_server_sees_them_and_repo
     assert "'order_id' is a required property" in invalid
     assert missing.startswith("the tool reported an error: ") and "no order 9999" in missing
     assert calls.read_text(encoding="utf-8").splitlines() == ["lookup_order 1042", "lookup_order 9999"]
+
+
+def test_a_held_server_that_died_between_runs_is_started_again_for_the_next_run(tmp_path: Path) -> None:
+    pid_file = tmp_path / "shop.pid"
+
+    async def kill_between_runs() -> tuple[int, int, list[str]]:
+        server = shop(env={"SHOP_PID_FILE": str(pid_file)})
+        async with Supervisor(Team([clerk()]), model=script().model(), config=CONFIG, mcp=[server]) as sup:
+            first = read_pid(pid_file)
+            statuses = [(await sup.run(GOAL)).status]
+            os.kill(first, signal.SIGKILL)
+            while not process_gone(first):  # until the event loop has reaped it
+                await asyncio.sleep(0.05)
+            statuses.append((await sup.run(GOAL)).status)
+            second = read_pid(pid_file)
+        return first, second, statuses
+
+    first, second, statuses = asyncio.run(kill_between_runs())
+    assert statuses == ["done", "done"]
+    assert second != first
+    assert process_gone(second)
