@@ -43,6 +43,8 @@ EXAMPLES: dict[str, str] = {
     "checking.min_relevance": "0.2",
     "guards.allowed_hosts": '["docs.example.com"]',
     "guards.tools": '{ issue_refund = "ask" }',
+    "guards.tools.NAME.default": '"allow"',
+    "guards.tools.NAME.arguments": '{ amount = { model = "deny" } }',
     "guards.custom": '["my_guards:no_pii"]',
     "guards.classifier": '"my_guards:classifier"',
     "audit.path": '"/var/lib/baton/audit.sqlite3"',
@@ -60,6 +62,8 @@ EXAMPLES: dict[str, str] = {
     "tools.mcp.tools": '["lookup_order", "refund_amount"]',
     "tools.mcp.side_effects": "{ refund_amount = true }",
 }
+# The name shown in the example header of a table of named tables.
+TABLE_NAMES = {"guards.tools": "issue_refund"}
 REQUIRED_EXAMPLES = {
     "routing.rules.agent": '"research"',
     "prices.input_per_mtok": "0.15",
@@ -166,6 +170,15 @@ def render() -> str:
             lines += section(f"[{name}]", f"[{name}]", annotation, name)
             for sub_name, sub in annotation.model_fields.items():
                 inner = get_args(sub.annotation)
+                if get_origin(sub.annotation) is dict:  # a table of names, each a value or a table of its own
+                    for table in get_args(inner[1]):
+                        if inspect.isclass(table) and issubclass(table, BaseModel):
+                            lines += section(
+                                f"[{name}.{sub_name}.NAME]",
+                                f"[{name}.{sub_name}.{TABLE_NAMES[f'{name}.{sub_name}']}]",
+                                table,
+                                f"{name}.{sub_name}.NAME",
+                            )
                 if get_origin(sub.annotation) is tuple and inner and issubclass(inner[0], BaseModel):
                     lines += section(
                         f"[[{name}.{sub_name}]]",

@@ -82,6 +82,10 @@ class LimitsConfig(_Strict):
     max_reroutes: int = Field(default=2, ge=0, description="reroutes per subtask")
     token_budget: int | None = Field(default=None, ge=1, description="tokens per goal, all calls together")
     cost_budget_usd: float | None = Field(default=None, ge=0)
+    max_tool_calls: int = Field(
+        default=8, ge=1, le=100, description="tool calls per attempt; past it the specialist answers with what it has"
+    )
+    max_tool_calls_per_goal: int = Field(default=64, ge=1, description="tool calls per goal, all agents together")
     step_timeout_s: float | None = Field(default=None, gt=0, description="wall clock per specialist step")
     goal_timeout_s: float | None = Field(default=None, gt=0, description="wall clock per goal")
 
@@ -169,6 +173,25 @@ class CheckingConfig(_Strict):
 
 GuardAction = Literal["quarantine", "sanitize", "escalate"]
 ToolApproval = Literal["allow", "ask", "deny"]
+ArgumentOrigin = Literal["goal", "input", "tool", "model"]
+
+
+class ToolRules(_Strict):
+    """``[guards.tools.<name>]`` as a table: what a call needs, argument by argument.
+
+    Each argument's value is traced to its source: ``goal``, ``input`` (a dependency's output), ``tool`` (an
+    earlier tool's result) or ``model`` (the specialist wrote it). ``arguments.<arg>`` gives an approval for that
+    argument, for every untrusted source (a string) or per source (a table); an untrusted source no rule names
+    gets ``default``. The call needs the strictest approval any argument gets (deny, then ask, then allow).
+    """
+
+    default: ToolApproval | None = Field(
+        default=None,
+        description="untrusted arguments no rule names (None: deny for a tool with side effects, else allow)",
+    )
+    arguments: dict[str, ToolApproval | dict[ArgumentOrigin, ToolApproval]] = Field(
+        default_factory=dict, description='per argument, e.g. { amount = { model = "deny", tool = "allow" } }'
+    )
 
 
 class GuardsConfig(_Strict):
@@ -177,14 +200,15 @@ class GuardsConfig(_Strict):
     ``action``: ``quarantine`` (the message is withheld from every model; the step is retried, then escalated),
     ``sanitize`` (the flagged parts are removed and the run goes on) or ``escalate`` (a person decides).
     ``tools.<name>``: a side-effecting tool called with arguments that came from agent or tool output is
-    ``allow``-ed, needs a person (``ask``) or is refused (``deny``, the default for every tool not listed).
+    ``allow``-ed, needs a person (``ask``) or is refused (``deny``, the default for every tool not listed); a
+    table (``ToolRules``) decides argument by argument, by where each value came from.
     """
 
     action: GuardAction = "quarantine"
     detector: bool = Field(default=True, description="run the injection detector")
     learned: bool = Field(default=True, description="the detector also runs its learned model (rules alone if false)")
     allowed_hosts: tuple[str, ...] = Field(default=(), description="hosts whose links and images may be emitted")
-    tools: dict[str, ToolApproval] = Field(default_factory=dict)
+    tools: dict[str, ToolApproval | ToolRules] = Field(default_factory=dict)
     custom: tuple[str, ...] = Field(default=(), description="extra guards, each 'module:function'")
     classifier: str | None = Field(default=None, description="an injection classifier, 'module:function'")
 

@@ -75,6 +75,8 @@ class Escalation(BaseModel):
     kind: EscalationKind = "output"
     tool: str | None = None
     arguments: str | None = None
+    argument_lines: tuple[str, ...] = ()
+    """For a tool approval: one line per argument, ``name = value  (from source)``."""
 
 
 class HumanDecision(BaseModel):
@@ -101,6 +103,10 @@ class ToolCall(BaseModel):
     output: str
     cut_chars: int = Field(default=0, description="characters cut from the output past TOOL_OUTPUT_MAX_CHARS")
     refused: str = Field(default="", description="why the gate, the policy or a person refused the call")
+    arguments: dict[str, Any] = Field(default_factory=dict, description="the validated arguments the tool received")
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="where each argument came from: goal, input:<id>, tool:<name> or model"
+    )
 
 
 class Attempt(BaseModel):

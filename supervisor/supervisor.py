@@ -127,6 +127,7 @@ class Supervisor:
             guard_action=self.config.guards.action,
             aggregate=aggregate,
             compose_freely=self.capabilities.plans_freely,
+            capability_overrides=self.config.models.capabilities,
         )
         self._audit = AuditTrail(self.config)
         self._in_progress: dict[str, RunResult] = {}

@@ -18,18 +18,22 @@ ModelSize = Literal["small", "capable"]
 
 @dataclass(frozen=True, slots=True)
 class ModelCapabilities:
-    """``plans_freely``: may write a plan from scratch; ``judges``: may give verdicts after the code checks."""
+    """``plans_freely``: may write a plan from scratch; ``judges``: may give verdicts after the code checks;
+    ``tool_loop``: may call tools several times in an attempt (else one round of calls, then the answer);
+    ``native_tools``: is offered tools through the provider's own tool calling (else constrained JSON)."""
 
     size: ModelSize = "capable"
     plans_freely: bool = True
     judges: bool = True
+    tool_loop: bool = True
+    native_tools: bool = True
 
     @classmethod
     def of_size(cls, size: ModelSize) -> ModelCapabilities:
         return SMALL if size == "small" else CAPABLE
 
 
-SMALL = ModelCapabilities(size="small", plans_freely=False, judges=False)
+SMALL = ModelCapabilities(size="small", plans_freely=False, judges=False, tool_loop=False, native_tools=False)
 CAPABLE = ModelCapabilities()
 
 # Families and sizes known to be too small to plan or judge freely (up to about 1B parameters). Matched on the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from supervisor.errors import ConfigError, MissingCredentialError, ProviderResponseError
 from supervisor.models import Completion, Message
 from supervisor.models.retries import RetriesExhaustedError, RetryPolicy, with_transport_retries
+
+if TYPE_CHECKING:
+    from supervisor.models.tool_calls import ToolSpec, ToolTurn
 
 StructuredMode = Literal["auto", "json_schema", "json_object_schema", "tools"]
 """How structured output is requested from an endpoint:
@@ -191,6 +194,17 @@ class ChatCompletionsModel:
         return await ask_structured(
             create, messages, output_type, mode=_INSTRUCTOR_MODES[mode], max_reasks=max_reasks, max_tokens=max_tokens
         )
+
+    async def call_tools(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], *, max_tokens: int | None = None
+    ) -> ToolTurn:
+        """Native tool calling: ``tools=[{"type": "function", ...}]`` offered, ``tool_calls`` read back."""
+        from supervisor.models.tool_calls import openai_tools, turn_from_response
+
+        response = await self._create(
+            messages=list(messages), tools=openai_tools(tools), tool_choice="auto", max_tokens=max_tokens
+        )
+        return turn_from_response(response)
 
     async def probe(self, timeout_s: float = 3.0) -> str:
         """A one-line reachability report; raises ``ProviderError`` when the endpoint cannot be used."""

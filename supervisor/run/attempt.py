@@ -1,26 +1,24 @@
-"""One specialist attempt: its tool step (under a capability token), then its answer.
+"""One specialist attempt's answer, written once its tool calls are made (``supervisor.tools.loop``).
 
-No loop lives here; the run loop decides what happens next. Tool calls and model calls both pass through the
-run's step seam; choosing and calling a tool lives in ``supervisor.tools.calling``.
+No loop lives here; the run loop decides what happens next. Model calls pass through the run's step seam.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel
 
 from supervisor.decisions import prompts
 from supervisor.decisions.schemas import OPEN, Subtask, only_value
-from supervisor.errors import OutcomeUnknownError, StructuredOutputError
-from supervisor.guards.capabilities import ToolPolicy
+from supervisor.errors import StructuredOutputError
 from supervisor.models import Model
-from supervisor.result import StepRecord, ToolCall
+from supervisor.result import ToolCall
 from supervisor.run.context import RunContext, StepKey
-from supervisor.run.escalation import PersonDesk
 from supervisor.team import AnswerContext, Specialist
-from supervisor.tools.calling import WITHHELD_TOOL_RESULT, ApprovalNeeded, call_tool_checked, choose_tool
+from supervisor.tools.calling import WITHHELD_TOOL_RESULT
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ async def write_answer(
     subtask: Subtask,
     number: int,
     inputs: list[dict[str, str]],
-    tool_call: ToolCall | None,
+    tool_calls: Sequence[ToolCall],
     feedback: str,
     max_tokens: int,
     max_reasks: int = 2,
@@ -61,7 +59,7 @@ async def write_answer(
         goal=run.goal,
         subtask=subtask,
         inputs=inputs,
-        tool_result=tool_call,
+        tool_calls=list(tool_calls),
         feedback=feedback,
     )
     key = StepKey(subtask.id, number, f"work:{specialist.name}")
@@ -69,12 +67,12 @@ async def write_answer(
         goal=run.goal,
         task=subtask.description,
         inputs=tuple(i["output"] for i in inputs),
-        tool_results=(tool_call.output,) if tool_call is not None and not tool_call.refused else (),
+        tool_results=tuple(c.output for c in tool_calls if not c.refused),
     )
     evidence: dict[str, Any] = {
         "sources": (run.goal, subtask.description, subtask.acceptance_criteria, *given.inputs, *given.tool_results),
         "scaffolding": (specialist.instructions, subtask.description, subtask.acceptance_criteria),
-        "refusals": _refusals(tool_call),
+        "refusals": _refusals(tool_calls),
     }
     answer_format = specialist.format_for(given)
     settled = _settled_answer(answer_format) if answer_format is not None else None
@@ -117,14 +115,14 @@ def _settled_answer(answer_format: type[BaseModel]) -> BaseModel | None:
         return None
 
 
-def _refusals(tool_call: ToolCall | None) -> tuple[str, ...]:
-    if tool_call is None:
-        return ()
-    if tool_call.refused:
-        return (f"{tool_call.tool} was not called: {tool_call.refused}",)
-    if tool_call.output == WITHHELD_TOOL_RESULT:
-        return (f"{tool_call.tool}'s result was withheld by a guard",)
-    return ()
+def _refusals(tool_calls: Sequence[ToolCall]) -> tuple[str, ...]:
+    refusals = []
+    for call in tool_calls:
+        if call.refused:
+            refusals.append(f"{call.tool} was not called: {call.refused}")
+        elif call.output == WITHHELD_TOOL_RESULT:
+            refusals.append(f"{call.tool}'s result was withheld by a guard")
+    return tuple(refusals)
 
 
 def answer_text(answer: BaseModel | None) -> str:
@@ -133,53 +131,3 @@ def answer_text(answer: BaseModel | None) -> str:
         return ""
     render = getattr(answer, "as_text", None)
     return str(render()) if callable(render) else answer.model_dump_json(indent=2)
-
-
-async def tool_step(
-    run: RunContext,
-    record: StepRecord,
-    specialist: Specialist,
-    model: Model,
-    *,
-    policy: ToolPolicy,
-    desk: PersonDesk,
-    max_reasks: int,
-    inputs: str = "",
-) -> ToolCall | Literal["waiting"] | None:
-    """Choose and call an attempt's tool under a capability token; a side effect may need a person first."""
-    subtask = record.subtask
-    allowed = frozenset(t.name for t in specialist.allowed_tools())
-    if not allowed:
-        return None
-    capability = run.gate.issue(run.run_id, subtask.id, specialist.name, allowed)
-    try:
-        choice = await choose_tool(run, specialist, model, subtask, capability=capability, max_reasks=max_reasks)
-        if choice is None:
-            return None
-        rerun_unknown = False
-        while True:
-            try:
-                return await call_tool_checked(
-                    run,
-                    specialist,
-                    subtask,
-                    capability=capability,
-                    policy=policy,
-                    choice=choice,
-                    inputs=inputs,
-                    rerun_unknown=rerun_unknown,
-                )
-            except ApprovalNeeded as need:
-                # Approved: the loop calls again and the policy now allows it; refused: the call is refused.
-                if await desk.approve_tool(run, record, need.tool, need.arguments) == "waiting":
-                    return "waiting"
-            except OutcomeUnknownError as unknown:
-                # Started before a crash, never finished: a person decides whether it may run again.
-                again = await desk.approve_tool(run, record, unknown.tool, choice[1], outcome_unknown=True)
-                if again == "waiting":
-                    return "waiting"
-                if not again:
-                    return ToolCall(tool=unknown.tool, query=choice[1], output="", refused=str(unknown))
-                rerun_unknown = True
-    finally:
-        run.gate.revoke(capability)

@@ -7,6 +7,8 @@ recorded is replayed from its record; a new one runs and is committed before the
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -22,6 +24,7 @@ from supervisor.guards.pipeline import GuardedMessage, GuardPipeline, GuardResul
 from supervisor.journal.values import Codec, completion_codec, prompt_digest
 from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.pricing import PriceTable
+from supervisor.models.tool_calls import ToolCaller, ToolSpec, ToolTurn
 from supervisor.result import RunResult, StepRecord, ToolCall
 from supervisor.run.policies import Policies
 from supervisor.safe_text import without_surrogates
@@ -74,7 +77,7 @@ class RunContext:
         """Accepted outputs by subtask id, as the loop needs them at every scheduling step (derived from
         ``result.steps`` once, then kept up to date by ``accept``)."""
         self.skipped: set[str] = {s.subtask.id for s in self.result.steps if s.status == "skipped"}
-        self.tool_calls: dict[str, dict[str, ToolCall | None]] = {}
+        self.tool_calls: dict[str, dict[str, list[ToolCall]]] = {}
         """Tool calls made per subtask and agent: a retry or a revision never repeats a call."""
         self.review_rounds: dict[str, int] = {}
         self.revisions: dict[str, int] = {}
@@ -220,6 +223,33 @@ class RunContext:
             raise completion
         self._count(role, model, completion.usage)
         return _without_surrogates(completion)
+
+    async def ask_tools(
+        self,
+        key: StepKey,
+        role: str,
+        model: Model,
+        messages: list[Message],
+        *,
+        caller: ToolCaller,
+        tools: Sequence[ToolSpec],
+        max_tokens: int | None = None,
+    ) -> ToolTurn:
+        """A native tool-calling request (``caller`` is ``model``) through the step seam, counted like ``ask``."""
+        offered: list[Message] = [{"role": "tools", "content": json.dumps([dataclasses.asdict(t) for t in tools])}]
+        if self.journal is not None:
+            self.journal.asked(self.key_text(key), prompt_digest([*messages, *offered], None))
+
+        async def answer() -> ToolTurn:
+            return await caller.call_tools(messages, tools, max_tokens=max_tokens)
+
+        token = current_step.set(key)
+        try:
+            turn = await self.step(key, answer, Codec(ToolTurn.dump, ToolTurn.load))
+        finally:
+            current_step.reset(token)
+        self._count(role, model, turn.usage)
+        return turn
 
     def _count(self, role: str, model: Model, usage: Usage) -> None:
         usage.cost_usd = self._prices.cost(model.name, usage)

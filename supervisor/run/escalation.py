@@ -58,10 +58,20 @@ class PersonDesk:
         return "accepted"
 
     async def approve_tool(
-        self, run: RunContext, record: StepRecord, tool: str, arguments: str, *, outcome_unknown: bool = False
+        self,
+        run: RunContext,
+        record: StepRecord,
+        tool: str,
+        arguments: str,
+        *,
+        outcome_unknown: bool = False,
+        lines: tuple[str, ...] = (),
+        number: int = 1,
     ) -> bool | Literal["waiting"]:
         """Ask whether a side-effecting call may run; the answer is remembered for exactly this call.
 
+        ``lines``: the call's arguments one per line with their sources, as the person sees them; ``number``: the
+        call's number in its attempt (the question's key, so two calls of one tool are two questions).
         ``outcome_unknown``: the call may already have acted (its intent was recorded, its result never was); a
         person who approves lets it run again, one who rejects records it as not made.
         """
@@ -69,9 +79,17 @@ class PersonDesk:
         if outcome_unknown:
             reason = f"{tool} was started before a crash and may or may not have acted; approve to run it again"
         escalation = _question(
-            run, record, output="", reason=reason, kind="tool_approval", tool=tool, arguments=arguments
+            run,
+            record,
+            output="",
+            reason=reason,
+            kind="tool_approval",
+            tool=tool,
+            arguments=arguments,
+            argument_lines=lines,
         )
         call = f"unknown:{tool}" if outcome_unknown else f"approval:{tool}"
+        call += f"/{number}" if number > 1 else ""  # the first call keeps the key runs recorded before
         decision = await self._ask(run, record, escalation, StepKey(record.subtask.id, len(record.attempts) + 1, call))
         if decision is None:
             return "waiting"

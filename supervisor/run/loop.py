@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from supervisor.config import LimitsConfig
@@ -47,11 +47,13 @@ from supervisor.events import (
 from supervisor.guards.capabilities import ToolPolicy
 from supervisor.guards.pipeline import GuardedMessage, GuardResult
 from supervisor.models import Model
+from supervisor.models.capabilities import ModelCapabilities, ModelSize, capabilities_of
 from supervisor.result import Attempt, CheckedVerdict, RouteDecision, StepRecord, ToolCall, record_failure
-from supervisor.run.attempt import AttemptOutput, tool_step, write_answer
+from supervisor.run.attempt import AttemptOutput, write_answer
 from supervisor.run.context import SUPERVISOR_ROLE, Outcome, RunContext, StepKey
 from supervisor.run.escalation import PersonDesk
 from supervisor.team import Gate, Team
+from supervisor.tools.loop import LoopLimits, ToolLoop
 from supervisor.tools.worker import step_deadline
 
 QUARANTINE_FEEDBACK = (
@@ -79,6 +81,11 @@ class RunLoop:
     aggregate: Aggregator | None = None
     compose_freely: bool = True
     """Whether the supervisor's model may write a final answer of its own (a small model may not)."""
+    capability_overrides: Mapping[str, ModelSize] = field(default_factory=dict)
+    """``[models.capabilities]``: what each agent's model may do (its tool loop) when its name says otherwise."""
+
+    def capabilities_of(self, model: Model) -> ModelCapabilities:
+        return capabilities_of(model, dict(self.capability_overrides))
 
     async def drive(self, run: RunContext, work: Callable[[], Awaitable[None]]) -> None:
         """Run ``work`` under the goal's timeout and turn how it ends into the result's status."""
@@ -288,8 +295,7 @@ class RunLoop:
             )
             if answer == "waiting":
                 return "waiting"
-            made_now = tool_calls[agent]
-            calls = [made_now] if made_now is not None and tried == 1 else []
+            calls = list(tool_calls[agent]) if tried == 1 else []
             screened = run.screen(GuardedMessage("output", answer.text, "specialist", agent, subtask.id))
             run.emit(OutputProduced, subtask_id=subtask.id, agent=agent, attempt=number, output=screened.text)
             if screened.blocked:
@@ -346,26 +352,28 @@ class RunLoop:
         *,
         number: int,
         inputs: list[dict[str, str]],
-        tool_calls: dict[str, ToolCall | None],
+        tool_calls: dict[str, list[ToolCall]],
         feedback: str,
     ) -> AttemptOutput | Literal["waiting"]:
-        """One specialist attempt under the step timeout: its tool (once per agent), then its answer."""
+        """One specialist attempt under the step timeout: its tool loop (once per agent), then its answer."""
         agent, subtask = record.route.agent, record.subtask
         specialist, model = self.team[agent], self.agent_models[agent]
         limit = asyncio.timeout(self.limits.step_timeout_s)
         try:
             async with limit, step_deadline(limit.when()):
-                if agent not in tool_calls:  # a tool runs once per agent: retries must not repeat side effects
-                    made = await tool_step(
+                if agent not in tool_calls:  # tools run once per agent: retries must not repeat side effects
+                    made = await ToolLoop(
                         run,
                         record,
                         specialist,
                         model,
+                        capabilities=self.capabilities_of(model),
                         policy=self.tool_policy,
                         desk=self.desk,
-                        max_reasks=self.limits.max_reasks,
-                        inputs="\n\n".join(i["output"] for i in inputs),
-                    )
+                        limits=LoopLimits(self.limits.max_tool_calls, self.limits.max_reasks),
+                        number=number,
+                        inputs=inputs,
+                    ).run_loop()
                     if made == "waiting":
                         return "waiting"
                     tool_calls[agent] = made
@@ -376,7 +384,7 @@ class RunLoop:
                     subtask=subtask,
                     number=number,
                     inputs=inputs,
-                    tool_call=tool_calls[agent],
+                    tool_calls=tool_calls[agent],
                     feedback=feedback,
                     max_tokens=self.limits.specialist_max_tokens,
                     max_reasks=self.limits.max_reasks,

@@ -29,6 +29,7 @@ class Policies:
         self.agent_runs: Counter[str] = Counter()
         self.steps = 0
         self.replans = 0
+        self.tool_calls = 0
 
     @classmethod
     def restored(cls, limits: LimitsConfig, result: RunResult, agents: Sequence[str]) -> Policies:
@@ -40,6 +41,7 @@ class Policies:
                     guard.agent_runs[attempt.agent] += 1
                     guard.steps += 1
         guard.replans = len(result.replans)
+        guard.tool_calls = sum(1 for s in result.steps for a in s.attempts for call in a.tool_calls if not call.refused)
         return guard
 
     def before_agent_run(self, agent: str) -> None:
@@ -50,6 +52,13 @@ class Policies:
             raise StepLimitError(f"{self.steps} specialist step(s) already ran", self.limits.max_steps)
         self.agent_runs[agent] += 1
         self.steps += 1
+
+    def tool_calls_left(self) -> int:
+        """How many more tool calls the goal's budget allows (the tool loop stops asking at 0)."""
+        return max(0, self.limits.max_tool_calls_per_goal - self.tool_calls)
+
+    def count_tool_call(self) -> None:
+        self.tool_calls += 1
 
     def before_replan(self) -> None:
         if self.replans >= self.limits.max_replans:

@@ -15,7 +15,9 @@ kind            asked by                     the handler returns
 =============== ============================ =========================================================
 ``plan``        the supervisor               a ``Plan``, a list of (id, description, depends_on), or a dict
 ``route``       the supervisor (close calls) the agent's name
-``tool_choice`` a specialist with tools      (tool name, query), or ``None`` for no tool
+``tool_choice`` a small model with text tools  (tool name, query), or ``None`` for no tool
+``tool_call``   a specialist with tools      a call ``(tool, {arguments})``, a list of calls (made at once), or
+                (the tool loop, per round)   ``None`` to stop calling and answer
 ``answer``      a specialist                 its answer: text, or a dict for an ``answer_format``
 ``verdict``     the supervisor (model judge) ``"accept"``, or (decision, feedback)
 ``final_answer`` the supervisor               the final answer's text (only for teams without a deliverable)
@@ -34,7 +36,7 @@ from typing import Any
 
 from supervisor.decisions.schemas import Plan
 from supervisor.errors import ScriptError
-from supervisor.testing.scripted_model import CallKind, ScriptedAnswer, ScriptedCall, ScriptedModel
+from supervisor.testing.scripted_model import CallKind, ScriptedAnswer, ScriptedCall, ScriptedModel, scripted_calls
 
 __all__ = ["CallKind", "RunScript", "ScriptedAnswer", "ScriptedCall", "ScriptedModel", "task_of"]
 
@@ -80,6 +82,10 @@ class RunScript:
     plan: PlanSteps | Callable[[ScriptedCall], PlanSteps] | None = None
     route: str | Handler | None = None
     tool_choice: tuple[str, str] | Handler | None = None
+    tool_calls: Any = None
+    """Each round of the tool loop: a call ``(tool, {arguments})``, a list of calls, ``None`` to answer; or a
+    function of the call, or a list with one entry per round (rounds past it answer). Without it, a
+    ``tool_choice`` is the first round's call (its query as the text argument) and later rounds answer."""
     answer: str | Handler | None = None
     verdict: str | tuple[str, str] | Handler = "accept"
     final_answer: str | Handler | None = None
@@ -116,6 +122,28 @@ class RunScript:
     def _tool_choice(self, call: ScriptedCall) -> Any:
         choice = self._given(self.tool_choice, call) if self.tool_choice is not None else None
         return {"tool": "none", "query": ""} if choice is None else {"tool": choice[0], "query": choice[1]}
+
+    def _tool_call(self, call: ScriptedCall) -> Any:
+        if self.tool_calls is not None:
+            script = self.tool_calls
+            if isinstance(script, list) and not (len(script) == 2 and isinstance(script[0], str)):
+                wanted = script[call.tool_round - 1] if call.tool_round <= len(script) else None
+            else:
+                wanted = self._given(script, call)
+        elif self.tool_choice is not None and call.tool_round == 1:
+            choice = self._given(self.tool_choice, call)
+            wanted = None if choice is None else (choice[0], {"query": choice[1]})
+        else:
+            wanted = None
+        if isinstance(wanted, BaseException):
+            raise _InjectedFault(wanted)
+        if call.output_type is None:
+            return wanted  # native tool calling: the calls as they are
+        # A model without native tool calling answers the loop's JSON step: one call, or "answer".
+        calls = scripted_calls(wanted)
+        if not calls:
+            return {"step": {"tool": "answer"}}
+        return {"step": {"tool": calls[0].name, "arguments": calls[0].arguments}}
 
     def _answer(self, call: ScriptedCall) -> Any:
         if self.answer is not None:

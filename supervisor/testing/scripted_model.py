@@ -20,11 +20,12 @@ from pydantic import BaseModel
 from supervisor.errors import ScriptError, ScriptExhaustedError, UnknownProviderError
 from supervisor.models import Completion, Message, Model, Usage
 from supervisor.models.capabilities import ModelCapabilities, infer_capabilities
+from supervisor.models.tool_calls import RequestedCall, ToolSpec, ToolTurn
 from supervisor.run.context import StepKey, current_step
 
-CallKind = Literal["plan", "route", "tool_choice", "answer", "verdict", "final_answer", "other"]
+CallKind = Literal["plan", "route", "tool_choice", "tool_call", "answer", "verdict", "final_answer", "other"]
 """The kinds of model call a run makes: the supervisor's plan, route, verdict and final answer; a specialist's
-tool choice and answer. ``other`` is a call made outside a run (a model used directly)."""
+tool choice (one text tool), tool calls (the tool loop) and answer. ``other`` is a call made outside a run."""
 
 _KIND_OF_STEP: dict[str, CallKind] = {
     "plan": "plan",
@@ -32,6 +33,7 @@ _KIND_OF_STEP: dict[str, CallKind] = {
     "check": "verdict",
     "answer": "final_answer",
     "tool-choice": "tool_choice",
+    "tool-call": "tool_call",
     "work": "answer",
 }
 
@@ -44,6 +46,8 @@ class ScriptedCall:
     output_type: type[BaseModel] | None
     max_tokens: int | None
     step: StepKey | None = None
+    tools: tuple[ToolSpec, ...] = ()
+    """The tools offered, for a native tool call (``kind == "tool_call"`` with no ``output_type``)."""
 
     @property
     def kind(self) -> CallKind:
@@ -57,7 +61,15 @@ class ScriptedCall:
         """The specialist a tool choice or answer is for (``None`` for the supervisor's calls)."""
         if self.step is None or ":" not in self.step.call:
             return None
-        return self.step.call.partition(":")[2]
+        return self.step.call.partition(":")[2].partition("/")[0]  # "tool-call:<agent>/<round>"
+
+    @property
+    def tool_round(self) -> int:
+        """The round of the tool loop a ``tool_call`` is for (1 for the first; 0 for other kinds)."""
+        if self.step is None or not self.step.call.startswith("tool-call:"):
+            return 0
+        _, _, number = self.step.call.rpartition("/")
+        return int(number) if number.isdigit() else 1
 
     @property
     def subtask_id(self) -> str | None:
@@ -139,6 +151,9 @@ class ScriptedModel:
             raise AssertionError(f"{self.name}: {len(self._queue)} scripted answer(s) never used")
 
     def _next_answer(self, call: ScriptedCall) -> str:
+        return _as_text(self._next_raw(call))
+
+    def _next_raw(self, call: ScriptedCall) -> Any:
         self.calls.append(call)
         if self._queue:
             answer: Any = self._queue.popleft()
@@ -159,7 +174,7 @@ class ScriptedModel:
                 ) from exc
         if isinstance(answer, BaseException):
             raise answer
-        return _as_text(answer)
+        return answer
 
     async def _create(self, **kwargs: Any) -> Any:
         from openai.types.chat import ChatCompletion
@@ -228,8 +243,35 @@ class ScriptedModel:
 
         return await ask_structured(create, messages, output_type, max_reasks=max_reasks, max_tokens=max_tokens)
 
+    async def call_tools(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], *, max_tokens: int | None = None
+    ) -> ToolTurn:
+        """Native tool calling, scripted: the answer is a call ``(name, arguments)``, a list of calls (made at
+        once), or text (no call: ready to answer)."""
+        call = ScriptedCall(tuple(messages), None, max_tokens, current_step.get(), tuple(tools))
+        answer = self._next_raw(call)
+        calls = scripted_calls(answer)
+        text = "" if calls or answer is None else _as_text(answer)
+        usage = Usage(sum(_word_count(m["content"]) for m in messages), _word_count(text) + 4 * len(calls), 1)
+        return ToolTurn(calls, text, usage)
+
     def __repr__(self) -> str:
         return f"<ScriptedModel {self.name!r} calls={len(self.calls)} queued={len(self._queue)}>"
+
+
+def scripted_calls(answer: Any) -> list[RequestedCall]:
+    """The calls a scripted answer asks for: ``(name, arguments)``, ``{"tool": ..., "arguments": ...}``, a
+    ``RequestedCall`` or a list of them; anything else (text, ``None``) asks for none."""
+    if isinstance(answer, RequestedCall):
+        return [answer]
+    if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], str):
+        return [RequestedCall(answer[0], dict(answer[1]) if isinstance(answer[1], Mapping) else answer[1])]
+    if isinstance(answer, Mapping) and "tool" in answer:
+        arguments = answer.get("arguments", {})
+        return [RequestedCall(str(answer["tool"]), dict(arguments) if isinstance(arguments, Mapping) else arguments)]
+    if isinstance(answer, list):
+        return [call for item in answer for call in scripted_calls(item)]
+    return []
 
 
 def create_scripted_model(rest: str, settings: Mapping[str, Any]) -> Model:

@@ -1,21 +1,30 @@
-"""Calling a tool inside an attempt: the model chooses one, the gate and the policy allow it, the call runs.
+"""Calling a tool inside an attempt: the gate and the policy allow it, the call runs.
 
-Every call is checked against the attempt's capability token; its arguments carry their provenance, and a
-side-effecting call with arguments an agent wrote runs only as the tool policy or a person allows. The tool's
-result passes the guard pipeline before any model sees it.
+Every call is checked against the attempt's capability token; its arguments are validated, then each carries
+its provenance (``supervisor.tools.arguments``), and a side-effecting call with arguments an agent or a tool
+wrote runs only as the tool policy or a person allows. The tool's result passes the guard pipeline before any
+model sees it. ``choose_tool`` is how a small model picks among one-text tools (one call, ``{tool, query}``).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
 from supervisor.decisions import prompts
 from supervisor.decisions.schemas import Subtask
-from supervisor.errors import StructuredOutputError, TaintedArgumentsError, ToolError, ToolNotAllowedError
+from supervisor.errors import (
+    StructuredOutputError,
+    TaintedArgumentsError,
+    ToolArgumentsError,
+    ToolError,
+    ToolNotAllowedError,
+)
 from supervisor.events import ToolCalled
 from supervisor.guards.capabilities import Capability, ToolPolicy
 from supervisor.guards.pipeline import GuardedMessage
@@ -25,6 +34,7 @@ from supervisor.result import ToolCall
 from supervisor.run.context import RunContext, StepKey
 from supervisor.safe_text import TOOL_OUTPUT_MAX_CHARS, bounded, without_surrogates
 from supervisor.team import Specialist
+from supervisor.tools.arguments import CallArguments, Evidence, trace
 from supervisor.tools.effects import call_with_effects
 from supervisor.tools.tool import TEXT_ARGUMENT, Tool
 from supervisor.tools.worker import run_in_worker
@@ -37,9 +47,12 @@ WITHHELD_TOOL_RESULT = "[the tool's result was withheld: it carried instructions
 class ApprovalNeeded(Exception):  # noqa: N818 - a signal to the runner, not an error
     """A side-effecting tool call needs a person's approval before it may run."""
 
-    def __init__(self, tool: str, arguments: str) -> None:
+    def __init__(self, tool: str, arguments: str, lines: tuple[str, ...] = (), number: int = 1) -> None:
         self.tool = tool
         self.arguments = arguments
+        self.lines = lines
+        """One line per argument with its source, for the approval panel."""
+        self.number = number
         super().__init__(f"{tool}({arguments!r}) needs a person's approval")
 
 
@@ -110,7 +123,7 @@ async def choose_tool(
 
 
 def tool_arguments(tool: Tool, written: str, goal: str, inputs: str, subtask: Subtask) -> Tainted:
-    """The argument a tool receives, with where it came from (its provenance decides what the policy allows)."""
+    """A one-text tool's argument, with where it came from (its provenance decides what the policy allows)."""
     if tool.argument == "goal":
         return Tainted.of(goal, "goal")
     if tool.argument == "inputs":
@@ -120,6 +133,36 @@ def tool_arguments(tool: Tool, written: str, goal: str, inputs: str, subtask: Su
     return Tainted.of(written, "specialist") if written else Tainted.of(subtask.description, "supervisor")
 
 
+@dataclass(frozen=True)
+class PlannedCall:
+    """A call the model asked for: the tool, its arguments (a one-text tool's text, or the arguments object),
+    and its number in the attempt (part of its journal key, so a resume never repeats a completed call)."""
+
+    tool: str
+    arguments: Mapping[str, Any] | str
+    number: int = 1
+
+
+def traced_arguments(
+    tool: Tool, planned: PlannedCall, run: RunContext, subtask: Subtask, evidence: Evidence
+) -> CallArguments:
+    """The call's validated arguments, each with its source (``ToolArgumentsError`` when they do not fit)."""
+    if tool.style == "text":
+        written = planned.arguments if isinstance(planned.arguments, str) else planned.arguments.get(TEXT_ARGUMENT)
+        inputs = "\n\n".join(output for _, output in evidence.inputs)
+        tainted = tool_arguments(tool, str(written or ""), run.goal, inputs, subtask)
+        origin = _TEXT_ORIGINS[tool.argument] if tool.argument != "model" or written else "supervisor"
+        if tool.argument == "inputs" and not inputs:
+            origin = "goal"
+        return trace({TEXT_ARGUMENT: tainted.value}, evidence, fixed={TEXT_ARGUMENT: origin})
+    if isinstance(planned.arguments, str):
+        raise ToolArgumentsError(tool.name, "the arguments must be a JSON object of the tool's parameters")
+    return trace(tool.validate(planned.arguments), evidence)
+
+
+_TEXT_ORIGINS = {"goal": "goal", "inputs": "input", "model": "model"}
+
+
 async def call_tool_checked(
     run: RunContext,
     specialist: Specialist,
@@ -127,20 +170,27 @@ async def call_tool_checked(
     *,
     capability: Capability,
     policy: ToolPolicy,
-    choice: tuple[str, str],
+    choice: tuple[str, str] | PlannedCall,
     inputs: str = "",
     rerun_unknown: bool = False,
+    attempt: int = 1,
+    evidence: Evidence | None = None,
 ) -> ToolCall:
     """Call the chosen tool if the gate and the policy allow it; a refusal is recorded, not raised.
 
-    Raises ``ApprovalNeeded`` when the tool policy wants a person to decide.
+    Raises ``ApprovalNeeded`` when the tool policy wants a person to decide, and ``ToolArgumentsError`` when the
+    arguments do not fit the tool (the tool never sees them).
     """
-    name, written = choice
+    planned = choice if isinstance(choice, PlannedCall) else PlannedCall(choice[0], choice[1])
+    name = planned.tool
+    evidence = evidence or Evidence(run.goal, (("inputs", inputs),) if inputs else ())
+    written = planned.arguments if isinstance(planned.arguments, str) else json.dumps(planned.arguments)
     try:
         run.gate.check(capability, name)
         tool = next(t for t in specialist.tools if t.name == name)
-        arguments = tool_arguments(tool, written, run.goal, inputs, subtask)
-        screened = run.screen(GuardedMessage("tool_args", arguments.value, "specialist", specialist.name, subtask.id))
+        arguments = traced_arguments(tool, planned, run, subtask, evidence)
+        text = tool.text_of(arguments.values)
+        screened = run.screen(GuardedMessage("tool_args", text, "specialist", specialist.name, subtask.id))
         if screened.blocked:
             raise TaintedArgumentsError(
                 f"a guard blocked the arguments of {name}: {'; '.join(screened.reasons)}",
@@ -148,30 +198,34 @@ async def call_tool_checked(
                 channel="tool_args",
                 agent=specialist.name,
             )
-        approval = policy.decide(name, tool.side_effects, arguments)
-        call = (subtask.id, name, arguments.value)
+        decision = policy.decide_arguments(name, tool.side_effects, {a.name: a.origin for a in arguments.traced})
+        approval = decision.approval
+        call = (subtask.id, name, text)
         if approval != "allow" and run.person_refused(call):
-            raise TaintedArgumentsError(f"a person refused {name}({arguments.value!r})", agent=specialist.name)
+            raise TaintedArgumentsError(f"a person refused {name}({text!r})", agent=specialist.name)
         if run.person_approved(call):
             approval = "allow"  # a person approved exactly this call through the approval channel
         if approval == "deny":
             raise TaintedArgumentsError(
-                f"{name} has side effects and its arguments came from {', '.join(sorted(arguments.sources))}; "
-                f"the tool policy refuses it (set guards.tools.{name} = 'ask' or 'allow' to change that)",
+                f"{name} has side effects and the tool policy refuses its arguments ({'; '.join(decision.reasons)}); "
+                f"set guards.tools.{name} to change that",
                 channel="tool_args",
                 agent=specialist.name,
             )
         if approval == "ask":
-            raise ApprovalNeeded(name, arguments.value)
-        run.emit(ToolCalled, subtask_id=subtask.id, agent=specialist.name, tool=name, query=arguments.value)
-        key = StepKey(subtask.id, 1, f"tool:{name}")
-        output, cut = await call_with_effects(run, key, tool, arguments.value, rerun_unknown=rerun_unknown)
+            raise ApprovalNeeded(name, text, arguments.lines(), planned.number)
+        run.emit(ToolCalled, subtask_id=subtask.id, agent=specialist.name, tool=name, query=text)
+        run.policies.count_tool_call()
+        key = StepKey(subtask.id, attempt, f"tool:{name}/{planned.number}")
+        output, cut = await call_with_effects(run, key, tool, arguments.values, rerun_unknown=rerun_unknown)
         result = run.screen(GuardedMessage("tool_result", output, "tool", specialist.name, subtask.id))
         return ToolCall(
             tool=name,
-            query=arguments.value,
+            query=text,
             output=WITHHELD_TOOL_RESULT if result.blocked else result.text,
             cut_chars=cut,
+            arguments=arguments.values,
+            sources={a.name: a.source for a in arguments.traced},
         )
     except (ToolNotAllowedError, TaintedArgumentsError) as exc:
         run.tripped(exc, subtask.id)  # refused and recorded; the attempt goes on without the tool

@@ -7,7 +7,9 @@ resume an intent without a result is "outcome unknown": its ``reconcile`` check 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
+from typing import Any
 
 from supervisor.errors import OutcomeUnknownError
 from supervisor.journal.values import text_and_cut
@@ -24,12 +26,13 @@ def idempotency_key() -> str | None:
 
 
 async def call_with_effects(
-    run: RunContext, key: StepKey, tool: Tool, argument: str, *, rerun_unknown: bool = False
+    run: RunContext, key: StepKey, tool: Tool, arguments: Mapping[str, Any], *, rerun_unknown: bool = False
 ) -> tuple[str, int]:
-    """Call ``tool`` through the step seam with the guarantee it declares; ``rerun_unknown``: a person allowed a
-    call whose outcome is unknown to run again."""
+    """Call ``tool`` with validated ``arguments`` through the step seam with the guarantee it declares;
+    ``rerun_unknown``: a person allowed a call whose outcome is unknown to run again."""
     from supervisor.tools.calling import call_tool  # calling imports this module
 
+    argument = tool.text_of(arguments)  # what the intent records and reconcile is asked about
     step = run.key_text(key)
     stable = f"{run.run_id}/{step}"
     journal = run.journal
@@ -49,6 +52,6 @@ async def call_with_effects(
             # reconcile says it never acted: running it now is its first and only time
     token = _idempotency_key.set(stable)
     try:
-        return await run.step(key, lambda: call_tool(tool, argument), text_and_cut())
+        return await run.step(key, lambda: call_tool(tool, arguments), text_and_cut())
     finally:
         _idempotency_key.reset(token)

@@ -169,7 +169,7 @@ def test_every_model_and_tool_call_passes_through_the_step_seam(monkeypatch: pyt
 
     assert result.status == "done", result.error
     assert len([k for k in seen if not k.call.startswith("tool:")]) == len(model.calls)
-    assert StepKey("s1", 1, "tool:lookup") in seen
+    assert StepKey("s1", 1, "tool:lookup/1") in seen
     assert result.steps[0].attempts[0].tool_calls[0].output == "facts about refund policy"
 
 
