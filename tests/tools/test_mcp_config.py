@@ -50,7 +50,7 @@ def test_a_configured_stdio_server_gives_its_tools_to_the_agents_it_names(tmp_pa
     answer = "Your order 1042 is paid and on its way to you."
     model = RunScript(plan=[("s1", "Tell the customer about order 1042", [])], answer=answer).model()
     Supervisor(clerk(), config=config, model=model).run_sync("Where is order 1042?")
-    offered = "\n".join(str(m["content"]) for c in model.calls if c.kind == "tool_choice" for m in c.messages)
+    offered = "\n".join(spec.name for c in model.calls if c.kind == "tool_call" for spec in c.tools or ())
     assert "shop__lookup_order" in offered
     assert "shop__refund_amount" not in offered  # only the tools the entry lists
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from supervisor import (
     MCPServerError,
     MCPTools,
     RunScript,
+    ScriptedCall,
     Specialist,
     Supervisor,
     Team,
@@ -49,11 +51,13 @@ def script() -> RunScript:
     )
 
 
-def offered_in(model_calls: list[object]) -> str:
-    """The tool list a specialist's model was shown (the tool-choice prompt)."""
-    prompts = [c for c in model_calls if getattr(c, "kind", "") == "tool_choice"]
-    assert prompts, "the specialist was offered no tools"
-    return "\n".join(str(m["content"]) for m in prompts[0].messages)  # type: ignore[attr-defined]
+def offered_in(model_calls: Sequence[ScriptedCall]) -> str:
+    """What a specialist's model was shown of its tools: the tool step's prompt and the tools it was offered."""
+    asked = [c for c in model_calls if c.kind in ("tool_call", "tool_choice")]
+    assert asked, "the specialist was offered no tools"
+    shown = [str(m["content"]) for m in asked[0].messages]
+    shown += [f"{spec.name}: {spec.description} {spec.input_schema}" for spec in asked[0].tools or ()]
+    return "\n".join(shown)
 
 
 def test_a_run_starts_the_server_offers_its_tools_to_the_named_agent_and_stops_it(tmp_path: Path) -> None:
