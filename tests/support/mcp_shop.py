@@ -6,6 +6,7 @@ HTTP on 127.0.0.1:PORT. The environment shapes it for a test:
 - ``SHOP_PID_FILE``: the server writes its pid there when it starts (so a test can prove it was stopped);
 - ``SHOP_DIE_ON``: the name of a tool whose call kills the server (``os._exit(1)``) after a line on stderr;
 - ``SHOP_INJECTED``: ``1`` adds a third tool whose description carries instructions to the model;
+- ``SHOP_HANG_ON``: the name of a tool whose call never returns;
 - ``SHOP_CALLS``: a file where every call the server receives is appended, one line each.
 
 An unknown order number makes ``lookup_order`` raise, which the SDK reports as a tool error (``isError``).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
@@ -31,6 +33,8 @@ def _received(tool: str, order_id: str) -> None:
     if calls:
         with open(calls, "a", encoding="utf-8") as log:
             log.write(f"{tool} {order_id}\n")
+    if os.environ.get("SHOP_HANG_ON") == tool:
+        time.sleep(600)
     if os.environ.get("SHOP_DIE_ON") == tool:
         print(f"shop: {tool} lost its database connection", file=sys.stderr, flush=True)
         os._exit(1)

@@ -138,3 +138,13 @@ def test_a_server_that_dies_mid_run_fails_the_run_with_a_typed_error_and_keeps_t
         kinds = [e.kind for e in log.entries(result.run_id)]
     assert report.ok and report.sealed, report.problem
     assert kinds[-1] == "RunFinished"
+
+
+def test_a_call_that_never_returns_ends_at_the_step_deadline_and_the_server_is_stopped(tmp_path: Path) -> None:
+    pid_file = tmp_path / "shop.pid"
+    script = RunScript(plan=[("s1", "Tell the customer what order 1042 was", [])], tool_calls=[LOOKUP, None])
+    hanging = shop(env={"SHOP_HANG_ON": "lookup_order", "SHOP_PID_FILE": str(pid_file)})
+    config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}, "limits": {"step_timeout_s": 3}})
+    result = Supervisor(Team([clerk()]), model=script.model(), config=config, mcp=[hanging]).run_sync(GOAL)
+    assert (result.status, result.error_type) == ("stopped", "StepTimeoutError")
+    assert process_gone(read_pid(pid_file))
