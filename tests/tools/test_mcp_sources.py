@@ -18,6 +18,7 @@ from supervisor import (
     Card,
     Event,
     GuardTripped,
+    HumanDecision,
     MCPServerError,
     MCPTools,
     RunScript,
@@ -249,3 +250,22 @@ def test_a_held_server_that_died_between_runs_is_started_again_for_the_next_run(
     assert statuses == ["done", "done"]
     assert second != first
     assert process_gone(second)
+
+
+def test_a_run_resumed_after_a_persons_decision_starts_its_servers_again_and_stops_them(tmp_path: Path) -> None:
+    pid_file = tmp_path / "shop.pid"
+    model = RunScript(
+        plan=[("s1", "Tell the customer the state of order 1042", [])],
+        answer="Your order 1042 is paid and on its way to you.",
+        verdict=("escalate", "a person should confirm the delivery date"),
+    ).model()
+    server = shop(env={"SHOP_PID_FILE": str(pid_file)})
+    sup = Supervisor(Team([clerk()]), model=model, config=CONFIG, mcp=[server])
+    waiting = sup.run_sync(GOAL)
+    assert waiting.status == "waiting_for_human", waiting.error
+    first = read_pid(pid_file)
+    assert process_gone(first)
+    resumed = sup.resume_sync(waiting, HumanDecision(action="approve"))
+    assert resumed.status == "done", resumed.error
+    second = read_pid(pid_file)
+    assert second != first and process_gone(second)
