@@ -104,7 +104,7 @@ from supervisor.supervisor import Supervisor, load_team
 from supervisor.team import AnswerContext, Card, Gate, Specialist, Team, WorkflowStep
 from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
 from supervisor.tools.effects import idempotency_key
-from supervisor.tools.tool import Tool, tool
+from supervisor.tools.tool import ChoiceContext, Tool, tool
 from supervisor.tools.worker import tool_time_left
 
 __version__ = "0.1.0"
@@ -123,6 +123,7 @@ __all__ = [
     "Card",
     "CheckContext",
     "CheckedVerdict",
+    "ChoiceContext",
     "CodeRoute",
     "Completion",
     "ConfigError",
