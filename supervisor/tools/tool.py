@@ -32,6 +32,8 @@ ArgumentChoices = Callable[["ChoiceContext"], Mapping[str, list[Any]]]
 """What a step was given -> the values each named argument may take (drawn from that material, never invented)."""
 CallStyle = Literal["text", "keywords", "mapping"]
 TOOL_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+RESERVED_NAMES = frozenset({"answer", "none"})
+"""What a model answers for "no (more) tool calls": the loop's JSON step and the one-text choice."""
 TEXT_ARGUMENT = "query"
 
 
@@ -96,6 +98,8 @@ class Tool:
             )
         if not re.fullmatch(TOOL_NAME_PATTERN, self.name):
             raise TeamError(f"tool name {self.name!r} must be lowercase letters, digits or _ (1-40)", [self.name])
+        if self.name in RESERVED_NAMES:
+            raise TeamError(f"tool name {self.name!r} is reserved: it means 'no tool' to a model", [self.name])
         if not callable(self.function):
             raise TeamError(f"tool {self.name!r}: its function is a {type(self.function).__name__}", [self.name])
         if self.parameters is not None and self.parameters is not TextArgument:
