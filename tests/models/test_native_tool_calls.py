@@ -197,3 +197,21 @@ def test_a_specialist_on_an_openai_compatible_model_runs_its_tool_loop_natively(
     made = result.steps[0].attempts[0].tool_calls
     assert [c.tool for c in made] == ["get_order", "compute_refund"]
     assert result.steps[0].output == "Order 5531 is refunded: 19.00 USD, as the tools found."
+
+
+def test_litellm_offers_tools_and_reads_tool_calls_the_same_way() -> None:
+    from supervisor.models.litellm import LitellmModel
+
+    reply = tool_calls(("get_order", '{"order_id": "5531"}'))
+    with chat_server(lambda body: reply) as (url, requests):
+        model = LitellmModel("openai/tool-model", ChatProviderSettings(base_url=url))
+
+        async def ask() -> Any:
+            try:
+                return await model.call_tools([{"role": "user", "content": "hi"}], SPECS[:1])
+            finally:
+                await model.aclose()
+
+        turn = asyncio.run(ask())
+    assert requests[0]["tools"][0]["function"]["name"] == "get_order"
+    assert turn.calls == [RequestedCall("get_order", {"order_id": "5531"})]
