@@ -338,7 +338,7 @@ def order_desk_team() -> Team:
             card=INVENTORY,
             instructions="Report the stock of each item of the order.",
             predicates=(plain_text, finished_data),
-            tools=(Tool.from_function(check_stock, choices=items_in_order),),
+            tools=(Tool.from_function(check_stock, choices=items_in_order, argument="goal"),),
             answer_format=stock_format,
         ),
         Specialist(
@@ -350,7 +350,7 @@ def order_desk_team() -> Team:
                 finished_data,
                 says(r"\btotal\b[^\n]{0,40}?\d", "End with a line 'Total: <amount to charge>'."),
             ),
-            tools=(Tool.from_function(quote, choices=items_in_order),),
+            tools=(Tool.from_function(quote, choices=items_in_order, argument="goal"),),
             answer_format=price_format,
         ),
         Specialist(
@@ -385,6 +385,7 @@ def order_desk_team() -> Team:
                     side_effects=True,
                     delivery="idempotent",  # the carrier de-duplicates on the idempotency key
                     choices=shipment_in_order,
+                    argument="goal",
                 ),
             ),
             answer_format=confirmation_format,

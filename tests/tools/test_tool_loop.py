@@ -328,3 +328,24 @@ def test_a_resumed_run_never_repeats_a_completed_call_and_the_person_sees_each_a
     assert [name for name, _ in tool_log] == ["get_order", "issue_refund"]  # the lookup was not made again
     made = done.steps[0].attempts[0].tool_calls
     assert [c.tool for c in made] == ["get_order", "issue_refund"]
+
+
+def test_a_native_call_outside_the_tool_s_choices_is_re_asked_and_never_made() -> None:
+    prompts: list[str] = []
+
+    def only_goal_orders(context: Any) -> dict[str, list[Any]]:
+        return {"order_id": ["5531", "7731"]}
+
+    lookup = Tool.from_function(get_order.function, choices=only_goal_orders, argument="goal")
+
+    def calls(call: ScriptedCall) -> Any:
+        prompts.append(call.last_user)
+        assert call.tools[0].input_schema["properties"]["order_id"]["enum"] == ["5531", "7731"]
+        return {1: ("get_order", {"order_id": "9999"}), 2: ("get_order", {"order_id": "5531"})}.get(call.tool_round)
+
+    result = supervisor(RunScript(plan=PLAN, tool_calls=calls), lookup).run_sync(GOAL)
+
+    assert result.status == "done", result.error
+    assert tool_log == [("get_order", {"order_id": "5531"})]
+    assert 'order_id: must be one of "5531", "7731"' in prompts[1]
+    assert result.steps[0].attempts[0].tool_calls[0].sources == {"order_id": "goal"}
