@@ -8,6 +8,9 @@ import sqlite3
 import threading
 import uuid
 from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from specialists.grounded import choice_format
 from specialists.shapes import finished_data, plain_text, says
@@ -15,6 +18,7 @@ from supervisor import (
     AnswerContext,
     Card,
     CheckContext,
+    ChoiceContext,
     Gate,
     OutputChecks,
     Specialist,
@@ -73,25 +77,72 @@ def order_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def check_stock(query: str) -> str:
-    lines = order_lines(query)
-    if not lines:
+class OrderLine(BaseModel):
+    """One line of an order: an item the desk sells and how many."""
+
+    item: Literal["keyboard", "monitor", "mouse", "laptop"]
+    quantity: int = Field(ge=1, le=999)
+
+
+def order_items(text: str) -> list[OrderLine]:
+    """The lines of an order as its text gives them."""
+    return [OrderLine.model_validate({"item": item, "quantity": n}) for item, n in order_lines(text).items()]
+
+
+def check_stock(items: list[OrderLine]) -> str:
+    """Warehouse stock of an order's items, and whether each line is reserved or on backorder.
+
+    Args:
+        items: the order's lines, each an item and its quantity
+    """
+    if not items:
         return "\n".join(f"{item}: {count} in stock" for item, count in STOCK.items())
     return "\n".join(
-        f"{item}: {STOCK[item]} in stock, {wanted} ordered ({'reserved' if STOCK[item] >= wanted else 'backorder'})"
-        for item, wanted in lines.items()
+        f"{line.item}: {STOCK[line.item]} in stock, {line.quantity} ordered "
+        f"({'reserved' if STOCK[line.item] >= line.quantity else 'backorder'})"
+        for line in items
     )
 
 
-def quote_price(query: str) -> str:
-    lines = order_lines(query)
-    if not lines:
+def quote(items: list[OrderLine]) -> str:
+    """The price of an order: each line at its unit price, then the total.
+
+    Args:
+        items: the order's lines, each an item and its quantity
+    """
+    if not items:
         return "\n".join(f"{item}: {price:.2f} USD each" for item, price in PRICES.items())
     priced = [
-        f"{item}: {wanted} x {PRICES[item]:.2f} USD = {wanted * PRICES[item]:.2f} USD" for item, wanted in lines.items()
+        f"{line.item}: {line.quantity} x {PRICES[line.item]:.2f} USD = {line.quantity * PRICES[line.item]:.2f} USD"
+        for line in items
     ]
-    total = sum(wanted * PRICES[item] for item, wanted in lines.items())
+    total = sum(line.quantity * PRICES[line.item] for line in items)
     return "\n".join([*priced, f"Total: {total:.2f} USD"])
+
+
+# "ship to 4 Elm Street", "delivered to the office", "send them to our warehouse": where the customer wants it.
+_ADDRESS = re.compile(r"\b(?:ship(?:ping)?|deliver(?:ed)?|send (?:it|them))\s+to\s+([^.;!?\n]{3,80})", re.IGNORECASE)
+_ADDRESS_END = re.compile(r",\s*(?:paid|please|thanks?|thank you)\b.*", re.IGNORECASE)
+
+
+def order_addresses(text: str) -> list[str]:
+    """The shipping addresses an order's text names, as written."""
+    found = (_ADDRESS_END.sub("", match).strip() for match in _ADDRESS.findall(text))
+    return list(dict.fromkeys(a for a in found if a))
+
+
+def items_in_order(given: ChoiceContext) -> dict[str, list[Any]]:
+    """The order's lines, read from the goal: the one value ``items`` may take (no model writes them)."""
+    return {"items": [[line.model_dump() for line in order_items(given.goal)]]}
+
+
+def shipment_in_order(given: ChoiceContext) -> dict[str, list[Any]]:
+    """The order ids and addresses the goal names: the only values a shipment's arguments may take."""
+    choices: dict[str, list[Any]] = {"order_id": [i.lstrip("#") for i in goal_ids(given.goal)]}
+    addresses = order_addresses(given.goal)
+    if addresses:  # none named: the carrier ships to the address on file (the parameter's default)
+        choices["address"] = addresses
+    return choices
 
 
 def score_fraud_risk(query: str) -> str:
@@ -126,11 +177,13 @@ class Carrier:
         with self._lock:
             return [row[0] for row in self._db.execute("SELECT tracking FROM bookings ORDER BY rowid")]
 
-    def create_shipment(self, query: str) -> str:
-        # The order's id as the desk reads ids everywhere ("order 5531", "#5531", "order no. 2201"); quantities
-        # have fewer than three digits.
-        ids = goal_ids(query)
-        order_id = ids[0].lstrip("#") if ids else "0000"
+    def create_shipment(self, order_id: str, address: str | None = None) -> str:
+        """Book the shipment of an order with the carrier.
+
+        Args:
+            order_id: the order's number, as the customer gave it
+            address: where to ship, as the customer wrote it; none for the address on file
+        """
         key = idempotency_key() or uuid.uuid4().hex  # outside a run there is nothing to de-duplicate against
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")  # other processes book into the same table
@@ -181,7 +234,7 @@ INVENTORY = Card(
         "See how many units are left in the warehouse",
         "Hold the available units and report backorders",
     ),
-    tools=("stock_lookup",),
+    tools=("check_stock",),
     # A stock status for the order's items.
     # Stock lines end without a full stop ("mouse: 120 in stock"): ``finished_data`` judges the ending.
     checks=OutputChecks(min_chars=30, must_mention_any=STOCK_TERMS, complete_sentences=False),
@@ -198,7 +251,7 @@ PRICING = Card(
         "Work out what the customer owes",
         "Apply the discount and give the amount to charge",
     ),
-    tools=("price_lookup",),
+    tools=("quote",),
     checks=OutputChecks(min_chars=30, complete_sentences=False),
 )
 FRAUD = Card(
@@ -285,14 +338,7 @@ def order_desk_team() -> Team:
             card=INVENTORY,
             instructions="Report the stock of each item of the order.",
             predicates=(plain_text, finished_data),
-            tools=(
-                Tool(
-                    "stock_lookup",
-                    "warehouse stock of an order's items, given the order text",
-                    check_stock,
-                    argument="goal",
-                ),
-            ),
+            tools=(Tool.from_function(check_stock, choices=items_in_order, argument="goal"),),
             answer_format=stock_format,
         ),
         Specialist(
@@ -304,7 +350,7 @@ def order_desk_team() -> Team:
                 finished_data,
                 says(r"\btotal\b[^\n]{0,40}?\d", "End with a line 'Total: <amount to charge>'."),
             ),
-            tools=(Tool("price_lookup", "the price of an order: give the order text", quote_price, argument="goal"),),
+            tools=(Tool.from_function(quote, choices=items_in_order, argument="goal"),),
             answer_format=price_format,
         ),
         Specialist(
@@ -332,13 +378,14 @@ def order_desk_team() -> Team:
             instructions="Confirm to the customer that their order has shipped, with the tracking number.",
             predicates=(plain_text, shipment_confirmation),
             tools=(
-                Tool(
-                    "create_shipment",
-                    "books the shipment of an order with the carrier, given the order text",
+                # The order id and the address are drawn from the goal, never written by an agent: the policy
+                # sees them come from the goal, and a small model has nothing to invent.
+                Tool.from_function(
                     carrier.create_shipment,
                     side_effects=True,
                     delivery="idempotent",  # the carrier de-duplicates on the idempotency key
-                    argument="goal",  # the customer's order as given, never an agent's paraphrase of it
+                    choices=shipment_in_order,
+                    argument="goal",
                 ),
             ),
             answer_format=confirmation_format,

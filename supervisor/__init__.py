@@ -107,7 +107,7 @@ from supervisor.team import AnswerContext, Card, Gate, Specialist, Team, Workflo
 from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
 from supervisor.tools.effects import idempotency_key
 from supervisor.tools.mcp import MCPTools
-from supervisor.tools.tool import Tool, tool
+from supervisor.tools.tool import ChoiceContext, Tool, tool
 from supervisor.tools.worker import tool_time_left
 
 __version__ = "0.1.0"
@@ -126,6 +126,7 @@ __all__ = [
     "Card",
     "CheckContext",
     "CheckedVerdict",
+    "ChoiceContext",
     "CodeRoute",
     "Completion",
     "ConfigError",

@@ -78,6 +78,12 @@ class Escalation(BaseModel):
     argument_lines: tuple[str, ...] = ()
     """For a tool approval: one line per argument, ``name = value  (from source)``."""
 
+    def call_text(self) -> str:
+        """A tool approval as a person reads it: the tool, then its arguments one per line with their sources."""
+        if self.argument_lines:
+            return "\n".join([f"tool: {self.tool}", "arguments:", *(f"  {line}" for line in self.argument_lines)])
+        return f"tool: {self.tool}\narguments: {self.arguments or '(none)'}"
+
 
 class HumanDecision(BaseModel):
     """A person's answer to an escalation. ``text`` is the edited output or the answer, where one is needed."""

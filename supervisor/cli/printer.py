@@ -131,10 +131,7 @@ class EscalationHandlerOnTerminal:
 
     def __call__(self, escalation: Escalation) -> HumanDecision:
         out = self.console
-        if escalation.kind == "tool_approval":
-            body = f"tool: {escalation.tool}\narguments: {escalation.arguments or '(none)'}"
-        else:
-            body = escalation.output or "(no output)"
+        body = escalation.call_text() if escalation.kind == "tool_approval" else escalation.output or "(no output)"
         out.print(Panel(escape(body), title=escape(f"{escalation.agent}: {escalation.task}")))
         out.print(f"[yellow]A person must decide[/]: {escape(escalation.reason)}")
         if escalation.kind == "tool_approval":

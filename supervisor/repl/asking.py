@@ -63,7 +63,7 @@ class EscalationAtPrompt:
     def show(self, escalation: Escalation) -> None:
         t = self.redactor.redact
         if escalation.kind == "tool_approval":
-            body = f"tool: {escalation.tool}\narguments: {t(escalation.arguments or '')}"
+            body = t(escalation.call_text())
         else:
             body = t(escalation.output) or "(no output)"
         title = f"{escalation.subtask_id} · {escalation.agent} · {escalation.kind}"

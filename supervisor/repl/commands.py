@@ -242,7 +242,9 @@ class Commands:
         for key, value in config.limits.model_dump(mode="json").items():
             table.add_row(f"limits.{key}", "none" if value is None else json.dumps(value))
         table.add_row("guards.action", config.guards.action)
-        tools = ", ".join(f"{k}={v}" for k, v in config.guards.tools.items()) or "side effects denied"
+        ruled = config.guards.model_dump(mode="json")["tools"]  # "allow", or a table of rules per argument
+        tools = ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in ruled.items())
+        tools = tools or "side effects denied"
         table.add_row("guards.tools", tools)
         table.add_row("checking.judge", config.checking.judge)
         self.console.print(table)

@@ -85,12 +85,19 @@ class CallArguments:
         return tuple(str(a) for a in self.traced)
 
 
-def trace(values: Mapping[str, Any], evidence: Evidence, fixed: Mapping[str, str] | None = None) -> CallArguments:
+def trace(
+    values: Mapping[str, Any],
+    evidence: Evidence,
+    fixed: Mapping[str, str] | None = None,
+    fallback: Mapping[str, str] | None = None,
+) -> CallArguments:
     """Each argument of ``values`` with its source; ``fixed`` names sources known without looking (a one-text
-    tool's declared argument)."""
+    tool's declared argument), ``fallback`` the source of an argument no trace finds (instead of ``model``)."""
     traced = []
     for name, value in values.items():
         source = (fixed or {}).get(name) or _source_of(value, evidence)
+        if source == "model" and fallback and name in fallback:
+            source = fallback[name]
         traced.append(TracedArgument(name, value, source))
     return CallArguments(dict(values), tuple(traced))
 

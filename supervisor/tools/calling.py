@@ -141,6 +141,8 @@ class PlannedCall:
     tool: str
     arguments: Mapping[str, Any] | str
     number: int = 1
+    grounded: tuple[str, ...] = ()
+    """Arguments whose values were held to the tool's ``choices`` (drawn from what the step was given)."""
 
 
 def traced_arguments(
@@ -157,7 +159,10 @@ def traced_arguments(
         return trace({TEXT_ARGUMENT: tainted.value}, evidence, fixed={TEXT_ARGUMENT: origin})
     if isinstance(planned.arguments, str):
         raise ToolArgumentsError(tool.name, "the arguments must be a JSON object of the tool's parameters")
-    return trace(tool.validate(planned.arguments), evidence)
+    # A value held to the tool's choices came from what the choices read: where no verbatim trace finds it (an
+    # item the goal names in the plural), the tool's declared ``argument`` says where.
+    declared = {name: _TEXT_ORIGINS[tool.argument] for name in planned.grounded} if tool.argument != "model" else {}
+    return trace(tool.validate(planned.arguments), evidence, fallback=declared)
 
 
 _TEXT_ORIGINS = {"goal": "goal", "inputs": "input", "model": "model"}

@@ -37,7 +37,7 @@ async def call_with_effects(
     stable = f"{run.run_id}/{step}"
     journal = run.journal
     if journal is not None and tool.guarantee == "at_most_once" and not journal.has(step):
-        intent = StepKey(key.node, key.attempt, f"intent:{tool.name}")
+        intent = StepKey(key.node, key.attempt, key.call.replace("tool:", "intent:", 1))  # one intent per call
         started, _ = run.recorded(intent)
         if not started:
             await journal.record(run.key_text(intent), {"tool": tool.name, "argument": argument})

@@ -100,7 +100,7 @@ class ToolLoop:
                     return self.calls
                 settled = _settled(only)
                 if settled is not None:  # nothing for the model to decide: the card's only tool, called once
-                    outcome = await self._make(capability, [settled])
+                    outcome = await self._make(capability, offers, [settled])
                     return "waiting" if outcome == "waiting" else self.calls
             available = [o for o in offers if not o.withheld]
             if not available:
@@ -108,7 +108,7 @@ class ToolLoop:
             wanted = await self._ask(capability, available, round_number)
             if not wanted:
                 return self.calls
-            outcome = await self._make(capability, wanted)
+            outcome = await self._make(capability, offers, wanted)
             if outcome == "waiting":
                 return "waiting"
             one_round = not self.capabilities.tool_loop or _text_only(available)
@@ -168,7 +168,7 @@ class ToolLoop:
             return []  # a model that cannot name a step answers with what it has
         return requested(completion.output)
 
-    async def _make(self, capability: Capability, wanted: list[RequestedCall]) -> Outcome:
+    async def _make(self, capability: Capability, offers: list[Offer], wanted: list[RequestedCall]) -> Outcome:
         """Make the calls of one round, in order; invalid ones become feedback for the next round."""
         problems: list[str] = []
         for request in wanted:
@@ -176,12 +176,17 @@ class ToolLoop:
             if stop:
                 self.calls.append(ToolCall(tool=request.name, query=_shown(request.arguments), output="", refused=stop))
                 return "stop"
-            tool = next((t for t in self.specialist.allowed_tools() if t.name == request.name), None)
-            if tool is None:
-                names = ", ".join(t.name for t in self.specialist.allowed_tools())
+            offered = next((o for o in offers if o.tool.name == request.name and not o.withheld), None)
+            if offered is None:
+                names = ", ".join(o.tool.name for o in offers if not o.withheld)
                 problems.append(f"there is no tool {request.name!r} (the tools are: {names})")
                 continue
-            planned = PlannedCall(request.name, request.arguments, len(self.calls) + 1)
+            outside = [] if isinstance(request.arguments, str) else offered.outside_choices(request.arguments)
+            if outside:
+                problems.append(f"{request.name}: {'; '.join(outside)}")
+                continue
+            grounded = tuple(offered.allowed)  # values held to what the step was given
+            planned = PlannedCall(request.name, request.arguments, len(self.calls) + 1, grounded)
             try:
                 outcome = await self._call(capability, planned)
             except ToolArgumentsError as exc:

@@ -9,7 +9,7 @@ import copy
 import functools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
@@ -30,6 +30,21 @@ class Offer:
     withheld: str = ""
     settled: dict[str, Any] | None = None
     """The whole arguments object when every argument has exactly one allowed value (no model needed)."""
+    allowed: dict[str, list[Any]] = field(default_factory=dict)
+    """The values each argument named by the tool's ``choices`` may take this round."""
+
+    def outside_choices(self, arguments: Mapping[str, Any]) -> list[str]:
+        """What a call's arguments hold beyond the values its choices allow (a native call is not constrained)."""
+        problems = []
+        for name, values in self.allowed.items():
+            if name in arguments and _canonical(arguments[name]) not in {_canonical(v) for v in values}:
+                shown = ", ".join(json.dumps(v, ensure_ascii=False) for v in values[:10])
+                problems.append(f"{name}: must be one of {shown}")
+        return problems
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def offer(tool: Tool, context: ChoiceContext) -> Offer:
@@ -51,7 +66,7 @@ def offer(tool: Tool, context: ChoiceContext) -> Offer:
     settled = None
     if required <= set(allowed) and all(len(values) == 1 for values in allowed.values()):
         settled = {name: values[0] for name, values in allowed.items()}
-    return Offer(tool, ToolSpec(tool.name, tool.description, schema), settled=settled)
+    return Offer(tool, ToolSpec(tool.name, tool.description, schema), settled=settled, allowed=allowed)
 
 
 def step_type(specs: Sequence[ToolSpec]) -> type[BaseModel]:

@@ -32,6 +32,8 @@ ArgumentChoices = Callable[["ChoiceContext"], Mapping[str, list[Any]]]
 """What a step was given -> the values each named argument may take (drawn from that material, never invented)."""
 CallStyle = Literal["text", "keywords", "mapping"]
 TOOL_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+RESERVED_NAMES = frozenset({"answer", "none"})
+"""What a model answers for "no (more) tool calls": the loop's JSON step and the one-text choice."""
 TEXT_ARGUMENT = "query"
 
 
@@ -68,7 +70,8 @@ class Tool:
     """For a one-text tool, where its argument comes from: ``"model"`` (the specialist writes it: tainted),
     ``"goal"`` (the goal as the user gave it) or ``"inputs"`` (the step's accepted inputs). A desk that looks up
     the ticket or the order itself passes the text it was given, not a paraphrase. Typed tools trace each argument
-    instead (see ``supervisor.tools.arguments``)."""
+    (see ``supervisor.tools.arguments``); for them this names where the values their ``choices`` draw come from,
+    for a value held to the choices that no verbatim trace finds (an item the goal names in the plural)."""
     delivery: Delivery | None = None
     """How a side effect survives a crash and a resume: ``"idempotent"`` (the tool receives a stable key,
     ``idempotency_key()``, and the system it calls de-duplicates on it) or ``"at_most_once"`` (an intent is
@@ -96,6 +99,8 @@ class Tool:
             )
         if not re.fullmatch(TOOL_NAME_PATTERN, self.name):
             raise TeamError(f"tool name {self.name!r} must be lowercase letters, digits or _ (1-40)", [self.name])
+        if self.name in RESERVED_NAMES:
+            raise TeamError(f"tool name {self.name!r} is reserved: it means 'no tool' to a model", [self.name])
         if not callable(self.function):
             raise TeamError(f"tool {self.name!r}: its function is a {type(self.function).__name__}", [self.name])
         if self.parameters is not None and self.parameters is not TextArgument:
@@ -138,6 +143,7 @@ class Tool:
         delivery: Delivery | None = None,
         reconcile: Reconcile | None = None,
         choices: ArgumentChoices | None = None,
+        argument: ToolArgument = "model",
     ) -> Tool:
         """A typed tool from a function's signature: parameters, annotations, defaults and docstring.
 
@@ -159,6 +165,7 @@ class Tool:
             reconcile=reconcile,
             parameters=signature.parameters,
             choices=choices,
+            argument=argument,
         )
 
     @classmethod
@@ -249,6 +256,7 @@ def tool(
     delivery: Delivery | None = None,
     reconcile: Reconcile | None = None,
     choices: ArgumentChoices | None = None,
+    argument: ToolArgument = "model",
 ) -> Callable[[ToolFunction], Tool]: ...
 
 
@@ -262,6 +270,7 @@ def tool(
     delivery: Delivery | None = None,
     reconcile: Reconcile | None = None,
     choices: ArgumentChoices | None = None,
+    argument: ToolArgument = "model",
 ) -> Tool | Callable[[ToolFunction], Tool]:
     """Make a typed tool of a function: ``@tool`` or ``@tool(side_effects=True, delivery="idempotent")``."""
 
@@ -274,6 +283,7 @@ def tool(
             delivery=delivery,
             reconcile=reconcile,
             choices=choices,
+            argument=argument,
         )
 
     return make(function) if function is not None else make

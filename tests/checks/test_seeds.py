@@ -46,7 +46,8 @@ def desk_knowledge(seed: dict[str, str]) -> tuple[str, ...]:
         return ("\n".join(research_desk.LIBRARY.values()),)
     if seed["team"] == "order_desk":
         goal = seed["goal"]
-        return (order_desk.check_stock(goal), order_desk.quote_price(goal), order_desk.score_fraud_risk(goal))
+        items = order_desk.order_items(goal)
+        return (order_desk.check_stock(items), order_desk.quote(items), order_desk.score_fraud_risk(goal))
     return ()
 
 

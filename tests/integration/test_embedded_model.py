@@ -102,3 +102,43 @@ def test_baton_run_on_the_embedded_model_goes_end_to_end(tmp_path: Path) -> None
     assert "Plan" in out and "s1 ->" in out
     assert "verdict accept" in out
     assert "Final answer" in out
+
+
+def test_the_embedded_model_steps_through_the_tool_union_with_values_from_the_goal() -> None:
+    # A model without native tool calling answers the loop's JSON step; constrained decoding keeps the order id
+    # to the ids the goal names (the tool's choices), so whatever it picks validates and comes from the goal.
+    from supervisor import ChoiceContext, Tool
+    from supervisor.decisions.schemas import Subtask as Task
+    from supervisor.tools.offer import offer, requested, step_type
+
+    def book(order_id: str, express: bool = False) -> str:
+        """Book the shipment of an order.
+
+        Args:
+            order_id: the order's number
+            express: ship overnight
+        """
+        return order_id
+
+    def ids(given: ChoiceContext) -> dict[str, list[object]]:
+        return {"order_id": ["5531", "6120"]}
+
+    tool = Tool.from_function(book, choices=ids)
+    goal = "Ship orders 5531 and 6120 today."
+    spec = offer(tool, ChoiceContext(goal=goal)).spec
+    messages = render(
+        "tool_loop",
+        instructions="You book shipments.",
+        tools=[spec],
+        goal=goal,
+        subtask=Task(id="s1", description="Book the shipment", acceptance_criteria="booked"),
+        inputs=[],
+        calls=[],
+        feedback="",
+    )
+    model = resolve_model("local/smollm2")
+    completion = asyncio.run(model.complete(messages, output_type=step_type([spec]), max_tokens=128))
+    for call in requested(completion.output):
+        assert call.name == "book"
+        assert isinstance(call.arguments, dict) and call.arguments["order_id"] in ("5531", "6120")
+        assert tool.validate(call.arguments)["order_id"] in ("5531", "6120")

@@ -159,3 +159,34 @@ def test_a_one_text_tool_keeps_one_string_parameter() -> None:
     assert asyncio.run(call_tool(lookup, {"query": "order 7"})) == ("found order 7", 0)
     with pytest.raises(TeamError, match="one text argument"):
         Tool("lookup", "x", lambda a, b: "")  # type: ignore[arg-type,misc]
+
+
+def test_the_readme_typed_tool_example_builds_a_team_that_runs_its_loop() -> None:
+    from pathlib import Path
+
+    from supervisor import BatonConfig, RunScript, Supervisor
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Typed tools and the tool loop", 1)[1].split("\n### ", 1)[0]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    refund = namespace["issue_refund"]
+    assert isinstance(refund, Tool) and refund.schema["required"] == ["order_id", "amount"]
+
+    def calls(call: Any) -> Any:
+        if call.tool_round == 1:
+            return ("get_order", {"order_id": "5531"})
+        if call.tool_round == 2:
+            return ("issue_refund", {"order_id": "5531", "amount": "19.00", "reason": "damaged"})
+        return None
+
+    rules = {"issue_refund": {"default": "allow", "arguments": {"amount": {"model": "deny"}}}}
+    config = BatonConfig.model_validate({"audit": {"enabled": False}, "guards": {"tools": rules}})
+    script = RunScript(plan=[("s1", "Refund order 5531", [])], tool_calls=calls)
+    result = Supervisor(namespace["team"], config=config, model=script.model("gpt-4o")).run_sync("Refund order 5531.")
+    made = result.steps[0].attempts[0].tool_calls
+    assert [(c.tool, c.output) for c in made] == [
+        ("get_order", "Order 5531: 1 mouse, paid 19.00 USD."),
+        ("issue_refund", "Refunded 19.00 USD on order 5531."),
+    ]
