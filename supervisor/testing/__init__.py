@@ -83,9 +83,10 @@ class RunScript:
     route: str | Handler | None = None
     tool_choice: tuple[str, str] | Handler | None = None
     tool_calls: Any = None
-    """Each round of the tool loop: a call ``(tool, {arguments})``, a list of calls, ``None`` to answer; or a
-    function of the call, or a list with one entry per round (rounds past it answer). Without it, a
-    ``tool_choice`` is the first round's call (its query as the text argument) and later rounds answer."""
+    """The tool loop's rounds: a function of the call answering every round (a call ``(tool, {arguments})``, a
+    list of calls made at once, or ``None`` to answer), a list with one such entry per round (rounds past it
+    answer), or one call for the first round. Without it, a ``tool_choice`` is the first round's call (its query
+    as the text argument) and later rounds answer."""
     answer: str | Handler | None = None
     verdict: str | tuple[str, str] | Handler = "accept"
     final_answer: str | Handler | None = None
@@ -126,10 +127,12 @@ class RunScript:
     def _tool_call(self, call: ScriptedCall) -> Any:
         if self.tool_calls is not None:
             script = self.tool_calls
-            if isinstance(script, list) and not (len(script) == 2 and isinstance(script[0], str)):
+            if callable(script):
+                wanted = self._given(script, call)  # asked every round
+            elif isinstance(script, list):
                 wanted = script[call.tool_round - 1] if call.tool_round <= len(script) else None
             else:
-                wanted = self._given(script, call)
+                wanted = script if call.tool_round == 1 else None  # one call, then the answer
         elif self.tool_choice is not None and call.tool_round == 1:
             choice = self._given(self.tool_choice, call)
             wanted = None if choice is None else (choice[0], {"query": choice[1]})

@@ -3,7 +3,8 @@
 Queue answers (text, dicts, pydantic objects, exceptions, or functions of the call) or give one function that
 answers every call; every call is recorded; ``assert_complete()`` checks that every queued answer was used.
 Structured answers go through the same validation and re-ask path as a real provider, so a scripted invalid
-answer is re-asked exactly as a real one would be.
+answer is re-asked exactly as a real one would be. Offered tools, it calls them natively (``call_tools``): the
+script answers a call ``(name, {arguments})``, a list of calls, or text (no call).
 """
 
 from __future__ import annotations

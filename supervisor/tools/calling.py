@@ -133,6 +133,10 @@ def tool_arguments(tool: Tool, written: str, goal: str, inputs: str, subtask: Su
     return Tainted.of(written, "specialist") if written else Tainted.of(subtask.description, "supervisor")
 
 
+_DECLARED_ORIGINS = {"goal": "goal", "inputs": "input", "model": "model"}
+"""A tool's declared ``argument`` as the origin of the values it stands for."""
+
+
 @dataclass(frozen=True)
 class PlannedCall:
     """A call the model asked for: the tool, its arguments (a one-text tool's text, or the arguments object),
@@ -153,7 +157,7 @@ def traced_arguments(
         written = planned.arguments if isinstance(planned.arguments, str) else planned.arguments.get(TEXT_ARGUMENT)
         inputs = "\n\n".join(output for _, output in evidence.inputs)
         tainted = tool_arguments(tool, str(written or ""), run.goal, inputs, subtask)
-        origin = _TEXT_ORIGINS[tool.argument] if tool.argument != "model" or written else "supervisor"
+        origin = _DECLARED_ORIGINS[tool.argument] if tool.argument != "model" or written else "supervisor"
         if tool.argument == "inputs" and not inputs:
             origin = "goal"
         return trace({TEXT_ARGUMENT: tainted.value}, evidence, fixed={TEXT_ARGUMENT: origin})
@@ -161,11 +165,8 @@ def traced_arguments(
         raise ToolArgumentsError(tool.name, "the arguments must be a JSON object of the tool's parameters")
     # A value held to the tool's choices came from what the choices read: where no verbatim trace finds it (an
     # item the goal names in the plural), the tool's declared ``argument`` says where.
-    declared = {name: _TEXT_ORIGINS[tool.argument] for name in planned.grounded} if tool.argument != "model" else {}
+    declared = {name: _DECLARED_ORIGINS[tool.argument] for name in planned.grounded} if tool.argument != "model" else {}
     return trace(tool.validate(planned.arguments), evidence, fallback=declared)
-
-
-_TEXT_ORIGINS = {"goal": "goal", "inputs": "input", "model": "model"}
 
 
 async def call_tool_checked(

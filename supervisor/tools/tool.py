@@ -229,6 +229,10 @@ class Tool:
         values = {name: getattr(model, name) for name in type(model).model_fields}
         return lambda: function(**values)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The function itself, called directly (no validation): a ``@tool`` function stays usable as one."""
+        return self.function(*args, **kwargs)
+
     @property
     def is_async(self) -> bool:
         return inspect.iscoroutinefunction(self.function) or inspect.iscoroutinefunction(

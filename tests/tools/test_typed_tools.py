@@ -51,6 +51,7 @@ def test_a_signature_becomes_a_schema_with_types_defaults_and_descriptions() -> 
     assert props["reason"]["enum"] == ["damaged", "late", "other"]
     assert props["reason"]["default"] == "other"
     assert refund.parameters is not None and "amount" in refund.parameters.model_fields
+    assert refund("5531", Decimal("2")) == "refunded 2 on 5531 (other)"  # still the function, called directly
 
 
 def test_many_annotation_kinds_validate_and_reach_the_function_as_python_values() -> None:
