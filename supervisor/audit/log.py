@@ -20,7 +20,6 @@ The format of entries and seals lives in ``supervisor.audit.chain``, checking a 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -265,7 +264,7 @@ class AuditLog:
                 for seq, entry in enumerate(entries, start=first + 1):
                     last_digest = digest if seq == first + len(entries) else None
                     text = entry_text(run_id, seq, entry.kind, entry.at, entry.data_json, state_digest=last_digest)
-                    mac = hmac.new(self._keys.hmac_key, mac + text.encode(), hashlib.sha256).digest()
+                    mac = hmac.digest(self._keys.hmac_key, mac + text.encode(), "sha256")
                     rows.append((run_id, seq, entry.kind, entry.at, entry.data_json, mac.hex(), last_digest))
                 seq, at = first + len(entries), entries[-1].at
                 try:
