@@ -32,7 +32,7 @@ _COMMIT_AFTER: tuple[type[Event], ...] = (GuardTripped, EscalationRaised, Policy
 
 def to_json_data(value: Any) -> Any:
     """``value`` as JSON data: pydantic models by ``model_dump(mode="json")``, dataclasses field by field."""
-    if value is None or isinstance(value, bool | int | float | str):
+    if type(value) is str or value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
@@ -64,12 +64,19 @@ def _result_summary(result: RunResult) -> dict[str, Any]:
     }
 
 
+_RECORDED_FIELDS: dict[type[Event], tuple[str, ...]] = {}
+"""The fields an entry records, per event class (looked up once: ``dataclasses.fields`` is slow per event)."""
+
+
 def event_data(event: Event) -> dict[str, Any]:
     """The JSON data an entry records for ``event``: its fields but the run id and sequence number."""
     if isinstance(event, RunFinished):
         return _result_summary(event.result)
-    skip = {"run_id", "seq"}
-    return {f.name: to_json_data(getattr(event, f.name)) for f in dataclasses.fields(event) if f.name not in skip}
+    names = _RECORDED_FIELDS.get(type(event))
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(event) if f.name not in ("run_id", "seq"))
+        _RECORDED_FIELDS[type(event)] = names
+    return {name: to_json_data(getattr(event, name)) for name in names}
 
 
 class AuditSink:
