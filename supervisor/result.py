@@ -24,7 +24,7 @@ RunStatus = Literal["done", "failed", "stopped", "waiting_for_human", "cancelled
 class RouteDecision(BaseModel):
     """The specialist chosen for a subtask, the reason, and what decided it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     subtask_id: str
     agent: str
@@ -41,7 +41,7 @@ class RouteDecision(BaseModel):
 class CheckedVerdict(BaseModel):
     """A verdict with what decided it, as recorded in the run."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     decision: Decision
     feedback: str
@@ -64,7 +64,7 @@ arguments from agent or tool text, a move of the work to a more privileged agent
 class Escalation(BaseModel):
     """What a person is asked to decide."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     run_id: str
     subtask_id: str
@@ -80,7 +80,7 @@ class Escalation(BaseModel):
 class HumanDecision(BaseModel):
     """A person's answer to an escalation. ``text`` is the edited output or the answer, where one is needed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     action: HumanAction
     text: str = ""
@@ -148,7 +148,7 @@ class StepRecord(BaseModel):
 class RunResult(BaseModel):
     """The outcome of a goal: final output, plan, steps, usage; on failure, the error and all work done."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     run_id: str
     goal: str
