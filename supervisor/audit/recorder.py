@@ -100,6 +100,9 @@ class AuditSink:
         self._sealed = 0  # runs this sink sealed without a sync
         self._durable = 0  # how many of those a finished sync covers
         self._syncing: asyncio.Future[None] | None = None
+        # Runs waiting at a step boundary, and the transaction that will commit their entries together.
+        self._due: set[str] = set()
+        self._committing: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
         return f"<AuditSink to {self.log.path}>"
@@ -129,6 +132,37 @@ class AuditSink:
         entries = self._pending.pop(run_id, None)
         if entries:
             self.log.append_batch(run_id, entries)
+
+    async def before_step(self, run_id: str) -> None:
+        """Commit ``run_id``'s entries before its next step acts.
+
+        A run alone commits at once. Among concurrent runs, the commit waits for the rest of this turn of the event
+        loop: every run that reaches a step boundary meanwhile joins the same transaction (one commit for many
+        runs, as ``settle`` is one sync for many), and each still acts only once its entries are written.
+        """
+        if run_id not in self._pending:
+            return
+        if len(self._open_runs) < 2:
+            self.commit(run_id)
+            return
+        self._due.add(run_id)
+        loop = asyncio.get_running_loop()
+        committing = self._committing
+        if committing is None or committing.get_loop() is not loop:
+            committing = self._committing = loop.create_future()
+            loop.call_soon(self._commit_due, committing)
+        await asyncio.shield(committing)  # a cancelled run leaves the commit going for the others
+
+    def _commit_due(self, committing: asyncio.Future[None]) -> None:
+        if self._committing is committing:
+            self._committing = None
+        due, self._due = self._due, set()
+        try:
+            self.log.append_runs({run_id: self._pending.pop(run_id) for run_id in due if run_id in self._pending})
+        except Exception as exc:
+            committing.set_exception(exc)
+        else:
+            committing.set_result(None)
 
     def flush(self) -> None:
         """Write every entry still waiting for its commit (before the log is closed)."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import stat
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 from support.teams import make_team, plan_answer, responder
 from typer.testing import CliRunner
 
-from supervisor import BatonConfig, ScriptedModel, Supervisor
-from supervisor.audit.log import open_audit_log
+from supervisor import BatonConfig, Event, RunResult, ScriptedCall, ScriptedModel, Supervisor
+from supervisor.audit.log import AuditLog, PendingEntry, open_audit_log
 from supervisor.cli.app import app
 from supervisor.config import AuditConfig
 
@@ -105,3 +107,49 @@ def test_every_decision_is_committed_before_the_next_step_acts(baton_home: Path)
     assert result.status == "done", result.error
     assert len(committed_at_calls) >= 4
     assert all(committed == emitted for committed, emitted in committed_at_calls)
+
+
+def test_concurrent_runs_share_step_commits_and_each_step_acts_on_committed_decisions(
+    baton_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, list[Event]] = {"1042": [], "1043": []}
+    checked: list[tuple[int, int]] = []
+    shared: list[int] = []
+    answer = responder(PLAN)
+    append_runs = AuditLog.append_runs
+
+    def counting_append_runs(self: AuditLog, batches: Mapping[str, Sequence[PendingEntry]]) -> None:
+        shared.append(len(batches))
+        append_runs(self, batches)
+
+    def respond(call: ScriptedCall) -> object:
+        order = next((o for o in seen if any(o in str(m["content"]) for m in call.messages)), None)
+        if order is None:  # a verdict's prompt does not name the goal: which run asks is unknown
+            return answer(call)
+        run_id = seen[order][0].run_id
+        db = sqlite3.connect(baton_home / "audit.sqlite3")  # what another process would see right now
+        try:
+            (committed,) = db.execute("select count(*) from entries where run_id = ?", (run_id,)).fetchone()
+        finally:
+            db.close()
+        checked.append((committed, len(seen[order])))
+        return answer(call)
+
+    monkeypatch.setattr(AuditLog, "append_runs", counting_append_runs)
+    model = ScriptedModel(respond=respond, name="committed")
+    sup = Supervisor(make_team(), model=model, config=BatonConfig.model_validate({"routing": {"similarity": "bm25"}}))
+
+    async def two_runs() -> list[RunResult]:
+        return await asyncio.gather(
+            *(sup.run(f"Refund order #{order}", on_event=events.append) for order, events in seen.items())
+        )
+
+    results = asyncio.run(two_runs())
+    assert all(r.status == "done" for r in results), [r.error for r in results]
+    assert len(checked) >= 4
+    assert all(committed == emitted for committed, emitted in checked)
+    assert 2 in shared  # both runs' entries went into one transaction at least once
+    log = open_audit_log(AuditConfig(), create=False)
+    assert log is not None
+    with log:
+        assert all(log.verify(r.run_id).sealed for r in results)
