@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from supervisor.audit.chain import RUNNING, canonical_json
-from supervisor.audit.log import AuditLog, PendingEntry, pending_entry
+from supervisor.audit.log import AuditLog, PendingEntry, RunBatch, pending_entry
 from supervisor.audit.redaction import Redactor
 from supervisor.events import EscalationRaised, Event, GuardTripped, PolicyStopped, RunFinished, RunStarted
 from supervisor.result import RunResult
@@ -103,6 +103,10 @@ class AuditSink:
         # Runs waiting at a step boundary, and the transaction that will commit their entries together.
         self._due: set[str] = set()
         self._committing: asyncio.Future[None] | None = None
+        # Among concurrent runs, a start and a seal wait for the next shared transaction: runs whose ``running``
+        # state is still to be written with their first commit, and finished runs whose seal waits for ``settle``.
+        self._unstarted: set[str] = set()
+        self._sealing: dict[str, RunBatch] = {}
 
     def __repr__(self) -> str:
         return f"<AuditSink to {self.log.path}>"
@@ -116,11 +120,22 @@ class AuditSink:
             # A cancelled run is not awaited to its end (no ``settle``): its seal is synced at once.
             later = event.result.status != "cancelled"
             entries = [*self._pending.pop(run_id, ()), entry]
-            self.log.append_batch(run_id, entries, state=state, seal=True, sync=not later)
-            self._sealed += 1 if later else 0
+            self._unstarted.discard(run_id)  # its final state replaces the running one
             self._open_runs.discard(run_id)
+            if later and self._open_runs:
+                # Other runs go on: the seal is written by ``settle``, with theirs, before the one sync.
+                self._sealing[run_id] = RunBatch(entries, state, seal=True)
+            else:
+                self.log.append_batch(run_id, entries, state=state, seal=True, sync=not later)
+            self._sealed += 1 if later else 0
         elif isinstance(event, RunStarted) or run_id not in self._open_runs:
-            self.log.append_batch(run_id, [*self._pending.pop(run_id, ()), entry], state={"status": RUNNING})
+            entries = [*self._pending.pop(run_id, ()), entry]
+            if self._open_runs:
+                # Other runs go on: the start waits for this run's first commit, which others may share.
+                self._pending[run_id] = entries
+                self._unstarted.add(run_id)
+            else:
+                self.log.append_batch(run_id, entries, state={"status": RUNNING})
             self._open_runs.add(run_id)
         else:
             self._pending.setdefault(run_id, []).append(entry)
@@ -131,7 +146,14 @@ class AuditSink:
         """Write ``run_id``'s entries made since its last commit, in one transaction."""
         entries = self._pending.pop(run_id, None)
         if entries:
-            self.log.append_batch(run_id, entries)
+            self.log.append_runs({run_id: self._batch(run_id, entries)})
+
+    def _batch(self, run_id: str, entries: list[PendingEntry]) -> RunBatch:
+        """A run's entries for a commit; a run started among others marks itself running with its first."""
+        if run_id in self._unstarted:
+            self._unstarted.discard(run_id)
+            return RunBatch(entries, {"status": RUNNING})
+        return RunBatch(entries)
 
     async def before_step(self, run_id: str) -> None:
         """Commit ``run_id``'s entries before its next step acts.
@@ -158,16 +180,29 @@ class AuditSink:
             self._committing = None
         due, self._due = self._due, set()
         try:
-            self.log.append_runs({run_id: self._pending.pop(run_id) for run_id in due if run_id in self._pending})
+            batches = {
+                run_id: self._batch(run_id, self._pending.pop(run_id)) for run_id in due if run_id in self._pending
+            }
+            self.log.append_runs(batches)
         except Exception as exc:
             committing.set_exception(exc)
         else:
             committing.set_result(None)
 
     def flush(self) -> None:
-        """Write every entry still waiting for its commit (before the log is closed)."""
+        """Write every entry still waiting for its commit, and every seal waiting for ``settle`` (before the log
+        is closed)."""
         for run_id in list(self._pending):
             self.commit(run_id)
+        if self._write_seals():
+            self.log.sync()
+
+    def _write_seals(self) -> bool:
+        """Seal, in one transaction, every finished run whose seal waits; whether there were any."""
+        sealing, self._sealing = self._sealing, {}
+        if sealing:
+            self.log.append_runs(sealing, sync=False)
+        return bool(sealing)
 
     async def settle(self) -> None:
         """Return once every run sealed so far is on disk: runs that finish while a sync is under way share the
@@ -181,6 +216,9 @@ class AuditSink:
 
     async def _sync(self, upto: int) -> None:
         try:
+            # Every run that finished in the turn this sync began in is sealed by now: one transaction for all.
+            upto = max(upto, self._sealed)
+            self._write_seals()
             await asyncio.to_thread(self.log.sync)
             self._durable = max(self._durable, upto)
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from support.teams import make_team, plan_answer, responder
 from typer.testing import CliRunner
 
 from supervisor import BatonConfig, Event, RunResult, ScriptedCall, ScriptedModel, Supervisor
-from supervisor.audit.log import AuditLog, PendingEntry, open_audit_log
+from supervisor.audit.log import AuditLog, RunBatch, open_audit_log
 from supervisor.cli.app import app
 from supervisor.config import AuditConfig
 
@@ -118,9 +118,9 @@ def test_concurrent_runs_share_step_commits_and_each_step_acts_on_committed_deci
     answer = responder(PLAN)
     append_runs = AuditLog.append_runs
 
-    def counting_append_runs(self: AuditLog, batches: Mapping[str, Sequence[PendingEntry]]) -> None:
+    def counting_append_runs(self: AuditLog, batches: Mapping[str, RunBatch], *, sync: bool = True) -> dict[str, int]:
         shared.append(len(batches))
-        append_runs(self, batches)
+        return append_runs(self, batches, sync=sync)
 
     def respond(call: ScriptedCall) -> object:
         order = next((o for o in seen if any(o in str(m["content"]) for m in call.messages)), None)
