@@ -155,16 +155,17 @@ class AuditSink:
             return RunBatch(entries, {"status": RUNNING})
         return RunBatch(entries)
 
-    async def before_step(self, run_id: str) -> None:
+    async def before_step(self, run_id: str, *, alone: bool = True) -> None:
         """Commit ``run_id``'s entries before its next step acts.
 
-        A run alone commits at once. Among concurrent runs, the commit waits for the rest of this turn of the event
-        loop: every run that reaches a step boundary meanwhile joins the same transaction (one commit for many
-        runs, as ``settle`` is one sync for many), and each still acts only once its entries are written.
+        A run alone, taking one step at a time, commits at once. Among concurrent runs (or steps of a run that run
+        in parallel: ``alone=False``), the commit waits for the rest of this turn of the event loop: every run or
+        step that reaches a step boundary meanwhile joins the same transaction (one commit for many, as ``settle``
+        is one sync for many), and each still acts only once its entries are written.
         """
         if run_id not in self._pending:
             return
-        if len(self._open_runs) < 2:
+        if alone and len(self._open_runs) < 2:
             self.commit(run_id)
             return
         self._due.add(run_id)

@@ -164,7 +164,7 @@ class RunContext:
         """The one seam every nondeterministic action passes through: replayed when recorded, else run and
         committed (a value the journal cannot hold as JSON needs a ``codec``)."""
         for sink in self._committing:  # what was decided so far is written before the action acts on it
-            await sink.before_step(self.run_id)
+            await sink.before_step(self.run_id, alone=self.active <= 1)
         journal = self.journal
         if journal is None:
             return await action()

@@ -153,3 +153,39 @@ def test_concurrent_runs_share_step_commits_and_each_step_acts_on_committed_deci
     assert log is not None
     with log:
         assert all(log.verify(r.run_id).sealed for r in results)
+
+
+def test_parallel_steps_of_one_run_share_a_commit(baton_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = plan_answer(*((f"s{i}", f"Write reply email number {i}", []) for i in range(1, 5)))
+    emitted: list[Event] = []
+    checked: list[tuple[int, int]] = []
+    transactions: list[int] = []
+    append_runs = AuditLog.append_runs
+    answer = responder(plan)
+
+    def counting_append_runs(self: AuditLog, batches: Mapping[str, RunBatch], *, sync: bool = True) -> dict[str, int]:
+        transactions.append(sum(len(batch.entries) for batch in batches.values()))
+        return append_runs(self, batches, sync=sync)
+
+    def respond(call: ScriptedCall) -> object:
+        db = sqlite3.connect(baton_home / "audit.sqlite3")
+        try:
+            (committed,) = db.execute("select count(*) from entries").fetchone()
+        finally:
+            db.close()
+        checked.append((committed, len(emitted)))
+        return answer(call)
+
+    monkeypatch.setattr(AuditLog, "append_runs", counting_append_runs)
+    model = ScriptedModel(respond=respond, name="parallel", latency_s=0.01)  # the four steps overlap
+    settings = {"routing": {"similarity": "bm25"}, "planning": {"mode": "free"}, "checking": {"judge": "code"}}
+    config = BatonConfig.model_validate({**settings, "limits": {"max_concurrency": 4}})
+    result = Supervisor(make_team(), model=model, config=config).run_sync("Refund order #1042", on_event=emitted.append)
+    assert result.status == "done", result.error
+    assert len(result.plan.subtasks) == 4 if result.plan else False
+    # Each call finds what was emitted before its step began committed (a step that began later may have emitted
+    # more since); at the first call, everything.
+    assert checked[0][0] == checked[0][1] and all(committed > 0 for committed, _ in checked)
+    # One transaction per step taken alone would make calls + 1 (the start and the seal besides); the first step of
+    # the wave commits alone, the three that began beside it share one transaction.
+    assert len(transactions) == len(model.calls) - 1
