@@ -206,12 +206,14 @@ class RunContext:
             except StructuredOutputError as exc:
                 return exc  # an outcome the run acts on: recorded like an answer
 
-        prompt = prompt_digest(messages, output_type)
+        codec = None  # without a journal nothing is recorded: no digest, no codec
         if self.journal is not None:
+            prompt = prompt_digest(messages, output_type)
             self.journal.asked(self.key_text(key), prompt)
+            codec = completion_codec(output_type, prompt)
         token = current_step.set(key)
         try:
-            completion = await self.step(key, answer, completion_codec(output_type, prompt))
+            completion = await self.step(key, answer, codec)
         finally:
             current_step.reset(token)
         if isinstance(completion, StructuredOutputError):
