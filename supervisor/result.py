@@ -96,6 +96,8 @@ class HumanDecision(BaseModel):
 class ToolCall(BaseModel):
     """One call a specialist made to a tool; ``cut_chars`` says how much of a long output was cut."""
 
+    model_config = ConfigDict(defer_build=True)
+
     tool: str
     query: str
     output: str
@@ -108,6 +110,8 @@ class Attempt(BaseModel):
 
     A ``quarantined`` output was held by a guard: it is kept here for the record but never shown to a model.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     number: int
     agent: str = ""
@@ -122,6 +126,8 @@ class Attempt(BaseModel):
 
 class StepRecord(BaseModel):
     """Everything that happened to one subtask."""
+
+    model_config = ConfigDict(defer_build=True)
 
     subtask: Subtask
     route: RouteDecision

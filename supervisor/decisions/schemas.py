@@ -307,6 +307,8 @@ def token_budget(max_subtasks: int) -> int:
 class RouteChoice(BaseModel):
     """What a model answers when asked to route: one agent name and a short reason."""
 
+    model_config = ConfigDict(defer_build=True)
+
     agent: str
     reason: str
 
