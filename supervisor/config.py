@@ -44,7 +44,8 @@ _Declared = TypeVar("_Declared")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use, not at ``import supervisor``: most programs validate a few of these.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ModelsConfig(_Strict):

@@ -124,13 +124,17 @@ EventSink = Callable[[Event], None]
 class CommittingSink(Protocol):
     """A sink that may hold events back (the audit log writes them in batches) until ``commit(run_id)``.
 
-    The run commits before every step acts (a model or tool call), so each decision is written before anything
-    that depends on it happens. Once a run has finished it awaits ``settle()``: what the sink wrote without
-    waiting for the disk is made durable, with one sync for every run that finished meanwhile.
+    The run commits before every step acts (a model or tool call: ``before_step``, which concurrent runs, and
+    concurrent steps of one run, may share one commit for), so each decision is written before anything that
+    depends on it happens. Once a run has
+    finished it awaits ``settle()``: what the sink wrote without waiting for the disk is made durable, with one
+    sync for every run that finished meanwhile.
     """
 
     def __call__(self, event: Event) -> None: ...
 
     def commit(self, run_id: str) -> None: ...
+
+    async def before_step(self, run_id: str, *, alone: bool = True) -> None: ...
 
     async def settle(self) -> None: ...

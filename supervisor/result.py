@@ -24,7 +24,7 @@ RunStatus = Literal["done", "failed", "stopped", "waiting_for_human", "cancelled
 class RouteDecision(BaseModel):
     """The specialist chosen for a subtask, the reason, and what decided it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     subtask_id: str
     agent: str
@@ -41,7 +41,7 @@ class RouteDecision(BaseModel):
 class CheckedVerdict(BaseModel):
     """A verdict with what decided it, as recorded in the run."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     decision: Decision
     feedback: str
@@ -64,7 +64,7 @@ arguments from agent or tool text, a move of the work to a more privileged agent
 class Escalation(BaseModel):
     """What a person is asked to decide."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     run_id: str
     subtask_id: str
@@ -88,7 +88,7 @@ class Escalation(BaseModel):
 class HumanDecision(BaseModel):
     """A person's answer to an escalation. ``text`` is the edited output or the answer, where one is needed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     action: HumanAction
     text: str = ""
@@ -103,6 +103,8 @@ class HumanDecision(BaseModel):
 
 class ToolCall(BaseModel):
     """One call a specialist made to a tool; ``cut_chars`` says how much of a long output was cut."""
+
+    model_config = ConfigDict(defer_build=True)
 
     tool: str
     query: str
@@ -121,6 +123,8 @@ class Attempt(BaseModel):
     A ``quarantined`` output was held by a guard: it is kept here for the record but never shown to a model.
     """
 
+    model_config = ConfigDict(defer_build=True)
+
     number: int
     agent: str = ""
     output: str
@@ -134,6 +138,8 @@ class Attempt(BaseModel):
 
 class StepRecord(BaseModel):
     """Everything that happened to one subtask."""
+
+    model_config = ConfigDict(defer_build=True)
 
     subtask: Subtask
     route: RouteDecision
@@ -160,7 +166,7 @@ class StepRecord(BaseModel):
 class RunResult(BaseModel):
     """The outcome of a goal: final output, plan, steps, usage; on failure, the error and all work done."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     run_id: str
     goal: str

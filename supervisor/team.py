@@ -32,7 +32,7 @@ acts on other people's accounts or the system itself. Work never moves up this l
 class Card(BaseModel):
     """What a specialist does, in words the supervisor can route on."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(
         default="",

@@ -8,6 +8,7 @@ so a run pays nothing; when one is (``trace.set_tracer_provider(TracerProvider(.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from supervisor.events import (
@@ -27,6 +28,10 @@ SYSTEM = "baton"
 
 def span_sink(tracer_provider: Any = None) -> SpanSink | None:
     """A sink for the configured tracer provider, or None when only the no-op API is there."""
+    if tracer_provider is None and "opentelemetry.trace" not in sys.modules:
+        # Configuring a provider imports the API first: when nothing has, there is none, and a run need not
+        # import it (several megabytes) to find that out.
+        return None
     try:
         from opentelemetry import trace
     except ImportError:  # pragma: no cover - opentelemetry-api is a dependency

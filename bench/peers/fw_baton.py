@@ -3,7 +3,8 @@
 The harness (``fakellm.py``, ``harness.py``) comes from the peer benchmark folder; see ``bench/peers/run.py``.
 Every model call goes through the harness's ``FakeLLM`` (``await fake.acomplete(text)``), wrapped in Baton's own
 ``Model`` contract, so Baton's structured-output validation is part of what is measured, as LangChain's model
-plumbing is in the LangGraph rows. Guards (the injection detector) and the audit log are on, routing is BM25.
+plumbing is in the LangGraph rows. Guards (the injection detector) and the audit log are on, routing is BM25; the
+step journal is off here and on in ``fw_baton_journal`` (the durable row, beside LangGraph's checkpointers).
 
 - A: a K-step pipeline (``run(goal, pipeline=[...])``), the model judging each output: K specialist calls,
   K verdicts and the final answer = 2K+1 calls.
@@ -116,7 +117,7 @@ def _team(k: int) -> Team:
     )
 
 
-def _supervisor(k: int, *, judge: str, limits: dict[str, Any]) -> Supervisor:
+def _supervisor(k: int, *, judge: str, limits: dict[str, Any], journal: bool) -> Supervisor:
     settings = {
         "models": {"default": "peerbench/fake", "capabilities": {"peerbench/fake": "capable"}},
         "planning": {"mode": "free"},
@@ -125,6 +126,7 @@ def _supervisor(k: int, *, judge: str, limits: dict[str, Any]) -> Supervisor:
         "limits": {"max_steps": 4 * k + 4, "max_agent_runs": 4 * k + 4, **limits},
         "guards": {"detector": True},
         "audit": {"enabled": True},
+        "journal": {"enabled": journal},
     }
     return Supervisor(_team(k), config=BatonConfig.model_validate(settings))
 
@@ -138,6 +140,19 @@ def prepare(  # noqa: PLR0917 - the harness's adapter interface names these posi
     fake: FakeLLM,
 ) -> Callable[[], Awaitable[str]]:
     """Build the supervisor for one scenario (untimed); return an async callable = one run."""
+    return prepare_baton(scenario, K, N, M, fake, journal=False)
+
+
+def prepare_baton(
+    scenario: str,
+    K: int,  # noqa: N803
+    N: int,  # noqa: N803
+    M: int,  # noqa: N803
+    fake: FakeLLM,
+    *,
+    journal: bool,
+) -> Callable[[], Awaitable[str]]:
+    """``prepare``, with the SQLite step journal on or off (``fw_baton_journal`` is the durable row)."""
     # The audit log and its signing keys go to a fresh folder, removed when the process ends.
     home = tempfile.mkdtemp(prefix="baton-peer-")
     atexit.register(shutil.rmtree, home, ignore_errors=True)
@@ -153,15 +168,15 @@ def prepare(  # noqa: PLR0917 - the harness's adapter interface names these posi
         return result.output
 
     if scenario == "A":
-        sup = _supervisor(K, judge="model", limits={})
+        sup = _supervisor(K, judge="model", limits={}, journal=journal)
         steps = [f"worker_{i}" for i in range(K)]
         return lambda: goal(sup, steps)
     if scenario == "B":
         limits = {"min_subtasks": N, "max_subtasks": N, "max_concurrency": N}
-        sup = _supervisor(N, judge="code", limits=limits)
+        sup = _supervisor(N, judge="code", limits=limits, journal=journal)
         return lambda: goal(sup, None)
     if scenario == "C":
-        sup = _supervisor(1, judge="model", limits={})
+        sup = _supervisor(1, judge="model", limits={}, journal=journal)
 
         async def run_c() -> str:
             outs = await asyncio.gather(*(goal(sup, ["worker_0"]) for _ in range(M)))

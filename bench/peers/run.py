@@ -14,6 +14,7 @@ harness's own tables go to ``--out`` (outside the repository by default).
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -30,7 +31,8 @@ PEERS = ("asyncio-baseline", "langgraph", "langgraph+InMemorySaver", "langgraph+
 SETUP_NAMES = {"asyncio-baseline": "baseline", "langgraph": "langgraph", "openai-agents": "oai", "crewai": "crewai"}
 # Long pipelines only where per-call cost stays flat: the Agents SDK grows quadratically with K (RESULTS.md).
 LONG_K = 500
-LONG_K_ROWS = ("asyncio-baseline", "langgraph", "baton")
+LONG_K_ROWS = ("asyncio-baseline", "langgraph", "baton", "baton+journal")
+BATON_ROWS = ("baton", "baton+journal")
 
 
 def find_peers(given: str | None) -> Path:
@@ -102,7 +104,7 @@ def main() -> None:
     parser.add_argument("--peers", help="the peer harness folder (default: $PEERBENCH_DIR or ../shared/peerbench)")
     default_venvs = os.environ.get("PEERBENCH_VENVS", str(Path.home() / ".cache" / "baton-peerbench"))
     parser.add_argument("--venvs", default=default_venvs, help="where setup.sh makes the peers' venvs")
-    parser.add_argument("--only", default=",".join((*PEERS, "baton")), help="comma-separated rows")
+    parser.add_argument("--only", default=",".join((*PEERS, *BATON_ROWS)), help="comma-separated rows")
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "baton-peers"))
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--K", type=int, default=20)
@@ -113,7 +115,7 @@ def main() -> None:
 
     peers, venvs = find_peers(args.peers), Path(args.venvs).expanduser().resolve()
     names = [n for n in args.only.split(",") if n]
-    ensure_venvs(peers, venvs, [n for n in names if n != "baton"])
+    ensure_venvs(peers, venvs, [n for n in names if n not in BATON_ROWS])
     os.environ["PEERBENCH_VENVS"] = str(venvs)  # read by run_all when it is imported
     # Every child finds fw_baton.py and this checkout's supervisor package.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (str(HERE), str(REPO), os.environ.get("PYTHONPATH"))))
@@ -121,11 +123,16 @@ def main() -> None:
     import run_all  # the harness's own driver, unchanged
 
     run_all.FRAMEWORKS.append(("baton", "fw_baton", "venv-baton", "import supervisor"))
+    run_all.FRAMEWORKS.append(("baton+journal", "fw_baton_journal", "venv-baton", "import supervisor"))
+    # The harness times imports with .pyc files present (its warm-up import writes them); where
+    # PYTHONDONTWRITEBYTECODE forbids that, compile the checkout as installing the package would.
+    compileall.compile_dir(REPO / "supervisor", quiet=1)
     reps = 3 if args.quick else args.reps
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     raw = out / f"peers-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    argv = ["run_all.py", "--only", ",".join(names), "--python", f"baton={sys.executable}", "--out", str(raw)]
+    argv = ["run_all.py", "--only", ",".join(names), "--out", str(raw)]
+    argv += [arg for row in BATON_ROWS for arg in ("--python", f"{row}={sys.executable}")]
     argv += ["--reps", str(reps), "--K", str(args.K), "--N", str(args.N), "--M", str(args.M)]
     sys.argv = [*argv, *(["--no-extras"] if args.quick else [])]
     run_all.main()

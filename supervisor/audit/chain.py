@@ -16,9 +16,14 @@ _GENESIS_LABEL = b"baton-audit-genesis\x00"
 _SEAL_LABEL = "baton-audit-seal"
 
 
+# One encoder for every entry: ``json.dumps`` with these options builds a new encoder per call, which cost more
+# than the encoding itself for the small values an entry holds. The output is ``json.dumps``'s, byte for byte.
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def canonical_json(value: Any) -> str:
     """The one JSON form entries are written and checked in: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(value)
 
 
 def entry_text(run_id: str, seq: int, kind: str, at: str, data_json: str, *, state_digest: str | None) -> str:

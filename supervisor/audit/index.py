@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 
+from supervisor.audit.chain import canonical_json
 from supervisor.audit.keys import AuditKeys
 
 OPENED, SEALED = "opened", "sealed"
@@ -46,7 +47,7 @@ _RECORDS = "SELECT pos, run_id, event, entries, head_mac, mac FROM run_index ORD
 
 
 def _canonical(value: dict[str, Any]) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_json(value).encode()
 
 
 def _record_text(pos: int, run_id: str, event: str, entries: int, head_mac: str) -> bytes:
@@ -57,24 +58,42 @@ def _head_message(size: int, head_mac: str) -> bytes:
     return _canonical({"kind": _HEAD_LABEL, "size": size, "head_mac": head_mac})
 
 
+class Record(NamedTuple):
+    """One index record to append: a run opened (its first entry) or sealed (its entry count and last MAC)."""
+
+    run_id: str
+    event: str
+    entries: int
+    head_mac: str
+
+
 def record(db: sqlite3.Connection, keys: AuditKeys, run_id: str, event: str, *, entries: int, head_mac: str) -> None:
-    """Append one record and re-sign the head; call inside the transaction that writes what it records.
+    """Append one record and re-sign the head; call inside the transaction that writes what it records."""
+    record_all(db, keys, [Record(run_id, event, entries, head_mac)])
+
+
+def record_all(db: sqlite3.Connection, keys: AuditKeys, records: Sequence[Record]) -> None:
+    """Append ``records`` in order and sign the new head once; call inside the transaction that writes what
+    they record (only the last head of a transaction is ever stored, so one signature covers them all).
 
     The transaction already holds SQLite's write lock (its first statement wrote an entry), so the head read
     here is the latest: two processes cannot both take the same position.
     """
+    if not records:
+        return
     row = db.execute("SELECT pos, mac FROM run_index ORDER BY pos DESC LIMIT 1").fetchone()
-    pos, prev = (1, _GENESIS) if row is None else (int(row[0]) + 1, bytes.fromhex(str(row[1])))
-    mac = hmac.new(keys.hmac_key, prev + _record_text(pos, run_id, event, entries, head_mac), hashlib.sha256)
-    db.execute(
-        "INSERT INTO run_index (pos, run_id, event, entries, head_mac, mac) VALUES (?, ?, ?, ?, ?, ?)",
-        (pos, run_id, event, entries, head_mac, mac.hexdigest()),
-    )
-    signature = keys.signing_key.sign(_head_message(pos, mac.hexdigest())).hex()
+    pos, mac = (0, _GENESIS) if row is None else (int(row[0]), bytes.fromhex(str(row[1])))
+    rows = []
+    for run_id, event, entries, head_mac in records:
+        pos += 1
+        mac = hmac.digest(keys.hmac_key, mac + _record_text(pos, run_id, event, entries, head_mac), "sha256")
+        rows.append((pos, run_id, event, entries, head_mac, mac.hex()))
+    db.executemany("INSERT INTO run_index (pos, run_id, event, entries, head_mac, mac) VALUES (?, ?, ?, ?, ?, ?)", rows)
+    signature = keys.signing_key.sign(_head_message(pos, mac.hex())).hex()
     db.execute(
         "INSERT INTO index_head (one, size, head_mac, signature) VALUES (1, ?, ?, ?) ON CONFLICT (one) DO UPDATE "
         "SET size = excluded.size, head_mac = excluded.head_mac, signature = excluded.signature",
-        (pos, mac.hexdigest(), signature),
+        (pos, mac.hex(), signature),
     )
 
 

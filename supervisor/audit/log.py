@@ -20,7 +20,6 @@ The format of entries and seals lives in ``supervisor.audit.chain``, checking a 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -126,6 +125,15 @@ class PendingEntry:
 def pending_entry(kind: str, data: Any) -> PendingEntry:
     """An entry for ``append_batch``, stamped now, its data serialized now (later changes to it do not count)."""
     return PendingEntry(kind, _now(), _safe_json(data))
+
+
+@dataclass(frozen=True, slots=True)
+class RunBatch:
+    """What one run appends in a transaction: entries, and the state and seal that go with the last of them."""
+
+    entries: Sequence[PendingEntry]
+    state: Mapping[str, Any] | None = None
+    seal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,53 +260,85 @@ class AuditLog:
         """
         if not entries:
             raise UserError("append_batch needs at least one entry")
-        state_row, digest = None, None
-        if state is not None:
-            state_json = _safe_json(dict(state))
-            digest = state_digest(state_json)
-            at = entries[-1].at
-            state_row = (run_id, str(state.get("status", RUNNING)), at, state_json, _OWNER, at)
+        return self.append_runs({run_id: RunBatch(entries, state, seal)}, sync=sync)[run_id]
+
+    def append_runs(self, batches: Mapping[str, RunBatch], *, sync: bool = True) -> dict[str, int]:
+        """Append each run's entries to its own chain, every run in one transaction; each run's last seq.
+
+        Each batch's ``state`` and ``seal`` go with its last entry, as in ``append_batch`` (and, as there, a
+        sealing commit is synced unless ``sync=False``). What concurrent runs recorded meanwhile costs one commit,
+        and one signature of the run index, for all of them rather than one each.
+        """
+        batches = {run_id: batch for run_id, batch in batches.items() if batch.entries}
+        if not batches:
+            return {}
+        states: dict[str, tuple[str, tuple[Any, ...]]] = {}  # run id -> (state digest, state row)
+        for run_id, batch in batches.items():
+            if batch.state is not None:
+                state_json = _safe_json(dict(batch.state))
+                at = batch.entries[-1].at
+                status = str(batch.state.get("status", RUNNING))
+                states[run_id] = (state_digest(state_json), (run_id, status, at, state_json, _OWNER, at))
+        durable = sync and any(batch.seal for batch in batches.values())
         with self._lock:
             for attempt in range(_APPEND_TRIES):
-                first, mac = self._head(run_id)
-                rows = []
-                for seq, entry in enumerate(entries, start=first + 1):
-                    last_digest = digest if seq == first + len(entries) else None
-                    text = entry_text(run_id, seq, entry.kind, entry.at, entry.data_json, state_digest=last_digest)
-                    mac = hmac.new(self._keys.hmac_key, mac + text.encode(), hashlib.sha256).digest()
-                    rows.append((run_id, seq, entry.kind, entry.at, entry.data_json, mac.hex(), last_digest))
-                seq, at = first + len(entries), entries[-1].at
+                chained = {
+                    run_id: self._chained(run_id, batch.entries, states[run_id][0] if run_id in states else None)
+                    for run_id, batch in batches.items()
+                }
                 try:
-                    with _synced(self._db, seal and sync), _transaction(self._db):
+                    with _synced(self._db, durable), _transaction(self._db):
                         try:
-                            self._db.executemany(_INSERT_ENTRY, rows)
+                            self._db.executemany(_INSERT_ENTRY, [r for _, rows, _ in chained.values() for r in rows])
                         except sqlite3.IntegrityError:
                             raise _SeqTakenError from None
-                        if state_row is not None:
-                            self._db.execute(_UPSERT_STATE, state_row)
-                            self._beats[run_id] = time.monotonic()
-                        else:
-                            self._beat(run_id, at)
-                        if first == 0:
-                            opened = str(rows[0][5])  # the index records the chain's first entry
-                            index.record(self._db, self._keys, run_id, index.OPENED, entries=1, head_mac=opened)
-                        if seal:
-                            self._write_seal(run_id, seq, mac.hex(), at)
+                        indexed: list[index.Record] = []
+                        for run_id, (first, rows, mac) in chained.items():
+                            seq, at = first + len(rows), str(rows[-1][3])
+                            if run_id in states:
+                                self._db.execute(_UPSERT_STATE, states[run_id][1])
+                                self._beats[run_id] = time.monotonic()
+                            else:
+                                self._beat(run_id, at)
+                            if first == 0:  # the index records the chain's first entry
+                                indexed.append(index.Record(run_id, index.OPENED, 1, str(rows[0][5])))
+                            if batches[run_id].seal:
+                                indexed.append(self._write_seal(run_id, seq, mac.hex(), at))
+                        if indexed:
+                            index.record_all(self._db, self._keys, indexed)
                 except _SeqTakenError:
-                    # Another process appended to this run since we read its head: chain onto the new head.
-                    self._heads.pop(run_id, None)
+                    # Another process appended to one of these runs since we read its head: chain onto the new head.
+                    for run_id in batches:
+                        self._heads.pop(run_id, None)
                     if attempt == _APPEND_TRIES - 1:
                         raise RunError(
-                            f"could not append to the audit log of run {run_id}: other writers kept ahead"
+                            f"could not append to the audit log of run {', '.join(batches)}: other writers kept ahead"
                         ) from None
                     continue
-                if seal:
-                    self._heads.pop(run_id, None)  # a finished run's head is read again only if it resumes
-                    self._beats.pop(run_id, None)
-                else:
-                    self._heads[run_id] = (seq, mac)
-                return seq
+                seqs: dict[str, int] = {}
+                for run_id, (first, rows, mac) in chained.items():
+                    seqs[run_id] = first + len(rows)
+                    if batches[run_id].seal:
+                        self._heads.pop(run_id, None)  # a finished run's head is read again only if it resumes
+                        self._beats.pop(run_id, None)
+                    else:
+                        self._heads[run_id] = (seqs[run_id], mac)
+                return seqs
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _chained(
+        self, run_id: str, entries: Sequence[PendingEntry], digest: str | None
+    ) -> tuple[int, list[tuple[Any, ...]], bytes]:
+        """(the seq before them, the rows of ``entries`` chained onto the run's head, the last MAC); ``digest``
+        is the state digest the last entry commits."""
+        first, mac = self._head(run_id)
+        rows: list[tuple[Any, ...]] = []
+        for seq, entry in enumerate(entries, start=first + 1):
+            last_digest = digest if seq == first + len(entries) else None
+            text = entry_text(run_id, seq, entry.kind, entry.at, entry.data_json, state_digest=last_digest)
+            mac = hmac.digest(self._keys.hmac_key, mac + text.encode(), "sha256")
+            rows.append((run_id, seq, entry.kind, entry.at, entry.data_json, mac.hex(), last_digest))
+        return first, rows, mac
 
     def sync(self) -> None:
         """Make every commit so far durable: one fsync of the write-ahead log, however many commits it holds.
@@ -321,7 +361,7 @@ class AuditLog:
             if row is None:
                 raise UserError(f"run {run_id} has no audit entries to seal")
             with _transaction(self._db):
-                self._write_seal(run_id, int(row[0]), str(row[1]), _now())
+                index.record_all(self._db, self._keys, [self._write_seal(run_id, int(row[0]), str(row[1]), _now())])
             self._checkpoint()
 
     def _checkpoint(self) -> None:
@@ -329,10 +369,11 @@ class AuditLog:
         # never waits for readers, and a busy log is simply checkpointed later.
         self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
-    def _write_seal(self, run_id: str, entries: int, head_mac: str, at: str) -> None:
+    def _write_seal(self, run_id: str, entries: int, head_mac: str, at: str) -> index.Record:
+        """Write the run's seal; the index record it needs is the caller's to add (one index signature for all)."""
         signature = self._keys.signing_key.sign(seal_message(run_id, entries, head_mac)).hex()
         self._db.execute(_UPSERT_SEAL, (run_id, entries, head_mac, at, signature))
-        index.record(self._db, self._keys, run_id, index.SEALED, entries=entries, head_mac=head_mac)
+        return index.Record(run_id, index.SEALED, entries, head_mac)
 
     def _beat(self, run_id: str, at: str) -> None:
         # Written at most every few seconds per run: liveness needs minutes of resolution, not every entry.

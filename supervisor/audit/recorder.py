@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from supervisor.audit.chain import RUNNING, canonical_json
-from supervisor.audit.log import AuditLog, PendingEntry, pending_entry
+from supervisor.audit.log import AuditLog, PendingEntry, RunBatch, pending_entry
 from supervisor.audit.redaction import Redactor
 from supervisor.events import EscalationRaised, Event, GuardTripped, PolicyStopped, RunFinished, RunStarted
 from supervisor.result import RunResult
@@ -32,7 +32,7 @@ _COMMIT_AFTER: tuple[type[Event], ...] = (GuardTripped, EscalationRaised, Policy
 
 def to_json_data(value: Any) -> Any:
     """``value`` as JSON data: pydantic models by ``model_dump(mode="json")``, dataclasses field by field."""
-    if value is None or isinstance(value, bool | int | float | str):
+    if type(value) is str or value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
@@ -64,12 +64,19 @@ def _result_summary(result: RunResult) -> dict[str, Any]:
     }
 
 
+_RECORDED_FIELDS: dict[type[Event], tuple[str, ...]] = {}
+"""The fields an entry records, per event class (looked up once: ``dataclasses.fields`` is slow per event)."""
+
+
 def event_data(event: Event) -> dict[str, Any]:
     """The JSON data an entry records for ``event``: its fields but the run id and sequence number."""
     if isinstance(event, RunFinished):
         return _result_summary(event.result)
-    skip = {"run_id", "seq"}
-    return {f.name: to_json_data(getattr(event, f.name)) for f in dataclasses.fields(event) if f.name not in skip}
+    names = _RECORDED_FIELDS.get(type(event))
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(event) if f.name not in ("run_id", "seq"))
+        _RECORDED_FIELDS[type(event)] = names
+    return {name: to_json_data(getattr(event, name)) for name in names}
 
 
 class AuditSink:
@@ -93,6 +100,13 @@ class AuditSink:
         self._sealed = 0  # runs this sink sealed without a sync
         self._durable = 0  # how many of those a finished sync covers
         self._syncing: asyncio.Future[None] | None = None
+        # Runs waiting at a step boundary, and the transaction that will commit their entries together.
+        self._due: set[str] = set()
+        self._committing: asyncio.Future[None] | None = None
+        # Among concurrent runs, a start and a seal wait for the next shared transaction: runs whose ``running``
+        # state is still to be written with their first commit, and finished runs whose seal waits for ``settle``.
+        self._unstarted: set[str] = set()
+        self._sealing: dict[str, RunBatch] = {}
 
     def __repr__(self) -> str:
         return f"<AuditSink to {self.log.path}>"
@@ -106,11 +120,22 @@ class AuditSink:
             # A cancelled run is not awaited to its end (no ``settle``): its seal is synced at once.
             later = event.result.status != "cancelled"
             entries = [*self._pending.pop(run_id, ()), entry]
-            self.log.append_batch(run_id, entries, state=state, seal=True, sync=not later)
-            self._sealed += 1 if later else 0
+            self._unstarted.discard(run_id)  # its final state replaces the running one
             self._open_runs.discard(run_id)
+            if later and self._open_runs:
+                # Other runs go on: the seal is written by ``settle``, with theirs, before the one sync.
+                self._sealing[run_id] = RunBatch(entries, state, seal=True)
+            else:
+                self.log.append_batch(run_id, entries, state=state, seal=True, sync=not later)
+            self._sealed += 1 if later else 0
         elif isinstance(event, RunStarted) or run_id not in self._open_runs:
-            self.log.append_batch(run_id, [*self._pending.pop(run_id, ()), entry], state={"status": RUNNING})
+            entries = [*self._pending.pop(run_id, ()), entry]
+            if self._open_runs:
+                # Other runs go on: the start waits for this run's first commit, which others may share.
+                self._pending[run_id] = entries
+                self._unstarted.add(run_id)
+            else:
+                self.log.append_batch(run_id, entries, state={"status": RUNNING})
             self._open_runs.add(run_id)
         else:
             self._pending.setdefault(run_id, []).append(entry)
@@ -121,12 +146,64 @@ class AuditSink:
         """Write ``run_id``'s entries made since its last commit, in one transaction."""
         entries = self._pending.pop(run_id, None)
         if entries:
-            self.log.append_batch(run_id, entries)
+            self.log.append_runs({run_id: self._batch(run_id, entries)})
+
+    def _batch(self, run_id: str, entries: list[PendingEntry]) -> RunBatch:
+        """A run's entries for a commit; a run started among others marks itself running with its first."""
+        if run_id in self._unstarted:
+            self._unstarted.discard(run_id)
+            return RunBatch(entries, {"status": RUNNING})
+        return RunBatch(entries)
+
+    async def before_step(self, run_id: str, *, alone: bool = True) -> None:
+        """Commit ``run_id``'s entries before its next step acts.
+
+        A run alone, taking one step at a time, commits at once. Among concurrent runs (or steps of a run that run
+        in parallel: ``alone=False``), the commit waits for the rest of this turn of the event loop: every run or
+        step that reaches a step boundary meanwhile joins the same transaction (one commit for many, as ``settle``
+        is one sync for many), and each still acts only once its entries are written.
+        """
+        if run_id not in self._pending:
+            return
+        if alone and len(self._open_runs) < 2:
+            self.commit(run_id)
+            return
+        self._due.add(run_id)
+        loop = asyncio.get_running_loop()
+        committing = self._committing
+        if committing is None or committing.get_loop() is not loop:
+            committing = self._committing = loop.create_future()
+            loop.call_soon(self._commit_due, committing)
+        await asyncio.shield(committing)  # a cancelled run leaves the commit going for the others
+
+    def _commit_due(self, committing: asyncio.Future[None]) -> None:
+        if self._committing is committing:
+            self._committing = None
+        due, self._due = self._due, set()
+        try:
+            batches = {
+                run_id: self._batch(run_id, self._pending.pop(run_id)) for run_id in due if run_id in self._pending
+            }
+            self.log.append_runs(batches)
+        except Exception as exc:
+            committing.set_exception(exc)
+        else:
+            committing.set_result(None)
 
     def flush(self) -> None:
-        """Write every entry still waiting for its commit (before the log is closed)."""
+        """Write every entry still waiting for its commit, and every seal waiting for ``settle`` (before the log
+        is closed)."""
         for run_id in list(self._pending):
             self.commit(run_id)
+        if self._write_seals():
+            self.log.sync()
+
+    def _write_seals(self) -> bool:
+        """Seal, in one transaction, every finished run whose seal waits; whether there were any."""
+        sealing, self._sealing = self._sealing, {}
+        if sealing:
+            self.log.append_runs(sealing, sync=False)
+        return bool(sealing)
 
     async def settle(self) -> None:
         """Return once every run sealed so far is on disk: runs that finish while a sync is under way share the
@@ -140,6 +217,9 @@ class AuditSink:
 
     async def _sync(self, upto: int) -> None:
         try:
+            # Every run that finished in the turn this sync began in is sealed by now: one transaction for all.
+            upto = max(upto, self._sealed)
+            self._write_seals()
             await asyncio.to_thread(self.log.sync)
             self._durable = max(self._durable, upto)
         finally:

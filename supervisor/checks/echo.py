@@ -9,6 +9,7 @@ output may quote them).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -24,9 +25,13 @@ ECHO_SHARE = 0.5
 """The share of an output's 4-word runs found in the scaffolding above which the output is an echo."""
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
     words = _WORD.findall(text.lower())
-    return {tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)}
+    return frozenset(tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1))
+
+
+# A team's instructions, tasks and criteria come back at every attempt of every run: their shingles are kept.
+_scaffold_shingles = functools.lru_cache(maxsize=1024)(_shingles)
 
 
 REPEAT_SHARE = 0.35
@@ -56,10 +61,8 @@ def echo_problem(output: str, scaffolding: Sequence[str]) -> str | None:
     said = _shingles(output)
     if len(said) < 3:
         return None
-    scaffold: set[tuple[str, ...]] = set()
-    for text in scaffolding:
-        scaffold |= _shingles(text)
-    share = len(said & scaffold) / len(said)
+    copied = set().union(*(said & _scaffold_shingles(text) for text in scaffolding))
+    share = len(copied) / len(said)
     if share >= ECHO_SHARE:
         return "The answer copies its instructions instead of doing the task. Write the result itself."
     return None

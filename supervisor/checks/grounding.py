@@ -38,7 +38,6 @@ def ungrounded(output: str, sources: Iterable[str], mode: GroundingMode) -> list
     if mode == "off":
         return []
     source = "\n".join(sources)
-    known_numbers = _numbers(source)
     body = _LIST_MARKER.sub(" ", output)
     lowered_source = source.lower()
     problems: list[str] = []
@@ -52,7 +51,9 @@ def ungrounded(output: str, sources: Iterable[str], mode: GroundingMode) -> list
                 if written not in lowered_source and token not in problems:
                     problems.append(token)
                 in_ids.add(token)
-    for match in _NUMBER.finditer(body):
+    figures = list(_NUMBER.finditer(body))
+    known_numbers = _numbers(source) if figures else set()  # the sources are read only when the output has figures
+    for match in figures:
         if any(match.group(0).strip("$€£%") in token for token in in_ids):
             continue  # part of an id already judged as written
         value = float(match.group(1).replace(",", "") + (match.group(2) or ""))

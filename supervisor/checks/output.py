@@ -58,7 +58,7 @@ _ID_IN_GOAL = re.compile(r"(?<![\w.])#?([A-Z]{0,4}-?\d{3,})\b")
 class OutputChecks(BaseModel):
     """Acceptance criteria code can check. A card carries defaults for its agent; a subtask may add its own."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     min_chars: int = Field(default=MIN_OUTPUT_CHARS, ge=0)
     max_chars: int | None = Field(default=None, ge=1)

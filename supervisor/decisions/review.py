@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Bounds in the pattern itself: a grammar built from a pattern ignores maxLength.
 Change = Annotated[str, Field(pattern=r'^[A-Z][^"\\\n]{8,150}$')]
@@ -16,6 +16,9 @@ Change = Annotated[str, Field(pattern=r'^[A-Z][^"\\\n]{8,150}$')]
 
 class Review(BaseModel):
     """A reviewer's decision on another step's work."""
+
+    # Built on first use: compiling the bounded pattern above is most of what importing this module costs.
+    model_config = ConfigDict(defer_build=True)
 
     decision: Literal["approved", "changes needed"]
     changes: list[Change] = Field(default_factory=list, max_length=3)

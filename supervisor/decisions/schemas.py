@@ -31,7 +31,7 @@ Decision = Literal["accept", "retry", "reroute", "replan", "escalate"]
 class Subtask(BaseModel):
     """One unit of work: what to do, how to know it is done, and what it needs first."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")  # "." for re-plans: r1.s1
     description: str = Field(min_length=3, max_length=DESCRIPTION_MAX)
@@ -50,7 +50,7 @@ class Subtask(BaseModel):
 class Plan(BaseModel):
     """An ordered list of subtasks; each may depend only on subtasks listed before it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     max_subtasks: ClassVar[int | None] = None  # a model-written plan's bound (plan_output_type); None: no bound
     agent_names: ClassVar[tuple[str, ...]] = ()  # when set, every suggested agent must be one of them
 
@@ -307,6 +307,8 @@ def token_budget(max_subtasks: int) -> int:
 class RouteChoice(BaseModel):
     """What a model answers when asked to route: one agent name and a short reason."""
 
+    model_config = ConfigDict(defer_build=True)
+
     agent: str
     reason: str
 
@@ -333,7 +335,7 @@ class Verdict(BaseModel):
     ``feedback`` goes back to the specialist on a retry; ``agent`` names the other agent on a reroute.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     decision: Decision
     feedback: str = Field(default="", max_length=FEEDBACK_MAX)

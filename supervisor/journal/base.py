@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 """The store layout this Baton writes; a store written by a newer Baton is refused, never guessed at."""
@@ -22,6 +22,8 @@ RunState = str
 
 class RunRow(BaseModel):
     """What the journal knows about one run."""
+
+    model_config = ConfigDict(defer_build=True)  # built when a journal is first read, not at import
 
     run_id: str
     goal: str

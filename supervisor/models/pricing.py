@@ -14,7 +14,7 @@ PER_MILLION = 1_000_000
 class Price(BaseModel):
     """``[prices."<model string>"]``: US dollars per million prompt and completion tokens."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     input_per_mtok: float = Field(ge=0)
     output_per_mtok: float = Field(ge=0)

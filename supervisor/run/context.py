@@ -167,7 +167,7 @@ class RunContext:
         """The one seam every nondeterministic action passes through: replayed when recorded, else run and
         committed (a value the journal cannot hold as JSON needs a ``codec``)."""
         for sink in self._committing:  # what was decided so far is written before the action acts on it
-            sink.commit(self.run_id)
+            await sink.before_step(self.run_id, alone=self.active <= 1)
         journal = self.journal
         if journal is None:
             return await action()
@@ -209,12 +209,14 @@ class RunContext:
             except StructuredOutputError as exc:
                 return exc  # an outcome the run acts on: recorded like an answer
 
-        prompt = prompt_digest(messages, output_type)
+        codec = None  # without a journal nothing is recorded: no digest, no codec
         if self.journal is not None:
+            prompt = prompt_digest(messages, output_type)
             self.journal.asked(self.key_text(key), prompt)
+            codec = completion_codec(output_type, prompt)
         token = current_step.set(key)
         try:
-            completion = await self.step(key, answer, completion_codec(output_type, prompt))
+            completion = await self.step(key, answer, codec)
         finally:
             current_step.reset(token)
         if isinstance(completion, StructuredOutputError):

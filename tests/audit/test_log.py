@@ -11,7 +11,7 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from supervisor import BatonConfig, ScriptedModel, Supervisor
 from supervisor.audit.keys import HMAC_KEY_FILE, AuditKeys
-from supervisor.audit.log import AuditLog, open_audit_log, pending_entry
+from supervisor.audit.log import AuditLog, RunBatch, open_audit_log, pending_entry
 from supervisor.audit.recorder import AuditSink
 from supervisor.audit.redaction import Redactor
 from supervisor.audit.story import format_story
@@ -621,6 +621,46 @@ def test_runs_that_finish_together_share_one_sync(log: AuditLog, monkeypatch: py
     asyncio.run(three_runs_return())
     assert syncs == [1]
     assert all(log.verify(run_id).sealed for run_id in ("r1", "r2", "r3"))
+
+
+def test_runs_among_others_start_and_seal_in_shared_transactions(
+    log: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supervisor.events import PlanMade, RunFinished, RunStarted
+    from supervisor.result import RunResult
+
+    transactions: list[dict[str, RunBatch]] = []
+    append_runs = log.append_runs
+
+    def recording(batches: Mapping[str, RunBatch], *, sync: bool = True) -> dict[str, int]:
+        transactions.append(dict(batches))
+        return append_runs(batches, sync=sync)
+
+    monkeypatch.setattr(log, "append_runs", recording)
+    syncs: list[int] = []
+    real_sync = log.sync
+    monkeypatch.setattr(log, "sync", lambda: (syncs.append(1), real_sync()))
+    sink = AuditSink(log)
+    for seq, run_id in enumerate(("r1", "r2", "r3"), start=1):
+        sink(RunStarted(run_id=run_id, seq=seq, goal="g"))
+    assert [list(t) for t in transactions] == [["r1"]]  # the first run alone starts at once; the others wait
+    for run_id in ("r2", "r3"):
+        sink(PlanMade(run_id=run_id, seq=2, plan=None))  # type: ignore[arg-type]
+
+    async def two_steps_then_two_finish() -> None:
+        await asyncio.gather(sink.before_step("r2"), sink.before_step("r3"))
+        assert len(log.entries("r2")) == len(log.entries("r3")) == 2  # committed before either step acts
+        for run_id in ("r1", "r2"):
+            sink(RunFinished(run_id=run_id, seq=3, result=RunResult(run_id=run_id, goal="g", status="done")))
+        await asyncio.gather(sink.settle(), sink.settle())
+
+    asyncio.run(two_steps_then_two_finish())
+    assert [sorted(t) for t in transactions] == [["r1"], ["r2", "r3"], ["r1", "r2"]]
+    assert transactions[1]["r2"].state == {"status": "running"}  # the start goes with the first commit
+    assert all(b.seal for b in transactions[2].values()) and syncs == [1]
+    assert [log.verify(r).sealed for r in ("r1", "r2", "r3")] == [True, True, False]
+    assert all(log.verify(r).ok for r in ("r1", "r2", "r3")) and log.verify_index().ok
+    sink.flush()  # nothing waits any more
 
 
 def test_a_run_returns_after_its_seal_is_synced(baton_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

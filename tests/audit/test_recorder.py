@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from support.teams import make_team, plan_answer, responder
 from typer.testing import CliRunner
 
-from supervisor import BatonConfig, ScriptedModel, Supervisor
-from supervisor.audit.log import open_audit_log
+from supervisor import BatonConfig, Event, RunResult, ScriptedCall, ScriptedModel, Supervisor
+from supervisor.audit.log import AuditLog, RunBatch, open_audit_log
 from supervisor.cli.app import app
 from supervisor.config import AuditConfig
 
@@ -105,3 +107,85 @@ def test_every_decision_is_committed_before_the_next_step_acts(baton_home: Path)
     assert result.status == "done", result.error
     assert len(committed_at_calls) >= 4
     assert all(committed == emitted for committed, emitted in committed_at_calls)
+
+
+def test_concurrent_runs_share_step_commits_and_each_step_acts_on_committed_decisions(
+    baton_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, list[Event]] = {"1042": [], "1043": []}
+    checked: list[tuple[int, int]] = []
+    shared: list[int] = []
+    answer = responder(PLAN)
+    append_runs = AuditLog.append_runs
+
+    def counting_append_runs(self: AuditLog, batches: Mapping[str, RunBatch], *, sync: bool = True) -> dict[str, int]:
+        shared.append(len(batches))
+        return append_runs(self, batches, sync=sync)
+
+    def respond(call: ScriptedCall) -> object:
+        order = next((o for o in seen if any(o in str(m["content"]) for m in call.messages)), None)
+        if order is None:  # a verdict's prompt does not name the goal: which run asks is unknown
+            return answer(call)
+        run_id = seen[order][0].run_id
+        db = sqlite3.connect(baton_home / "audit.sqlite3")  # what another process would see right now
+        try:
+            (committed,) = db.execute("select count(*) from entries where run_id = ?", (run_id,)).fetchone()
+        finally:
+            db.close()
+        checked.append((committed, len(seen[order])))
+        return answer(call)
+
+    monkeypatch.setattr(AuditLog, "append_runs", counting_append_runs)
+    model = ScriptedModel(respond=respond, name="committed")
+    sup = Supervisor(make_team(), model=model, config=BatonConfig.model_validate({"routing": {"similarity": "bm25"}}))
+
+    async def two_runs() -> list[RunResult]:
+        return await asyncio.gather(
+            *(sup.run(f"Refund order #{order}", on_event=events.append) for order, events in seen.items())
+        )
+
+    results = asyncio.run(two_runs())
+    assert all(r.status == "done" for r in results), [r.error for r in results]
+    assert len(checked) >= 4
+    assert all(committed == emitted for committed, emitted in checked)
+    assert 2 in shared  # both runs' entries went into one transaction at least once
+    log = open_audit_log(AuditConfig(), create=False)
+    assert log is not None
+    with log:
+        assert all(log.verify(r.run_id).sealed for r in results)
+
+
+def test_parallel_steps_of_one_run_share_a_commit(baton_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = plan_answer(*((f"s{i}", f"Write reply email number {i}", []) for i in range(1, 5)))
+    emitted: list[Event] = []
+    checked: list[tuple[int, int]] = []
+    transactions: list[int] = []
+    append_runs = AuditLog.append_runs
+    answer = responder(plan)
+
+    def counting_append_runs(self: AuditLog, batches: Mapping[str, RunBatch], *, sync: bool = True) -> dict[str, int]:
+        transactions.append(sum(len(batch.entries) for batch in batches.values()))
+        return append_runs(self, batches, sync=sync)
+
+    def respond(call: ScriptedCall) -> object:
+        db = sqlite3.connect(baton_home / "audit.sqlite3")
+        try:
+            (committed,) = db.execute("select count(*) from entries").fetchone()
+        finally:
+            db.close()
+        checked.append((committed, len(emitted)))
+        return answer(call)
+
+    monkeypatch.setattr(AuditLog, "append_runs", counting_append_runs)
+    model = ScriptedModel(respond=respond, name="parallel", latency_s=0.01)  # the four steps overlap
+    settings = {"routing": {"similarity": "bm25"}, "planning": {"mode": "free"}, "checking": {"judge": "code"}}
+    config = BatonConfig.model_validate({**settings, "limits": {"max_concurrency": 4}})
+    result = Supervisor(make_team(), model=model, config=config).run_sync("Refund order #1042", on_event=emitted.append)
+    assert result.status == "done", result.error
+    assert len(result.plan.subtasks) == 4 if result.plan else False
+    # Each call finds what was emitted before its step began committed (a step that began later may have emitted
+    # more since); at the first call, everything.
+    assert checked[0][0] == checked[0][1] and all(committed > 0 for committed, _ in checked)
+    # One transaction per step taken alone would make calls + 1 (the start and the seal besides); the first step of
+    # the wave commits alone, the three that began beside it share one transaction.
+    assert len(transactions) == len(model.calls) - 1
