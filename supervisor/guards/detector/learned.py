@@ -183,7 +183,10 @@ class NgramModel:
             return folded.strip()
         summed = np.concatenate(([0.0], np.cumsum(self.features.contributions(self.weights, folded))))
         start = int(np.argmax(summed[window:] - summed[:-window]))
-        return folded[start : start + window].strip()
+        # Whole words: from the start of the word the window cuts into, to the end of the one it ends in.
+        start = folded.rfind(" ", 0, start + 1) + 1
+        end = folded.find(" ", start + window)
+        return folded[start : end if end > 0 else None].strip()
 
 
 def sha256_of(data: bytes) -> str:
