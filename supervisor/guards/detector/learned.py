@@ -82,28 +82,27 @@ class NgramFeatures:
         import numpy as np
 
         span, length = max(*self.sizes, self.word_prefix), len(folded)
+        prime, mix, shift, salts = _constants(self.sizes, self.bits)
         # Padded with spaces so every size has an n-gram at every position (the folded text ends in one anyway).
         codes = np.frombuffer((folded + " " * (span - 1)).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         char = np.empty((len(self.sizes), length), dtype=np.uint64)
-        prime = np.uint64(_PRIME)
-        words = codes[:0]
-        with np.errstate(over="ignore"):
-            rolling = codes
-            for n in range(2, span + 1):
-                # rolling[i] hashes codes[i:i+n]; overflow wraps, which is what a hash wants.
-                rolling = rolling[:-1] * prime + codes[n - 1 :]
-                if n in self.sizes:
-                    char[self.sizes.index(n)] = rolling[:length]
-                if n == self.word_prefix:
-                    starts = np.flatnonzero((codes[: length - 1] == 32) & (codes[1:length] != 32)) + 1
-                    words = rolling[starts]
-            char += _salts(self.sizes)
-            char *= np.uint64(_MIX)
-            char >>= np.uint64(64 - self.bits)
-            pairs = []
-            for gap, salt in ((1, _PAIR_SALT), (2, _SKIP_SALT)):
-                mixed = (words[:-gap] * prime + words[gap:] + np.uint64(salt)) * np.uint64(_MIX)
-                pairs.append((starts[:-gap], mixed >> np.uint64(64 - self.bits)))
+        starts = np.flatnonzero((codes[: length - 1] == 32) & (codes[1:length] != 32)) + 1
+        words = codes[starts]
+        rolling = codes
+        # Array arithmetic on uint64 wraps on overflow without a warning, which is what a hash wants.
+        for n in range(2, span + 1):
+            rolling = rolling[:-1] * prime + codes[n - 1 :]  # rolling[i] hashes codes[i:i+n]
+            if n in self.sizes:
+                char[self.sizes.index(n)] = rolling[:length]
+            if n == self.word_prefix:
+                words = rolling[starts]
+        char += salts
+        char *= mix
+        char >>= shift
+        pairs = []
+        for gap, salt in ((1, _PAIR_SALT), (2, _SKIP_SALT)):
+            mixed = (words[:-gap] * prime + words[gap:] + np.uint64(salt)) * mix
+            pairs.append((starts[:-gap], mixed >> shift))
         return char, tuple(pairs)
 
     def contributions(self, weights: NDArray[np.float32], folded: str) -> NDArray[np.float64]:
@@ -128,11 +127,12 @@ class NgramFeatures:
 
 
 @functools.cache
-def _salts(sizes: tuple[int, ...]) -> NDArray[np.uint64]:
-    """Each n-gram size's salt (its length), as a column to add to that size's row of hashes."""
+def _constants(sizes: tuple[int, ...], bits: int) -> tuple[np.uint64, np.uint64, np.uint64, NDArray[np.uint64]]:
+    """The hash's multiplier, mixer and shift as numpy scalars, and each n-gram size's salt (its length) as a
+    column to add to that size's row of hashes: made once, not on every message."""
     import numpy as np
 
-    return np.array(sizes, dtype=np.uint64)[:, None]
+    return np.uint64(_PRIME), np.uint64(_MIX), np.uint64(64 - bits), np.array(sizes, dtype=np.uint64)[:, None]
 
 
 @dataclass(frozen=True)
