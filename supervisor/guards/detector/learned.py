@@ -76,7 +76,7 @@ class NgramFeatures:
 
     def anchored(
         self, folded: str
-    ) -> tuple[NDArray[np.uint64], tuple[tuple[NDArray[np.int64], NDArray[np.uint64]], ...]]:
+    ) -> tuple[NDArray[np.int64], tuple[tuple[NDArray[np.int64], NDArray[np.int64]], ...]]:
         """(bucket of each n-gram size at each position, an array of shape (len(sizes), length)), and for each
         kind of word pair its (anchor positions, buckets)."""
         import numpy as np
@@ -102,15 +102,15 @@ class NgramFeatures:
         pairs = []
         for gap, salt in ((1, _PAIR_SALT), (2, _SKIP_SALT)):
             mixed = (words[:-gap] * prime + words[gap:] + np.uint64(salt)) * mix
-            pairs.append((starts[:-gap], mixed >> shift))
-        return char, tuple(pairs)
+            mixed >>= shift
+            pairs.append((starts[:-gap], mixed.view(np.int64)))
+        # Buckets are below 2**bits, so the same bits read as int64: numpy's fast path for indexing, at no cost.
+        return char.view(np.int64), tuple(pairs)
 
-    def contributions(self, weights: NDArray[np.float32], folded: str) -> NDArray[np.float64]:
+    def contributions(self, weights: NDArray[np.float32], folded: str) -> NDArray[np.float32]:
         """The summed weight of the features anchored at each position of ``folded``."""
-        import numpy as np
-
         char, pairs = self.anchored(folded)
-        per_position: NDArray[np.float64] = weights[char].sum(axis=0, dtype=np.float64)
+        per_position: NDArray[np.float32] = weights[char].sum(axis=0)
         for anchors, buckets in pairs:
             per_position[anchors] += weights[buckets]
         return per_position
@@ -167,7 +167,7 @@ class NgramModel:
         window = self.features.window
         if length <= window:
             return float(per_position.sum()) / math.sqrt(length) + self.bias
-        summed = np.cumsum(per_position)
+        summed = np.cumsum(per_position, dtype=np.float64)
         best = max(float(summed[window - 1]), float((summed[window:] - summed[:-window]).max()))
         return best / math.sqrt(window) + self.bias
 
@@ -181,7 +181,7 @@ class NgramModel:
         window = self.features.window
         if len(folded) <= window:
             return folded.strip()
-        summed = np.concatenate(([0.0], np.cumsum(self.features.contributions(self.weights, folded))))
+        summed = np.concatenate(([0.0], np.cumsum(self.features.contributions(self.weights, folded), dtype=np.float64)))
         start = int(np.argmax(summed[window:] - summed[:-window]))
         # Whole words: from the start of the word the window cuts into, to the end of the one it ends in.
         start = folded.rfind(" ", 0, start + 1) + 1
