@@ -14,6 +14,7 @@ threshold. Both read one normalisation of the text, done once.
 from __future__ import annotations
 
 import json
+import re
 
 from supervisor.guards.detector.heuristic import Finding, HeuristicDetector
 from supervisor.guards.detector.learned import NgramModel, fold_for_model
@@ -53,7 +54,30 @@ class LayeredDetector(HeuristicDetector):
         halfway = (self.model.veto + self.model.threshold) / 2
         if any(score >= (self.model.veto if f.kind in _CORROBORATED else halfway) for f in findings if f not in shapes):
             return findings
+        if findings != shapes and not _is_record(text) and _in_another_language(norm.text, text):
+            # The model learned its words mostly in English; in other languages the rules are the reader.
+            return findings
         return shapes
+
+
+_LATIN_WORD = re.compile(r"[a-z]+")
+_ENGLISH = frozenset("the a an and or to of in on for with from by at is are be this that it you your all any".split())
+# Function words of the other Latin-script languages the rules read (es, fr, de, it, pt, nl, pl, tr).
+_OTHER = frozenset(
+    "el la los las y del que en un una por para con le les et des du au aux une pour avec est der das und ein eine "
+    "mit ist nicht dem il di che gli per non os um uma dos het een van voor niet ik je zijn nie jest ve bir".split()
+)
+
+
+def _in_another_language(normalised: str, text: str) -> bool:
+    """Whether ``text`` is mostly in a language other than English (the model learned its words mostly in English):
+    letters mostly outside ASCII (Cyrillic, CJK, ...), or more of another language's function words than English."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(not ch.isascii() for ch in letters) * 2 > len(letters):
+        return True
+    words = _LATIN_WORD.findall(normalised)
+    other = sum(w in _OTHER for w in words)
+    return other > 0 and other > sum(w in _ENGLISH for w in words)
 
 
 def _is_record(text: str) -> bool:
