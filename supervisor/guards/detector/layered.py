@@ -61,11 +61,10 @@ class LayeredDetector(HeuristicDetector):
 
 
 _LATIN_WORD = re.compile(r"[a-z]+")
-_ENGLISH = frozenset("the a an and or to of in on for with from by at is are be this that it you your all any".split())
+_ENGLISH = frozenset(["the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "with", "from", "by", "at", "is", "are", "be", "this", "that", "it", "you", "your", "all", "any"])
 # Function words of the other Latin-script languages the rules read (es, fr, de, it, pt, nl, pl, tr).
 _OTHER = frozenset(
-    "el la los las y del que en un una por para con le les et des du au aux une pour avec est der das und ein eine "
-    "mit ist nicht dem il di che gli per non os um uma dos het een van voor niet ik je zijn nie jest ve bir".split()
+    ["el", "la", "los", "las", "y", "del", "que", "en", "un", "una", "por", "para", "con", "le", "les", "et", "des", "du", "au", "aux", "une", "pour", "avec", "est", "der", "das", "und", "ein", "eine", "mit", "ist", "nicht", "dem", "il", "di", "che", "gli", "per", "non", "os", "um", "uma", "dos", "het", "een", "van", "voor", "niet", "ik", "je", "zijn", "nie", "jest", "ve", "bir"]
 )
 
 
