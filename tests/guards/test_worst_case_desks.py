@@ -49,10 +49,11 @@ def test_obedient_doubles_get_an_attacker_nothing_that_matters_on_any_desk(
                 row[name] += getattr(got, name)
     with capsys.disabled():
         print(f"\n[worst-case model through the desks, {'detector on' if detector else 'structural defences only'}]")
-        print(f"{'desk / attack family':<38}" + "".join(f"{c:>13}" for c in columns))
+        width = {c: max(8, len(c) + 1) for c in columns}
+        print(f"{'desk / attack family':<38}" + "".join(f"{c:>{width[c]}}" for c in columns))
         for key, row in sorted(table.items()):
-            print(f"{key:<38}" + "".join(f"{row[c]:>13}" for c in columns))
-        print(f"{'ALL':<38}" + "".join(f"{sum(r[c] for r in table.values()):>13}" for c in columns))
+            print(f"{key:<38}" + "".join(f"{row[c]:>{width[c]}}" for c in columns))
+        print(f"{'ALL':<38}" + "".join(f"{sum(r[c] for r in table.values()):>{width[c]}}" for c in columns))
     for name in MUST_BE_ZERO:
         assert sum(row[name] for row in table.values()) == 0, name
     reached = sum(row["reached"] for row in table.values())
