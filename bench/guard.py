@@ -3,7 +3,11 @@
     .venv/bin/python bench/guard.py [--passes 20] [--folds family|carrier|language|source|all|none]
 
 Detectors: ``rules`` (HeuristicDetector alone, ``[guards] learned = false``) and ``layered`` (the default: the
-rules with the learned n-gram model beside them). Then the leave-one-family-out table (bench/detector_folds.py):
+rules with the learned n-gram model beside them). (A head over MiniLM sentence embeddings was measured as a
+stricter level and is not shipped: bench/train_embedded.py prints its table.)
+The paraphrase probes (tests/data/guard_issue_probes.jsonl, never trained on) and the cost per typical message
+(harmless tool output and prose, what a guard mostly reads) follow. Then the leave-one-family-out table
+(bench/detector_folds.py):
 each fold retrains the model without a whole attack family, carrier, language or source and scores what was held
 out; each fold retrains and recalibrates (eight fits), a few minutes per axis on two cores.
 
@@ -24,6 +28,7 @@ import argparse
 import json
 import re
 import statistics
+import sys
 import time
 import unicodedata
 from collections.abc import Callable
@@ -33,6 +38,8 @@ from typing import Any
 from supervisor.guards.detector.heuristic import HeuristicDetector
 from supervisor.guards.detector.layered import LayeredDetector
 from supervisor.guards.detector.learned import shipped_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ modules, also when run from elsewhere
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 BASELINE_PATTERN = re.compile(r"ignore (?:all )?(?:previous|prior) instructions", re.IGNORECASE)
@@ -121,6 +128,39 @@ def report(name: str, rows: list[dict[str, Any]], detector: HeuristicDetector, p
         print(f"{'':<10} flagged benign: {', '.join(flagged)}")
 
 
+def typical_texts() -> list[str]:
+    """What a guard mostly reads: harmless tool output and prose (the benign sets and documentation paragraphs)."""
+    from detector_corpus import mined_rows
+
+    rows = load("guard_benign.jsonl", "guard_lookalikes.jsonl")
+    return [r["text"] for r in rows] + [r["text"] for r in mined_rows("eval")[:200]]
+
+
+def print_cost(detectors: list[tuple[str, HeuristicDetector]], passes: int) -> None:
+    texts = typical_texts()
+    print(f"\n[cost per typical message: {len(texts)} harmless texts, "
+          f"{statistics.fmean(len(t) for t in texts):.0f} characters on average]")  # fmt: skip
+    for name, detector in detectors:
+        mean, p95 = cost_us(detector.scan, texts, passes)
+        print(f"{name:<10} {mean:>8.1f} us mean {p95:>8.1f} us p95")
+
+
+def report_probes(detectors: list[tuple[str, HeuristicDetector]]) -> None:
+    """The paraphrased examples the detector is judged against (tests/data/guard_issue_probes.jsonl): never
+    trained on, one family each."""
+    rows = load("guard_issue_probes.jsonl")
+    print(
+        f"\n[paraphrase probes: {len(rows)} attacks in {len({r['family'] for r in rows})} families, never trained on]"
+    )
+    for name, detector in detectors:
+        hits = {r["id"]: bool(detector.scan(r["text"])) for r in rows}
+        per = {}
+        for r in rows:
+            per.setdefault(r["family"], []).append(hits[r["id"]])
+        shown = ", ".join(f"{family} {sum(h)}/{len(h)}" for family, h in per.items())
+        print(f"{name:<10} {sum(hits.values()):>3}/{len(rows)}  ({shown})")
+
+
 def main(passes: int, folds: str) -> None:
     start = time.perf_counter()
     rules = HeuristicDetector()
@@ -128,13 +168,16 @@ def main(passes: int, folds: str) -> None:
     start = time.perf_counter()
     layered = LayeredDetector(shipped_model())
     print(f"layered ready in {1000 * (time.perf_counter() - start):.0f} ms (weights read and sha256-checked once)")
-    for name, detector in (("rules", rules), ("layered", layered)):
+    detectors: list[tuple[str, HeuristicDetector]] = [("rules", rules), ("layered", layered)]
+    for name, detector in detectors:
         print(f"\n[{name}]")
         print(f"{'set':<10} {'attacks':>7} {'detected':>10} {'benign':>7} {'false pos':>10} {'kind ok':>9} "
               f"{'mean us':>8} {'p95 us':>8}")  # fmt: skip
         report("main", load("guard_attacks.jsonl", "guard_benign.jsonl"), detector, passes)
         report("held-out", load("guard_holdout.jsonl"), detector, passes)
-        report("lookalike", load("guard_lookalikes.jsonl", "guard_attacks.jsonl")[:60], detector, passes)
+        report("lookalike", load("guard_lookalikes.jsonl") + load("guard_attacks.jsonl")[:22], detector, passes)
+    report_probes(detectors)
+    print_cost(detectors, passes)
     print_prefilter(rules, passes)
     if folds != "none":
         from detector_folds import evaluate, print_folds

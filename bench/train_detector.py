@@ -32,8 +32,8 @@ from supervisor.guards.detector.learned import MANIFEST_FILE, WEIGHTS_FILE, Ngra
 OUT = Path(__file__).resolve().parent.parent / "supervisor" / "guards" / "detector"
 FEATURES = NgramFeatures()
 ENCODED_VARIANTS = {"base64", "hex"}  # the rules decode these; their letters say nothing a model could learn
-TARGET_FALSE_POSITIVES = 0.01
-VETO_QUANTILE = 0.05  # the model may overrule a wording rule only where fewer unseen attacks than this score
+TARGET_FALSE_POSITIVES = 0.005
+VETO_FALSE_POSITIVES = 0.02  # a wording rule blocks where the model scores a text above all but this share of benign
 
 
 @dataclass
@@ -51,17 +51,24 @@ class Examples:
         return len(self.labels)
 
 
-def window_features(per_size: list[NDArray[np.int64]], start: int, end: int) -> NDArray[np.int64]:
-    parts = [buckets[start : max(start, end - n + 1)] for buckets, n in zip(per_size, FEATURES.sizes, strict=True)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-
 def candidate_windows(row: Row) -> list[NDArray[np.int64]]:
-    """Every window of a row's text (the injection is found among them, never assumed: see ``build``)."""
+    """Every window of a row's text, as the buckets of the features anchored in it (the injection is found among
+    them, never assumed: see ``build``)."""
     folded = model_text(row["text"])
-    per_size = FEATURES.buckets(folded)
-    length = len(folded)
-    return [window_features(per_size, s, e) for s, e in FEATURES.windows(length)]
+    char, pairs = FEATURES.anchored(folded)
+    out = []
+    for start, end in FEATURES.windows(len(folded)):
+        parts = [char[:, start:end].ravel()]
+        for anchors, buckets in pairs:
+            lo, hi = np.searchsorted(anchors, (start, end))
+            parts.append(buckets[lo:hi])
+        out.append(np.concatenate(parts).astype(np.int64))
+    return out
+
+
+def window_chars(row: Row) -> list[int]:
+    folded = model_text(row["text"])
+    return [end - start for start, end in FEATURES.windows(len(folded))]
 
 
 def usable(row: Row) -> bool:
@@ -77,21 +84,21 @@ def build(rows: Sequence[Row], model: NgramModel | None) -> Examples:
     origin: list[int] = []
     for index, row in enumerate(rows):
         attack = row["family"] != "benign"
-        windows = [w for w in candidate_windows(row) if len(w)]
+        windows = list(zip(candidate_windows(row), window_chars(row), strict=True))
         if attack and model is not None and len(windows) > 1:
-            scores = [float(model.weights[w].sum() / np.sqrt(len(w))) for w in windows]
+            scores = [float(model.weights[w].sum() / np.sqrt(chars)) for w, chars in windows]
             windows = [windows[int(np.argmax(scores))]]
-        for window in windows:
+        for window, chars in windows:
             r.append(np.full(len(window), len(labels), dtype=np.int64))
             c.append(window)
-            v.append(np.full(len(window), 1.0 / np.sqrt(len(window))))
+            v.append(np.full(len(window), 1.0 / np.sqrt(max(chars, 1))))
             labels.append(1.0 if attack else 0.0)
             origin.append(index)
     return Examples(np.concatenate(r), np.concatenate(c), np.concatenate(v), np.array(labels), np.array(origin))
 
 
 def fit(
-    examples: Examples, epochs: int = 160, l2: float = 1e-4, rate: float = 0.05
+    examples: Examples, epochs: int = 80, l2: float = 1e-4, rate: float = 0.05
 ) -> tuple[NDArray[np.float32], float]:
     """Class-balanced logistic regression, full-batch Adam from zero weights (deterministic)."""
     size = 1 << FEATURES.bits
@@ -135,24 +142,20 @@ def fit_two_rounds(rows: Sequence[Row]) -> NgramModel:
     return NgramModel(weights, bias, 0.0, FEATURES)
 
 
-def out_of_fold_cutoffs(rows: Sequence[Row], folds: int = 3) -> tuple[float, float]:
-    """The threshold (at most ``TARGET_FALSE_POSITIVES`` of benign texts above it) and the veto (at most
-    ``VETO_QUANTILE`` of attacks below it), both from scores of texts the scoring model was not trained on.
+def out_of_fold_cutoffs(rows: Sequence[Row], folds: int = 2) -> tuple[float, float]:
+    """The threshold (``TARGET_FALSE_POSITIVES`` of benign texts at or above it) and the veto (``VETO_FALSE_POSITIVES``
+    of them at or above it: a wording rule's finding needs the model this far on its side), both from the scores of
+    benign texts the scoring model was not trained on.
 
-    Rows are split into folds by carrier (all of one carrier in the same fold), so the cut-offs reflect kinds of
-    text the model has not seen, which is what it will meet.
+    Rows are dealt into the folds in turn. (Split by carrier instead, each fold's model has never seen a whole kind
+    of harmless text, documentation prose say, and the cut-offs come out far above what unseen attacks reach.)
     """
-    carriers = sorted({row["carrier"] for row in rows})
-    fold_of = {carrier: i % folds for i, carrier in enumerate(carriers)}
     benign: list[float] = []
-    attacks: list[float] = []
     for fold in range(folds):
-        model = fit_two_rounds([r for r in rows if fold_of[r["carrier"]] != fold])
-        for row in rows:
-            if fold_of[row["carrier"]] == fold:
-                (benign if row["family"] == "benign" else attacks).append(model.score(row["text"]))
-    threshold = float(np.quantile(np.array(benign), 1 - TARGET_FALSE_POSITIVES))
-    return threshold, float(np.quantile(np.array(attacks), VETO_QUANTILE))
+        model = fit_two_rounds([r for i, r in enumerate(rows) if i % folds != fold])
+        benign += [model.score(r["text"]) for i, r in enumerate(rows) if i % folds == fold and r["family"] == "benign"]
+    scores = np.array(benign)
+    return float(np.quantile(scores, 1 - TARGET_FALSE_POSITIVES)), float(np.quantile(scores, 1 - VETO_FALSE_POSITIVES))
 
 
 def serialise(model: NgramModel) -> tuple[bytes, dict[str, Any]]:
@@ -166,6 +169,7 @@ def serialise(model: NgramModel) -> tuple[bytes, dict[str, Any]]:
         "veto": round(model.veto, 6),
         "bits": model.features.bits,
         "sizes": list(model.features.sizes),
+        "word_prefix": model.features.word_prefix,
         "window": model.features.window,
         "trained_on": "bench/detector_corpus.py training_rows(); rebuilt by bench/train_detector.py",
     }

@@ -3,8 +3,10 @@
 The rules (:class:`~supervisor.guards.detector.heuristic.HeuristicDetector`) see shapes: text hidden in base64,
 hex or tag characters, and attempts to close Baton's ``<data>`` blocks. Those findings block on their own. What
 the rules say about wording (an override, a fake verdict, a role-play) is fitted to the sentences they were written
-against and also fires on harmless records (``"approved": true``, a ``"verdict"`` field), so a wording finding is
-overruled when the model is confident the text is benign (its score below the model's ``veto``). The model
+against and also fires on harmless records (``"approved": true``, a ``"verdict"`` field) and on reports that quote
+attacks, so an override, exfiltration or fake-verdict finding blocks only when the model leans the same way (its
+score at least the model's ``veto``, a cut-off below its threshold), and a fake turn or role-play finding (headings,
+log lines and quoted attacks look like them) only when the model is halfway from its veto to its threshold. The model
 (:class:`~supervisor.guards.detector.learned.NgramModel`) reads the words and blocks on its own above its
 threshold. Both read one normalisation of the text, done once.
 """
@@ -12,6 +14,7 @@ threshold. Both read one normalisation of the text, done once.
 from __future__ import annotations
 
 import json
+import re
 
 from supervisor.guards.detector.heuristic import Finding, HeuristicDetector
 from supervisor.guards.detector.learned import NgramModel, fold_for_model
@@ -20,6 +23,8 @@ from supervisor.guards.detector.normalize import normalize
 __all__ = ["LayeredDetector"]
 
 _EVIDENCE_CHARS = 80
+# Wording findings that block when the model leans the same way (its score at least its veto).
+_CORROBORATED = frozenset({"instruction_override", "exfiltration", "fake_control"})
 
 
 class LayeredDetector(HeuristicDetector):
@@ -33,9 +38,9 @@ class LayeredDetector(HeuristicDetector):
         norm = normalize(text)
         findings = self.scan_normalized(norm)
         folded = fold_for_model(norm.text)
-        score = max(
-            [self.model.score_folded(folded)] + [self.model.score_folded(fold_for_model(d)) for d in norm.decoded]
-        )
+        score = self.model.score_folded(folded)
+        for decoded in norm.decoded:
+            score = max(score, self.model.score_folded(fold_for_model(decoded)))
         if score >= self.model.threshold:
             said = Finding("learned", f"score {score:.1f}: {self.model.evidence(folded)[:_EVIDENCE_CHARS]}")
             return (*findings, said)
@@ -43,9 +48,41 @@ class LayeredDetector(HeuristicDetector):
             # A whole JSON record's fields ("approved": true, "verdict": "accept") are data by construction; what
             # its string values say is still read by the model above.
             findings = tuple(f for f in findings if f.kind != "fake_control")
-        if findings and score >= self.model.veto:
+        shapes = tuple(f for f in findings if f.encoded or f.kind == "delimiter_break")
+        # A fake turn or a role-play opening is as often a heading, a log line or a report quoting an attack: those
+        # need the model halfway from its veto to its threshold.
+        halfway = (self.model.veto + self.model.threshold) / 2
+        if any(score >= (self.model.veto if f.kind in _CORROBORATED else halfway) for f in findings if f not in shapes):
             return findings
-        return tuple(f for f in findings if f.encoded or f.kind == "delimiter_break")
+        if findings != shapes and not _is_record(text) and _in_another_language(norm.text, text):
+            # The model learned its words mostly in English; in other languages the rules are the reader.
+            return findings
+        return shapes
+
+
+_LATIN_WORD = re.compile(r"[a-z]+")
+_ENGLISH = frozenset((
+    "the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "with", "from", "by", "at", "is",
+    "are", "be", "this", "that", "it", "you", "your", "all", "any",
+))  # fmt: skip
+# Function words of the other Latin-script languages the rules read (es, fr, de, it, pt, nl, pl, tr).
+_OTHER = frozenset((
+    "el", "la", "los", "las", "y", "del", "que", "en", "un", "una", "por", "para", "con", "le", "les",
+    "et", "des", "du", "au", "aux", "une", "pour", "avec", "est", "der", "das", "und", "ein", "eine",
+    "mit", "ist", "nicht", "dem", "il", "di", "che", "gli", "per", "non", "os", "um", "uma", "dos",
+    "het", "een", "van", "voor", "niet", "ik", "je", "zijn", "nie", "jest", "ve", "bir",
+))  # fmt: skip
+
+
+def _in_another_language(normalised: str, text: str) -> bool:
+    """Whether ``text`` is mostly in a language other than English (the model learned its words mostly in English):
+    letters mostly outside ASCII (Cyrillic, CJK, ...), or more of another language's function words than English."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(not ch.isascii() for ch in letters) * 2 > len(letters):
+        return True
+    words = _LATIN_WORD.findall(normalised)
+    other = sum(w in _OTHER for w in words)
+    return other > 0 and other > sum(w in _ENGLISH for w in words)
 
 
 def _is_record(text: str) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ _DIGITS = re.compile(r"\d")
 _SPACE = re.compile(r"\s+")
 _PRIME = 1_000_003
 _MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads nearby n-gram hashes over the whole table
+_PAIR_SALT, _SKIP_SALT = 0x51ED27, 0x2545F4
 
 
 def fold_for_model(normalised: str) -> str:
@@ -58,28 +60,60 @@ def model_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class NgramFeatures:
-    """How text becomes weight-table indices; training and scoring share it, so they cannot drift apart."""
+    """How text becomes weight-table indices; training and scoring share it, so they cannot drift apart.
+
+    Two kinds of feature, each anchored at a position of the folded text: every character n-gram of the
+    ``sizes`` (the n-gram starting there), and pairs of neighbouring words (each word read as its first
+    ``word_prefix`` characters, so "instructions" and "instrucions" agree), next neighbours and one word apart,
+    anchored at the first word. The word pairs see who is addressed and what is asked ("to the ai", "you must",
+    "previous instructions") across the small changes that split character n-grams.
+    """
 
     bits: int = 18
-    sizes: tuple[int, ...] = (3, 4, 5, 6, 7)
+    sizes: tuple[int, ...] = (3, 4, 5)
+    word_prefix: int = 4
     window: int = 80
 
-    def buckets(self, folded: str) -> list[NDArray[np.int64]]:
-        """For each n-gram size, the bucket of the n-gram starting at each position (position order)."""
+    def anchored(
+        self, folded: str
+    ) -> tuple[NDArray[np.int64], tuple[tuple[NDArray[np.int64], NDArray[np.int64]], ...]]:
+        """(bucket of each n-gram size at each position, an array of shape (len(sizes), length)), and for each
+        kind of word pair its (anchor positions, buckets)."""
         import numpy as np
 
-        codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        shift = np.uint64(64 - self.bits)
-        out: list[NDArray[np.int64]] = []
-        rolling = codes.copy()
-        with np.errstate(over="ignore"):
-            for n in range(2, max(self.sizes) + 1):
-                # rolling[i] hashes codes[i:i+n]; overflow wraps, which is what a hash wants.
-                rolling = rolling[:-1] * np.uint64(_PRIME) + codes[n - 1 :]
-                if n in self.sizes:
-                    mixed = (rolling + np.uint64(n)) * np.uint64(_MIX)
-                    out.append((mixed >> shift).astype(np.int64))
-        return out
+        span, length = max(*self.sizes, self.word_prefix), len(folded)
+        prime, mix, shift, salts = _constants(self.sizes, self.bits)
+        # Padded with spaces so every size has an n-gram at every position (the folded text ends in one anyway).
+        codes = np.frombuffer((folded + " " * (span - 1)).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        char = np.empty((len(self.sizes), length), dtype=np.uint64)
+        starts = np.flatnonzero((codes[: length - 1] == 32) & (codes[1:length] != 32)) + 1
+        words = codes[starts]
+        rolling = codes
+        # Array arithmetic on uint64 wraps on overflow without a warning, which is what a hash wants.
+        for n in range(2, span + 1):
+            rolling = rolling[:-1] * prime + codes[n - 1 :]  # rolling[i] hashes codes[i:i+n]
+            if n in self.sizes:
+                char[self.sizes.index(n)] = rolling[:length]
+            if n == self.word_prefix:
+                words = rolling[starts]
+        char += salts
+        char *= mix
+        char >>= shift
+        pairs = []
+        for gap, salt in ((1, _PAIR_SALT), (2, _SKIP_SALT)):
+            mixed = (words[:-gap] * prime + words[gap:] + np.uint64(salt)) * mix
+            mixed >>= shift
+            pairs.append((starts[:-gap], mixed.view(np.int64)))
+        # Buckets are below 2**bits, so the same bits read as int64: numpy's fast path for indexing, at no cost.
+        return char.view(np.int64), tuple(pairs)
+
+    def contributions(self, weights: NDArray[np.float32], folded: str) -> NDArray[np.float32]:
+        """The summed weight of the features anchored at each position of ``folded``."""
+        char, pairs = self.anchored(folded)
+        per_position: NDArray[np.float32] = weights[char].sum(axis=0)
+        for anchors, buckets in pairs:
+            per_position[anchors] += weights[buckets]
+        return per_position
 
     def windows(self, length: int) -> list[tuple[int, int]]:
         """Training windows over a folded text of ``length`` characters: half-overlapping, covering it all."""
@@ -92,9 +126,21 @@ class NgramFeatures:
         return [(s, s + self.window) for s in starts]
 
 
+@functools.cache
+def _constants(sizes: tuple[int, ...], bits: int) -> tuple[np.uint64, np.uint64, np.uint64, NDArray[np.uint64]]:
+    """The hash's multiplier, mixer and shift as numpy scalars, and each n-gram size's salt (its length) as a
+    column to add to that size's row of hashes: made once, not on every message."""
+    import numpy as np
+
+    return np.uint64(_PRIME), np.uint64(_MIX), np.uint64(64 - bits), np.array(sizes, dtype=np.uint64)[:, None]
+
+
 @dataclass(frozen=True)
 class NgramModel:
     """A trained weight table, its bias and its threshold; ``score`` is the best window's logit.
+
+    A window's logit is the bias plus its features' summed weight over the square root of its length, so a
+    short text and an 80-character stretch of a long one are on one scale.
 
     ``veto``: below this score the model is confident a text is benign (almost no training attack scores lower),
     enough to overrule a wording rule that fired on a harmless record.
@@ -114,23 +160,16 @@ class NgramModel:
         """``score`` for text already folded by :func:`fold_for_model`."""
         import numpy as np
 
-        per_size = self.features.buckets(folded)
-        if not per_size or not len(per_size[0]):
+        length = len(folded)
+        if length < 2:
             return self.bias
-        length = len(per_size[0])
-        contribution = np.zeros(length, dtype=np.float64)
-        count = np.zeros(length, dtype=np.float64)
-        for buckets in per_size:
-            contribution[: len(buckets)] += self.weights[buckets]
-            count[: len(buckets)] += 1.0
+        per_position = self.features.contributions(self.weights, folded)
         window = self.features.window
         if length <= window:
-            return float(contribution.sum() / np.sqrt(count.sum())) + self.bias
-        summed = np.concatenate(([0.0], np.cumsum(contribution)))
-        counted = np.concatenate(([0.0], np.cumsum(count)))
-        totals = summed[window:] - summed[:-window]
-        counts = counted[window:] - counted[:-window]
-        return float((totals / np.sqrt(counts)).max()) + self.bias
+            return float(per_position.sum()) / math.sqrt(length) + self.bias
+        summed = np.cumsum(per_position, dtype=np.float64)
+        best = max(float(summed[window - 1]), float((summed[window:] - summed[:-window]).max()))
+        return best / math.sqrt(window) + self.bias
 
     def flags(self, text: str) -> bool:
         return self.score(text) >= self.threshold
@@ -139,16 +178,15 @@ class NgramModel:
         """The most injection-like window of folded text, for the guard's one-line reason."""
         import numpy as np
 
-        per_size = self.features.buckets(folded)
         window = self.features.window
-        if not per_size or len(per_size[0]) <= window:
+        if len(folded) <= window:
             return folded.strip()
-        contribution = np.zeros(len(per_size[0]), dtype=np.float64)
-        for buckets in per_size:
-            contribution[: len(buckets)] += self.weights[buckets]
-        summed = np.concatenate(([0.0], np.cumsum(contribution)))
+        summed = np.concatenate(([0.0], np.cumsum(self.features.contributions(self.weights, folded), dtype=np.float64)))
         start = int(np.argmax(summed[window:] - summed[:-window]))
-        return folded[start : start + window].strip()
+        # Whole words: from the start of the word the window cuts into, to the end of the one it ends in.
+        start = folded.rfind(" ", 0, start + 1) + 1
+        end = folded.find(" ", start + window)
+        return folded[start : end if end > 0 else None].strip()
 
 
 def sha256_of(data: bytes) -> str:
@@ -169,6 +207,7 @@ def load_model(weights: bytes, manifest: dict[str, object]) -> NgramModel:
     features = NgramFeatures(
         bits=int(str(manifest.get("bits", 18))),
         sizes=tuple(int(n) for n in sizes) if isinstance(sizes, list) else NgramFeatures.sizes,
+        word_prefix=int(str(manifest.get("word_prefix", NgramFeatures.word_prefix))),
         window=int(str(manifest.get("window", NgramFeatures.window))),
     )
     if len(values) != 1 << features.bits:

@@ -140,6 +140,17 @@ def _turn_rules(role: str, cue: str) -> list[Rule]:
             ),
         ),
         Rule(fake_turn, rx(r"```\s*(?:system|supervisor|assistant)(?!\w)")),
+        # A role written as a tag in brackets no prose uses: "(system_message)", "[[admin_directive]]",
+        # "{{system}}", "<<operator message>>", "%%% system notice %%%".
+        Rule(
+            fake_turn,
+            rx(
+                r"\(\s*{T}[_-]{X}\s*\)|\[\[\s*{T}(?:[_\s-]{X})?\s*\]\]|\{\{\s*{T}(?:[_\s-]{X})?\s*\}\}"
+                r"|<<\s*{T}(?:[_\s-]{X})?\s*>>|%%%?\s*{T}(?:[_\s-]{X})?\s*%%|@@\s*{T}(?:[_\s-]{X})?\s*@@",
+                T=r"(?:system|sys|admin|developer|operator|assistant|supervisor|orchestrator|root)",
+                X=r"(?:message|msg|prompt|instructions?|directive|note|notice|update|override|command|config)",
+            ),
+        ),
         Rule(
             fake_turn,
             rx(
