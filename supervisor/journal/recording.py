@@ -1,12 +1,46 @@
-"""The journal of one run in progress: what was recorded (read once), and fenced writes of new steps."""
+"""The journal of one run in progress: what was recorded (read once), and fenced writes of new steps.
+
+Every write carries the run's audit entries made since its last write, and each step its own ``StepRecorded``
+entry (its key and the digest of its value), committed in the same transaction (see ``supervisor.audit.leveling``
+for why that keeps the audit log and the journal atomic).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
 
 from supervisor.errors import ReplayDivergedError
-from supervisor.journal.base import Journal
+from supervisor.journal.base import AuditRecord, Journal, RunState
+
+STEP_RECORDED = "StepRecorded"
+
+
+@runtime_checkable
+class Outbox(Protocol):
+    """Where a run's audit entries wait for its next journal write, and go once it committed (``AuditSink``)."""
+
+    def journaled(self, run_id: str) -> None: ...
+
+    def take(self, run_id: str) -> list[AuditRecord]: ...
+
+    def written(self, run_id: str, first_seq: int, records: Sequence[AuditRecord], *, last: bool = False) -> None: ...
+
+
+def value_digest(value: Any) -> str:
+    """The SHA-256 of a step value's JSON (ASCII escapes: any value the journal can hold has one)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def step_entry(key: str, value: Any) -> AuditRecord:
+    """The audit entry that describes one recorded step."""
+    data = json.dumps({"digest": value_digest(value), "key": key}, sort_keys=True, separators=(",", ":"))
+    return AuditRecord(STEP_RECORDED, datetime.now(UTC).isoformat(timespec="microseconds"), data)
+
 
 _MISSING = object()
 
@@ -22,6 +56,7 @@ class RunJournal:
         self._to_replay = set(recorded)
         self.replayed = 0
         self.recorded_now = 0
+        self.outbox: Outbox | None = None
 
     def __repr__(self) -> str:
         return f"<RunJournal {self.run_id} epoch {self.epoch}: {len(self._recorded)} step(s)>"
@@ -55,10 +90,25 @@ class RunJournal:
         """The prompt a model call is about to be asked with (a replay compares it with the recorded one)."""
 
     async def record(self, key: str, value: Any) -> None:
-        """Commit a step's outcome (refused with ``RunFencedError`` when another owner took the run over)."""
-        await self.journal.record(self.run_id, self.epoch, key, value)
+        """Commit a step's outcome with its audit entries (refused with ``RunFencedError`` when another owner
+        took the run over)."""
+        outbox = self.outbox
+        audit = [*outbox.take(self.run_id), step_entry(key, value)] if outbox is not None else []
+        committed = await self.journal.commit(self.run_id, self.epoch, [(key, value)], audit)
         self._recorded[key] = value
         self.recorded_now += 1
+        if outbox is not None:
+            outbox.written(self.run_id, committed.first_seq, audit)
+
+    async def settle(self, state: RunState, *, pending_key: str | None, result: dict[str, Any]) -> None:
+        """Record where the run stopped, with the audit entries that end it (its seal among them)."""
+        outbox = self.outbox
+        audit = outbox.take(self.run_id) if outbox is not None else []
+        first = await self.journal.set_state(
+            self.run_id, self.epoch, state, pending_key=pending_key, result=result, audit=audit
+        )
+        if outbox is not None:
+            outbox.written(self.run_id, first, audit, last=True)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,17 @@ class RunContext:
         self.guards = guards or GuardPipeline(())
         self.gate = ToolGate()
 
+    def attach(self, journal: RunJournal) -> None:
+        """Record this run through ``journal``: its audit entries are committed with its journal writes."""
+        from supervisor.journal.recording import Outbox
+
+        self.journal = journal
+        for sink in self._sinks:
+            if isinstance(sink, Outbox):
+                sink.journaled(self.run_id)
+                journal.outbox = sink
+                break
+
     def latest(self, subtask_id: str) -> StepRecord | None:
         """The most recent record of a subtask (a revised subtask has several)."""
         return next((s for s in reversed(self.result.steps) if s.subtask.id == subtask_id), None)

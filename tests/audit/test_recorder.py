@@ -99,7 +99,9 @@ def test_every_decision_is_committed_before_the_next_step_acts(baton_home: Path)
         return answer(call)  # type: ignore[arg-type]
 
     model = ScriptedModel(respond=respond, name="committed")
-    config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}})
+    # Without a journal the log commits before each step; a journaled run commits its entries with its steps
+    # (tests/run/test_durable_runs.py kills it between every two writes).
+    config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}, "journal": {"enabled": False}})
     sup = Supervisor(make_team(), model=model, config=config)
     result = sup.run_sync("Refund order #1042", on_event=seen.append)
     assert result.status == "done", result.error
