@@ -9,6 +9,12 @@ lacks. Those are appended here, in order, at the seqs the journal gave them, so 
 is appended twice. A step never exists without its entry, nor an entry without its step, because both live in
 one transaction of one store; the log only ever lags, and is brought level on resume, replay, ``baton audit
 verify`` and ``baton runs``.
+
+A crash only ever cuts a run's tail before the log recorded anything about it; a run whose seal or signed index
+counts more entries than the log holds was cut afterwards, by someone, and is left for ``verify`` to report.
+The journal's copy carries no MACs (the log computes them when it appends): whoever can write the journal and
+cut an unsealed run's tail could have forged entries appended, so the journal is to be kept as private as the
+log (both are created 0600).
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ async def bring_level(journal: Journal, log: AuditLog, run_ids: Iterable[str] | 
     appended = 0
     for run_id, last in chosen.items():
         have = log.head_seq(run_id)
-        if have >= last:
-            continue
+        if have >= last or not log.may_level(run_id):
+            continue  # level already, or cut by someone: what was cut is reported by verify, not written back
         records = await journal.audit_after(run_id, have)
         if log.append_at(run_id, have + 1, records):
             appended += len(records)

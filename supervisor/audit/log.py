@@ -355,6 +355,19 @@ class AuditLog:
                 return True
         raise RunError(f"could not bring the audit log of run {run_id} level: other writers kept ahead")
 
+    def may_level(self, run_id: str) -> bool:
+        """Whether the run's entries may be completed from a journal: only when the log itself says nothing
+        more was ever in it (no seal, and no index record, counting more entries than it holds). Entries cut
+        from a run stay a finding for ``verify``; they are never written back."""
+        query = (
+            "SELECT MAX(n) FROM (SELECT entries AS n FROM seals WHERE run_id = ?1 "
+            "UNION ALL SELECT entries AS n FROM run_index WHERE run_id = ?1)"
+        )
+        with self._reading() as db:
+            (claimed,) = db.execute(query, (run_id,)).fetchone()
+            head = db.execute(_HEAD, (run_id,)).fetchone()
+        return claimed is None or int(claimed) <= (int(head[0]) if head is not None else 0)
+
     def head_seq(self, run_id: str) -> int:
         """The seq of the run's last entry (0 when it has none), as the file holds it now."""
         with self._reading() as db:
