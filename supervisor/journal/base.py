@@ -95,10 +95,20 @@ class Journal(ABC):
 
     @abstractmethod
     async def commit(
-        self, run_id: str, epoch: int, steps: Sequence[tuple[str, Any]], audit: Sequence[AuditRecord] = ()
+        self,
+        run_id: str,
+        epoch: int,
+        steps: Sequence[tuple[str, Any]],
+        audit: Sequence[AuditRecord] = (),
+        *,
+        durable: bool = True,
     ) -> Committed:
         """In one transaction, if the writer's epoch is current: record ``steps`` and append ``audit`` to the run's
-        audit records; else ``RunFencedError`` and nothing is written."""
+        audit records; else ``RunFencedError`` and nothing is written.
+
+        ``durable``: the commit reaches the disk before it returns (it survives a power loss, and so does every
+        commit before it). ``durable=False`` is for steps that are cheap to redo (a model's answer): the commit
+        survives a killed process at once, and a power loss once the next durable commit returned."""
 
     async def record(self, run_id: str, epoch: int, key: str, value: Any) -> bool:
         """Record one step if the writer's epoch is current; False when the key was already recorded."""

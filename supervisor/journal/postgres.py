@@ -9,6 +9,7 @@ never on import.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,9 @@ class PostgresJournal(Journal):
     def __init__(self, connection: psycopg.AsyncConnection[Any], url: str) -> None:
         self._db = connection
         self.url = url
+        # One connection serves every run of this process: a write's transaction must not take in another
+        # coroutine's statements, so statements and transactions take turns.
+        self._turn = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"<PostgresJournal {self._db.info.host}:{self._db.info.port}/{self._db.info.dbname}>"
@@ -89,37 +93,43 @@ class PostgresJournal(Journal):
     async def create_run(self, row: RunRow, owner: str) -> int:
         from psycopg.types.json import Jsonb
 
-        await self._db.execute(
-            f"INSERT INTO baton_runs ({_RUN_COLUMNS}) VALUES (%s, %s, %s, %s, 'running', %s, 1, %s, NULL, NULL, %s)",
-            (row.run_id, row.goal, row.fingerprint, Jsonb(row.team), owner, _maybe(row.given_plan), _now()),
-        )
-        return 1
+        async with self._turn:
+            await self._db.execute(
+                f"INSERT INTO baton_runs ({_RUN_COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, 'running', %s, 1, %s, NULL, NULL, %s)",
+                (row.run_id, row.goal, row.fingerprint, Jsonb(row.team), owner, _maybe(row.given_plan), _now()),
+            )
+            return 1
 
     async def claim(self, run_id: str, owner: str) -> int:
-        cursor = await self._db.execute(
-            "UPDATE baton_runs SET epoch = epoch + 1, owner = %s, state = 'running', updated_at = %s "
-            "WHERE run_id = %s RETURNING epoch",
-            (owner, _now(), run_id),
-        )
-        found = await cursor.fetchone()
-        if found is None:
-            raise UnknownRunError(run_id)
-        return int(found[0])
+        async with self._turn:
+            cursor = await self._db.execute(
+                "UPDATE baton_runs SET epoch = epoch + 1, owner = %s, state = 'running', updated_at = %s "
+                "WHERE run_id = %s RETURNING epoch",
+                (owner, _now(), run_id),
+            )
+            found = await cursor.fetchone()
+            if found is None:
+                raise UnknownRunError(run_id)
+            return int(found[0])
 
     async def get_run(self, run_id: str) -> RunRow | None:
-        cursor = await self._db.execute(f"SELECT {_RUN_COLUMNS} FROM baton_runs WHERE run_id = %s", (run_id,))
-        found = await cursor.fetchone()
-        return _row(found) if found is not None else None
+        async with self._turn:
+            cursor = await self._db.execute(f"SELECT {_RUN_COLUMNS} FROM baton_runs WHERE run_id = %s", (run_id,))
+            found = await cursor.fetchone()
+            return _row(found) if found is not None else None
 
     async def runs(self, limit: int = 100) -> list[RunRow]:
-        cursor = await self._db.execute(
-            f"SELECT {_RUN_COLUMNS} FROM baton_runs ORDER BY updated_at DESC LIMIT %s", (limit,)
-        )
-        return [_row(r) for r in await cursor.fetchall()]
+        async with self._turn:
+            cursor = await self._db.execute(
+                f"SELECT {_RUN_COLUMNS} FROM baton_runs ORDER BY updated_at DESC LIMIT %s", (limit,)
+            )
+            return [_row(r) for r in await cursor.fetchall()]
 
     async def steps(self, run_id: str) -> dict[str, Any]:
-        cursor = await self._db.execute("SELECT step_key, value FROM baton_steps WHERE run_id = %s", (run_id,))
-        return {key: value for key, value in await cursor.fetchall()}
+        async with self._turn:
+            cursor = await self._db.execute("SELECT step_key, value FROM baton_steps WHERE run_id = %s", (run_id,))
+            return {key: value for key, value in await cursor.fetchall()}
 
     async def _check_epoch(self, run_id: str, epoch: int) -> None:
         # FOR UPDATE: writes of one run (and their audit seqs) are serialized; a claim waits for them.
@@ -143,28 +153,37 @@ class PostgresJournal(Journal):
         return first
 
     async def commit(
-        self, run_id: str, epoch: int, steps: Sequence[tuple[str, Any]], audit: Sequence[AuditRecord] = ()
+        self,
+        run_id: str,
+        epoch: int,
+        steps: Sequence[tuple[str, Any]],
+        audit: Sequence[AuditRecord] = (),
+        *,
+        durable: bool = True,
     ) -> Committed:
         from psycopg.types.json import Jsonb
 
-        inserted = []
-        async with self._db.transaction():
-            await self._check_epoch(run_id, epoch)
-            for key, value in steps:
-                cursor = await self._db.execute(
-                    "INSERT INTO baton_steps (run_id, step_key, value, epoch) VALUES (%s, %s, %s, %s) "
-                    "ON CONFLICT DO NOTHING",
-                    (run_id, key, Jsonb(value), epoch),
-                )
-                if cursor.rowcount:
-                    inserted.append(key)
-            first = await self._append_audit(run_id, audit)
-        return Committed(tuple(inserted), first)
+        async with self._turn:
+            inserted = []
+            async with self._db.transaction():
+                if not durable:  # the server's own "cheap to redo": flushed with the next synchronous commit
+                    await self._db.execute("SET LOCAL synchronous_commit = off")
+                await self._check_epoch(run_id, epoch)
+                for key, value in steps:
+                    cursor = await self._db.execute(
+                        "INSERT INTO baton_steps (run_id, step_key, value, epoch) VALUES (%s, %s, %s, %s) "
+                        "ON CONFLICT DO NOTHING",
+                        (run_id, key, Jsonb(value), epoch),
+                    )
+                    if cursor.rowcount:
+                        inserted.append(key)
+                first = await self._append_audit(run_id, audit)
+            return Committed(tuple(inserted), first)
 
     async def answer(self, run_id: str, key: str, value: Any, audit: Sequence[AuditRecord] = ()) -> None:
         from psycopg.types.json import Jsonb
 
-        async with self._db.transaction():
+        async with self._turn, self._db.transaction():
             cursor = await self._db.execute(
                 "SELECT state, pending_key, epoch FROM baton_runs WHERE run_id = %s FOR UPDATE", (run_id,)
             )
@@ -196,7 +215,7 @@ class PostgresJournal(Journal):
     ) -> int:
         from psycopg.types.json import Jsonb
 
-        async with self._db.transaction():
+        async with self._turn, self._db.transaction():
             await self._check_epoch(run_id, epoch)
             await self._db.execute(
                 "UPDATE baton_runs SET state = %s, pending_key = %s, result = %s, updated_at = %s WHERE run_id = %s",
@@ -205,16 +224,18 @@ class PostgresJournal(Journal):
             return await self._append_audit(run_id, audit)
 
     async def audit_after(self, run_id: str, seq: int) -> list[AuditRecord]:
-        cursor = await self._db.execute(
-            "SELECT kind, at, data, state, seal FROM baton_audit WHERE run_id = %s AND seq > %s ORDER BY seq",
-            (run_id, seq),
-        )
-        rows = await cursor.fetchall()
-        return [AuditRecord(kind, at, data, state, bool(seal)) for kind, at, data, state, seal in rows]
+        async with self._turn:
+            cursor = await self._db.execute(
+                "SELECT kind, at, data, state, seal FROM baton_audit WHERE run_id = %s AND seq > %s ORDER BY seq",
+                (run_id, seq),
+            )
+            rows = await cursor.fetchall()
+            return [AuditRecord(kind, at, data, state, bool(seal)) for kind, at, data, state, seal in rows]
 
     async def audit_heads(self) -> dict[str, int]:
-        cursor = await self._db.execute("SELECT run_id, MAX(seq) FROM baton_audit GROUP BY run_id")
-        return {str(run_id): int(last) for run_id, last in await cursor.fetchall()}
+        async with self._turn:
+            cursor = await self._db.execute("SELECT run_id, MAX(seq) FROM baton_audit GROUP BY run_id")
+            return {str(run_id): int(last) for run_id, last in await cursor.fetchall()}
 
     async def close(self) -> None:
         await self._db.close()

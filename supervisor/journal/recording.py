@@ -89,12 +89,12 @@ class RunJournal:
     def asked(self, key: str, prompt: str) -> None:
         """The prompt a model call is about to be asked with (a replay compares it with the recorded one)."""
 
-    async def record(self, key: str, value: Any) -> None:
+    async def record(self, key: str, value: Any, *, durable: bool = True) -> None:
         """Commit a step's outcome with its audit entries (refused with ``RunFencedError`` when another owner
-        took the run over)."""
+        took the run over); ``durable=False`` for an outcome that is cheap to redo (see ``Journal.commit``)."""
         outbox = self.outbox
         audit = [*outbox.take(self.run_id), step_entry(key, value)] if outbox is not None else []
-        committed = await self.journal.commit(self.run_id, self.epoch, [(key, value)], audit)
+        committed = await self.journal.commit(self.run_id, self.epoch, [(key, value)], audit, durable=durable)
         self._recorded[key] = value
         self.recorded_now += 1
         if outbox is not None:
@@ -143,7 +143,7 @@ class ReplayJournal(RunJournal):
         if isinstance(before, dict) and before.get("prompt") not in (None, prompt):
             self.divergences.append(Divergence(key, "asked with another prompt (a prompt, card or input changed)"))
 
-    async def record(self, key: str, value: Any) -> None:
+    async def record(self, key: str, value: Any, *, durable: bool = True) -> None:
         self.divergences.append(Divergence(key, "a step the recorded run never made"))
         raise ReplayDivergedError(key)  # an intent about to be written: the recorded run never got here
 

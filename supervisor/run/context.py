@@ -171,9 +171,17 @@ class RunContext:
             return False, None
         return self.journal.lookup(self.key_text(key))
 
-    async def step(self, key: StepKey, action: Callable[[], Awaitable[T]], codec: Codec[T] | None = None) -> T:
+    async def step(
+        self,
+        key: StepKey,
+        action: Callable[[], Awaitable[T]],
+        codec: Codec[T] | None = None,
+        *,
+        redo_is_cheap: bool = False,
+    ) -> T:
         """The one seam every nondeterministic action passes through: replayed when recorded, else run and
-        committed (a value the journal cannot hold as JSON needs a ``codec``)."""
+        committed (a value the journal cannot hold as JSON needs a ``codec``). ``redo_is_cheap``: the outcome
+        (a model's answer) may be asked again after a power loss, so its commit is not synced on its own."""
         for sink in self._committing:  # what was decided so far is written before the action acts on it
             sink.commit(self.run_id)
         journal = self.journal
@@ -185,7 +193,7 @@ class RunContext:
             return codec.load(value) if codec is not None else value
         journal.going_live(text)
         outcome = await action()
-        await journal.record(text, codec.dump(outcome) if codec is not None else outcome)
+        await journal.record(text, codec.dump(outcome) if codec is not None else outcome, durable=not redo_is_cheap)
         return outcome
 
     async def settle(self) -> None:
@@ -222,7 +230,7 @@ class RunContext:
             self.journal.asked(self.key_text(key), prompt)
         token = current_step.set(key)
         try:
-            completion = await self.step(key, answer, completion_codec(output_type, prompt))
+            completion = await self.step(key, answer, completion_codec(output_type, prompt), redo_is_cheap=True)
         finally:
             current_step.reset(token)
         if isinstance(completion, StructuredOutputError):

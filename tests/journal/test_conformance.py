@@ -182,3 +182,27 @@ def test_a_step_and_its_audit_entries_commit_together_and_a_fenced_write_leaves_
         assert (await journal.audit_heads())[row.run_id] == 3
 
     on_store(check)
+
+
+def test_sqlite_commits_are_synced_to_disk_but_for_answers_cheap_to_redo(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "journal.sqlite3")
+    statements: list[str] = []
+    journal._db.set_trace_callback(statements.append)
+
+    async def writes() -> None:
+        row = new_run()
+        epoch = await journal.create_run(row, "worker-a")
+        statements.clear()
+        await journal.commit(row.run_id, epoch, [("s1.p0.v0/attempt:1/tool:refund", ["done", 0])])
+        assert not any("synchronous" in s for s in statements)  # a durable commit runs under FULL
+        statements.clear()
+        await journal.commit(row.run_id, epoch, [("s1.p0.v0/attempt:1/work:writer", {"text": "hi"})], durable=False)
+        assert statements[0] == "PRAGMA synchronous=NORMAL" and statements[-1] == "PRAGMA synchronous=FULL"
+
+    try:
+        assert journal._db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert journal._db.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL: the WAL is synced per commit
+        asyncio.run(writes())
+        assert journal._db.execute("PRAGMA synchronous").fetchone() == (2,)
+    finally:
+        asyncio.run(journal.close())
