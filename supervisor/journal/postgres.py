@@ -178,6 +178,8 @@ class PostgresJournal(Journal):
                     if cursor.rowcount:
                         inserted.append(key)
                 first = await self._append_audit(run_id, audit)
+                if durable and not steps and not audit:  # an empty commit flushes nothing: write, so it does
+                    await self._db.execute("UPDATE baton_runs SET updated_at = %s WHERE run_id = %s", (_now(), run_id))
             return Committed(tuple(inserted), first)
 
     async def answer(self, run_id: str, key: str, value: Any, audit: Sequence[AuditRecord] = ()) -> None:

@@ -57,6 +57,7 @@ class RunJournal:
         self.replayed = 0
         self.recorded_now = 0
         self.outbox: Outbox | None = None
+        self._decisions: list[tuple[str, Any]] = []  # decided by code since the last write, committed with the next
 
     def __repr__(self) -> str:
         return f"<RunJournal {self.run_id} epoch {self.epoch}: {len(self._recorded)} step(s)>"
@@ -65,6 +66,24 @@ class RunJournal:
     def replaying(self) -> bool:
         """Whether steps recorded before this owner took over are still to be replayed."""
         return bool(self._to_replay)
+
+    @property
+    def recomputes(self) -> bool:
+        """Whether recorded decisions are computed again and compared (a replay), not taken as recorded."""
+        return False
+
+    def decided(self, key: str, value: Any) -> None:
+        """A decision code made (a verdict, a guard's, a route, a plan): it holds from now on, and is committed
+        with the run's next write, before anything outside the run acts on it (see ``flush``)."""
+        self._recorded[key] = value
+        self._decisions.append((key, value))
+
+    def diverged(self, key: str, what: str) -> None:
+        """A recomputed decision differs from its record (only a replay recomputes)."""
+
+    async def flush(self) -> None:
+        """Commit, synced, every decision and audit entry not written yet: called before a tool acts."""
+        await self._write([], durable=True)
 
     def lookup(self, key: str) -> tuple[bool, Any]:
         """(True, value) for a recorded step, else (False, None)."""
@@ -92,16 +111,26 @@ class RunJournal:
     async def record(self, key: str, value: Any, *, durable: bool = True) -> None:
         """Commit a step's outcome with its audit entries (refused with ``RunFencedError`` when another owner
         took the run over); ``durable=False`` for an outcome that is cheap to redo (see ``Journal.commit``)."""
-        outbox = self.outbox
-        audit = [*outbox.take(self.run_id), step_entry(key, value)] if outbox is not None else []
-        committed = await self.journal.commit(self.run_id, self.epoch, [(key, value)], audit, durable=durable)
+        await self._write([(key, value)], durable=durable)
         self._recorded[key] = value
         self.recorded_now += 1
+
+    async def _write(self, steps: list[tuple[str, Any]], *, durable: bool, with_events: bool = True) -> None:
+        steps = [*self._decisions, *steps]
+        outbox = self.outbox
+        audit = []
+        if outbox is not None:
+            events = outbox.take(self.run_id) if with_events else []
+            audit = [*events, *(step_entry(k, v) for k, v in steps)]
+        committed = await self.journal.commit(self.run_id, self.epoch, steps, audit, durable=durable)
+        self._decisions.clear()
         if outbox is not None:
             outbox.written(self.run_id, committed.first_seq, audit)
 
     async def settle(self, state: RunState, *, pending_key: str | None, result: dict[str, Any]) -> None:
         """Record where the run stopped, with the audit entries that end it (its seal among them)."""
+        if self._decisions:  # their entries before the run's last ones, which seal it; the end, synced, follows
+            await self._write([], durable=False, with_events=False)
         outbox = self.outbox
         audit = outbox.take(self.run_id) if outbox is not None else []
         first = await self.journal.set_state(
@@ -133,6 +162,19 @@ class ReplayJournal(RunJournal):
     @property
     def replaying(self) -> bool:
         return True  # a replay emits no event to anyone's audit log
+
+    @property
+    def recomputes(self) -> bool:
+        return True
+
+    def decided(self, key: str, value: Any) -> None:
+        self._recorded[key] = value  # a decision the recorded run never made: what follows it diverges
+
+    def diverged(self, key: str, what: str) -> None:
+        self.divergences.append(Divergence(key, what))
+
+    async def flush(self) -> None:
+        """A replay writes nothing."""
 
     def going_live(self, key: str) -> None:
         self.divergences.append(Divergence(key, "a step the recorded run never made"))

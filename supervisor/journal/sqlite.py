@@ -205,6 +205,8 @@ class SqliteJournal(Journal):
                 ).rowcount
             ]
             first = self._append_audit(run_id, audit)
+            if durable and not steps and not audit:  # an empty commit syncs nothing: write, so it syncs
+                self._db.execute("UPDATE runs SET updated_at = ? WHERE run_id = ?", (_now(), run_id))
         return Committed(tuple(inserted), first)
 
     async def answer(self, run_id: str, key: str, value: Any, audit: Sequence[AuditRecord] = ()) -> None:

@@ -250,3 +250,32 @@ def test_a_persons_approval_in_a_new_process_after_a_kill_resumes_once_and_a_sec
     assert again["result"] == {"error": "UserError('run " + result["run_id"] + " is done: there is nothing to resume')"}
     assert len(bookings(Path(home))) == 1
     journal_and_audit_agree(Path(home), result["run_id"])
+
+
+def test_a_guard_changed_between_a_kill_and_the_resume_cannot_flip_a_decision_already_made(
+    tmp_path: Path, baseline: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.durable_order_desk import supervisor_for
+
+    home = tmp_path / "changed-guard"
+    decided = "s1.p0.v0/attempt:1/guard:output:inventory"
+    killed, resumed = phases(
+        [
+            {"action": "run", "target": SAFE, "home": str(home), "kill_after_key": decided},
+            # The same run resumed under a guard that now holds every output of the agent that guard passed.
+            {"action": "resume", "target": "@only", "home": str(home), "hold_outputs_of": "inventory"},
+        ]
+    )
+    assert killed["killed"]
+    result = resumed["result"]
+    assert result["status"] == "done", result.get("error")
+    assert result["output"] == baseline["result"]["output"]  # the recorded "pass" stood
+    assert decided in journal_keys(home)
+    journal_and_audit_agree(home, result["run_id"])
+
+    # Replay under the changed guard reports the decision it would have made otherwise.
+    monkeypatch.setenv("BATON_HOME", str(home))
+    monkeypatch.setenv("ORDER_DESK_BOOKINGS", str(home / "bookings.sqlite3"))
+    report = asyncio.run(supervisor_for(str(home), hold_outputs_of="inventory").replay(result["run_id"]))
+    assert not report.reproduced
+    assert report.divergences[0] == f"{decided}: the guards decided blocked, recorded pass"

@@ -35,7 +35,15 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from specialists.order_desk import order_desk_team  # noqa: E402
-from supervisor import HumanDecision, Supervisor, Team, load_config  # noqa: E402
+from supervisor import (  # noqa: E402
+    Guard,
+    GuardedMessage,
+    GuardResult,
+    HumanDecision,
+    Supervisor,
+    Team,
+    load_config,
+)
 from supervisor.audit.log import AuditLog  # noqa: E402
 from supervisor.journal.sqlite import SqliteJournal  # noqa: E402
 from supervisor.testing import RunScript, ScriptedModel  # noqa: E402
@@ -51,6 +59,7 @@ def die_at_commit(
     kill_after: int | None,
     before_key: str | None = None,
     kill_after_audit: int | None = None,
+    after_key: str | None = None,
 ) -> None:
     """SIGKILL this process before or after its k-th journal write, before the write of a step whose key holds
     ``before_key``, or after its k-th append to the audit log (between a journal write and the next)."""
@@ -64,7 +73,8 @@ def die_at_commit(
             if WRITES["journal"] == kill_before or named:
                 os.kill(os.getpid(), signal.SIGKILL)
             done = await original(self, *args, **kwargs)
-            if WRITES["journal"] == kill_after:
+            wrote = after_key is not None and any(after_key in k for k in keys(args))
+            if WRITES["journal"] == kill_after or wrote:
                 os.kill(os.getpid(), signal.SIGKILL)
             return done
 
@@ -114,9 +124,22 @@ PLAN = [
 ]
 
 
-def supervisor_for(home: str, *, at_most_once: bool = False, latency_s: float = 0.0) -> Supervisor:
+def holding_outputs_of(agent: str) -> Guard:
+    """A guard (as one changed after a crash might be) that blocks every output of ``agent``."""
+
+    def guard(message: GuardedMessage) -> GuardResult:
+        if message.channel == "output" and message.agent == agent:
+            return GuardResult("blocked", message.text, "hold", (f"outputs of {agent} are held",))
+        return GuardResult("pass", message.text)
+
+    return guard
+
+
+def supervisor_for(
+    home: str, *, at_most_once: bool = False, latency_s: float = 0.0, hold_outputs_of: str | None = None
+) -> Supervisor:
     """The order desk with its own journal, audit log and carrier table under ``home``; a model that plans
-    freely and judges (so plans and verdicts are recorded steps too)."""
+    freely and judges (so plans and verdicts are recorded steps too); ``hold_outputs_of`` adds a guard."""
     os.environ["BATON_HOME"] = home
     Path(home).mkdir(parents=True, exist_ok=True)
     os.environ["ORDER_DESK_BOOKINGS"] = str(Path(home) / "bookings.sqlite3")
@@ -131,17 +154,25 @@ def supervisor_for(home: str, *, at_most_once: bool = False, latency_s: float = 
         )
     # BM25 card ranking: the same decisions on every run, without a sentence model's seconds per process.
     config = load_config(ROOT / "examples" / "order_desk" / "baton.toml", env={"BATON_ROUTING__SIMILARITY": "bm25"})
-    return Supervisor(team, config=config, model=RunScript(plan=PLAN).model("durable-desk", latency_s=latency_s))
+    guards = [holding_outputs_of(hold_outputs_of)] if hold_outputs_of else []
+    model = RunScript(plan=PLAN).model("durable-desk", latency_s=latency_s)
+    return Supervisor(team, config=config, model=model, guards=guards)
 
 
 def phase(spec: dict[str, Any]) -> dict[str, Any]:
     """One phase in this (forked) process; its result is written where ``spec["out"]`` says."""
     die_at_commit(
-        spec.get("kill_before"), spec.get("kill_after"), spec.get("kill_before_key"), spec.get("kill_after_audit")
+        spec.get("kill_before"),
+        spec.get("kill_after"),
+        spec.get("kill_before_key"),
+        spec.get("kill_after_audit"),
+        spec.get("kill_after_key"),
     )
     if spec.get("seed") is not None:
         random_latency(spec["seed"])
-    supervisor = supervisor_for(spec["home"], at_most_once=spec.get("at_most_once", False))
+    supervisor = supervisor_for(
+        spec["home"], at_most_once=spec.get("at_most_once", False), hold_outputs_of=spec.get("hold_outputs_of")
+    )
     if spec["action"] == "run":
         result = supervisor.run_sync(spec["target"])
     else:
