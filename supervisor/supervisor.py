@@ -8,6 +8,7 @@ run to ``supervisor.run.loop``, the only place with the loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
@@ -20,7 +21,15 @@ from supervisor.decisions.judging import Judge
 from supervisor.decisions.planning import Planner, pipeline_plan
 from supervisor.decisions.routing import CodeRoute, Router
 from supervisor.decisions.schemas import Plan, Subtask
-from supervisor.errors import ConfigError, TeamError, UnknownAgentError, UserError
+from supervisor.errors import (
+    BatonError,
+    ConfigError,
+    JournalError,
+    RunFencedError,
+    TeamError,
+    UnknownAgentError,
+    UserError,
+)
 from supervisor.events import Event, EventSink, RunStarted
 from supervisor.guards.builtin import build_pipeline
 from supervisor.guards.capabilities import ToolPolicy
@@ -252,8 +261,7 @@ class Supervisor:
             async with self._with_tools(run) as loop:
                 await loop.execute(run, given)
 
-        await self._drive(run, start_and_execute)
-        await self._durable.settle(run)
+        await self._drive_and_settle(run, start_and_execute)
         return run.result
 
     async def resume(
@@ -301,6 +309,19 @@ class Supervisor:
         finally:
             del self._in_progress[run.run_id]
 
+    async def _drive_and_settle(self, run: RunContext, work: Callable[[], Awaitable[None]]) -> None:
+        """Drive the run, then record where it stopped: a cancelled run as cancelled (resumable), a run whose
+        event sink raised at its end as it ended; a run the journal refused is left for resume to finish."""
+        try:
+            await self._drive(run, work)
+        except (RunFencedError, JournalError):
+            raise
+        except BaseException:
+            with contextlib.suppress(BatonError):  # what ended the run goes on whatever the journal says
+                await self._durable.settle(run)
+            raise
+        await self._durable.settle(run)
+
     def progress(self, run_id: str) -> RunResult | None:
         """The live state of a run still going (usage so far, steps), or None once it has ended. Read it, do
         not change it: the run owns it."""
@@ -315,15 +336,24 @@ class Supervisor:
         run = RunContext(
             row.goal, self._sinks(on_event), self._prices, Policies(self._limits), start, guards=self._guards
         )
-        run.journal = journal  # every step recorded so far replays; the policies count them again as they do
+        await self._bring_audit_level([run_id])  # what a crash kept from the audit log, before it goes on
+        run.attach(journal)  # every step recorded so far replays; the policies count them again as they do
 
         async def execute() -> None:
             async with self._with_tools(run) as loop:
                 await loop.execute(run, given)
 
-        await self._drive(run, execute)
-        await self._durable.settle(run)
+        await self._drive_and_settle(run, execute)
         return run.result
+
+    async def _bring_audit_level(self, run_ids: Sequence[str] | None = None) -> None:
+        """Append to the audit log what the journal committed for ``run_ids`` (all) and the log lacks."""
+        from supervisor.audit.leveling import bring_level
+
+        sink = self._audit.sink()
+        journal = await self._durable.journal()
+        if sink is not None and journal is not None:
+            await bring_level(journal, sink.log, run_ids)
 
     async def submit(self, goal: str) -> str:
         """Record ``goal`` as a run in the Postgres journal and queue it for ``baton worker``; returns the run id."""
@@ -346,6 +376,7 @@ class Supervisor:
         """Run a recorded run again against its recorded answers, calling no model and no tool and writing
         nothing; the report says where a decision diverged (a changed prompt, card or check shows up here)."""
         row, journal = await self._durable.for_replay(run_id)
+        await self._bring_audit_level([run_id])
         given = Plan.model_validate(row.given_plan) if row.given_plan is not None else None
         start = RunResult(run_id=run_id, goal=row.goal, status="failed")
         run = RunContext(row.goal, [], self._prices, Policies(self._limits), start, guards=self._guards)
@@ -361,7 +392,9 @@ class Supervisor:
         return replay_report(row, run.result, journal)
 
     async def runs(self, limit: int = 100) -> list[RunRow]:
-        """The journal's runs, most recently updated first (empty when the journal is disabled)."""
+        """The journal's runs, most recently updated first (empty when the journal is disabled); the audit log
+        is brought level with the journal first."""
+        await self._bring_audit_level()
         return await self._durable.runs(limit)
 
     def run_sync(

@@ -45,6 +45,7 @@ from supervisor.safe_text import LOG_TEXT_MAX_CHARS, has_surrogates, safe_data
 
 if TYPE_CHECKING:
     from supervisor.config import AuditConfig
+    from supervisor.journal.base import AuditRecord
 
 HOME_ENV = "BATON_HOME"
 DEFAULT_HOME = ".baton"
@@ -101,7 +102,7 @@ _HEAD = "SELECT seq, mac FROM entries WHERE run_id = ? ORDER BY seq DESC LIMIT 1
 _ENTRIES = "SELECT seq, kind, at, data, mac, state_digest FROM entries WHERE run_id = ? ORDER BY seq"
 
 
-def _safe_json(data: Any) -> str:
+def safe_json(data: Any) -> str:
     """``data``'s canonical JSON, every text value encodable and bounded (see ``supervisor.safe_text``)."""
     text = canonical_json(data)
     if len(text) > LOG_TEXT_MAX_CHARS or has_surrogates(text):  # the common case pays one scan
@@ -124,7 +125,7 @@ class PendingEntry:
 
 def pending_entry(kind: str, data: Any) -> PendingEntry:
     """An entry for ``append_batch``, stamped now, its data serialized now (later changes to it do not count)."""
-    return PendingEntry(kind, _now(), _safe_json(data))
+    return PendingEntry(kind, _now(), safe_json(data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +276,7 @@ class AuditLog:
         states: dict[str, tuple[str, tuple[Any, ...]]] = {}  # run id -> (state digest, state row)
         for run_id, batch in batches.items():
             if batch.state is not None:
-                state_json = _safe_json(dict(batch.state))
+                state_json = safe_json(dict(batch.state))
                 at = batch.entries[-1].at
                 status = str(batch.state.get("status", RUNNING))
                 states[run_id] = (state_digest(state_json), (run_id, status, at, state_json, _OWNER, at))
@@ -339,6 +340,79 @@ class AuditLog:
             mac = hmac.digest(self._keys.hmac_key, mac + text.encode(), "sha256")
             rows.append((run_id, seq, entry.kind, entry.at, entry.data_json, mac.hex(), last_digest))
         return first, rows, mac
+
+    def append_at(self, run_id: str, first_seq: int, records: Sequence[AuditRecord]) -> bool:
+        """Append ``records`` (entries a journal committed, numbered from ``first_seq``) in one transaction.
+
+        Entries already in the log are skipped, so bringing the log level twice appends nothing twice; each
+        record's state and seal are written as ``append_batch`` writes them. False, appending nothing, when the
+        log lacks entries before ``first_seq`` (the caller brings it level from the journal first).
+        """
+        with self._lock:
+            for _ in range(_APPEND_TRIES):
+                head, mac = self._head(run_id)
+                skip = head - first_seq + 1
+                if skip < 0:
+                    if run_id in self._heads:  # this process's idea of the head may lag another's appends
+                        self._heads.pop(run_id)
+                        continue
+                    return False
+                todo = records[skip:]
+                if not todo:
+                    return True
+                rows, state_row, seal = [], None, None
+                for seq, record in enumerate(todo, start=head + 1):
+                    digest = state_digest(record.state_json) if record.state_json is not None else None
+                    text = entry_text(run_id, seq, record.kind, record.at, record.data_json, state_digest=digest)
+                    mac = hmac.digest(self._keys.hmac_key, mac + text.encode(), "sha256")
+                    rows.append((run_id, seq, record.kind, record.at, record.data_json, mac.hex(), digest))
+                    if record.state_json is not None:
+                        status = str(json.loads(record.state_json).get("status", RUNNING))
+                        state_row = (run_id, status, record.at, record.state_json, _OWNER, record.at)
+                    # A seal followed by more entries (a resumed run) is replaced by the run's next seal.
+                    seal = (seq, mac.hex(), record.at) if record.seal else None
+                last = head + len(todo)
+                try:
+                    with _transaction(self._db):
+                        try:
+                            self._db.executemany(_INSERT_ENTRY, rows)
+                        except sqlite3.IntegrityError:
+                            raise _SeqTakenError from None
+                        if state_row is not None:
+                            self._db.execute(_UPSERT_STATE, state_row)
+                            self._beats[run_id] = time.monotonic()
+                        else:
+                            self._beat(run_id, todo[-1].at)
+                        if head == 0:
+                            opened = str(rows[0][5])  # the index records the chain's first entry
+                            index.record(self._db, self._keys, run_id, index.OPENED, entries=1, head_mac=opened)
+                        if seal is not None:
+                            index.record_all(self._db, self._keys, [self._write_seal(run_id, *seal)])
+                except _SeqTakenError:
+                    self._heads.pop(run_id, None)  # another process levelled it meanwhile: read its head again
+                    continue
+                self._heads[run_id] = (last, mac)
+                return True
+        raise RunError(f"could not bring the audit log of run {run_id} level: other writers kept ahead")
+
+    def may_level(self, run_id: str) -> bool:
+        """Whether the run's entries may be completed from a journal: only when the log itself says nothing
+        more was ever in it (no seal, and no index record, counting more entries than it holds). Entries cut
+        from a run stay a finding for ``verify``; they are never written back."""
+        query = (
+            "SELECT MAX(n) FROM (SELECT entries AS n FROM seals WHERE run_id = ?1 "
+            "UNION ALL SELECT entries AS n FROM run_index WHERE run_id = ?1)"
+        )
+        with self._reading() as db:
+            (claimed,) = db.execute(query, (run_id,)).fetchone()
+            head = db.execute(_HEAD, (run_id,)).fetchone()
+        return claimed is None or int(claimed) <= (int(head[0]) if head is not None else 0)
+
+    def head_seq(self, run_id: str) -> int:
+        """The seq of the run's last entry (0 when it has none), as the file holds it now."""
+        with self._reading() as db:
+            row = db.execute(_HEAD, (run_id,)).fetchone()
+        return int(row[0]) if row is not None else 0
 
     def sync(self) -> None:
         """Make every commit so far durable: one fsync of the write-ahead log, however many commits it holds.

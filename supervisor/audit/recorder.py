@@ -3,13 +3,18 @@
 ``AuditSink`` is an event sink: one entry per event, secrets redacted, the run's state committed with the first
 and last entries and the run sealed when it finishes. Entries are written in batches, one transaction per
 commit boundary (before each step acts, a guard trip, an escalation, the run's end), not one per event.
+
+A run with a step journal is recorded through it instead (``journaled``): its entries wait here until the run's
+next journal write takes them (``take``), are committed in that write's transaction, and are appended to the
+log once it committed (``written``). The journal holds them whatever happens after, so a crash between the two
+stores is repaired by bringing the log level from the journal (``supervisor.audit.leveling``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from pathlib import PurePath
@@ -18,9 +23,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from supervisor.audit.chain import RUNNING, canonical_json
-from supervisor.audit.log import AuditLog, PendingEntry, RunBatch, pending_entry
+from supervisor.audit.log import AuditLog, PendingEntry, RunBatch, pending_entry, safe_json
 from supervisor.audit.redaction import Redactor
 from supervisor.events import EscalationRaised, Event, GuardTripped, PolicyStopped, RunFinished, RunStarted
+from supervisor.journal.base import AuditRecord
 from supervisor.result import RunResult
 
 # The run commits before every step acts (``commit``); these are committed at once besides: a tripped guard, an
@@ -107,6 +113,7 @@ class AuditSink:
         # state is still to be written with their first commit, and finished runs whose seal waits for ``settle``.
         self._unstarted: set[str] = set()
         self._sealing: dict[str, RunBatch] = {}
+        self._journaled: dict[str, list[AuditRecord]] = {}  # run id -> entries waiting for its next journal write
 
     def __repr__(self) -> str:
         return f"<AuditSink to {self.log.path}>"
@@ -115,6 +122,18 @@ class AuditSink:
         redact = self.redactor.redact_data
         entry = pending_entry(type(event).__name__, redact(event_data(event)))
         run_id = event.run_id
+        waiting = self._journaled.get(run_id)
+        if waiting is not None:
+            state, seal = None, False
+            if isinstance(event, RunFinished):
+                state, seal = {"status": event.result.status, "result": redact(event.result.to_json_dict())}, True
+                self._open_runs.discard(run_id)
+            elif isinstance(event, RunStarted) or run_id not in self._open_runs:
+                state = {"status": RUNNING}
+                self._open_runs.add(run_id)
+            state_json = safe_json(state) if state is not None else None
+            waiting.append(AuditRecord(entry.kind, entry.at, entry.data_json, state_json, seal))
+            return
         if isinstance(event, RunFinished):
             state = {"status": event.result.status, "result": redact(event.result.to_json_dict())}
             # A cancelled run is not awaited to its end (no ``settle``): its seal is synced at once.
@@ -141,6 +160,26 @@ class AuditSink:
             self._pending.setdefault(run_id, []).append(entry)
             if isinstance(event, _COMMIT_AFTER):
                 self.commit(run_id)
+
+    def journaled(self, run_id: str) -> None:
+        """Record ``run_id`` through its journal from now on: its entries wait for ``take``."""
+        self._journaled.setdefault(run_id, [])
+
+    def take(self, run_id: str) -> list[AuditRecord]:
+        """The entries ``run_id`` made since its last journal write, for the next one to commit."""
+        waiting = self._journaled.get(run_id)
+        if not waiting:
+            return []
+        self._journaled[run_id] = []
+        return waiting
+
+    def written(self, run_id: str, first_seq: int, records: Sequence[AuditRecord], *, last: bool = False) -> None:
+        """The journal committed ``records`` at ``first_seq``: append them to the log (what a crash here loses,
+        the next levelling appends). ``last``: the run's final write, after which it records nothing more."""
+        if records:
+            self.log.append_at(run_id, first_seq, records)
+        if last:
+            self._journaled.pop(run_id, None)
 
     def commit(self, run_id: str) -> None:
         """Write ``run_id``'s entries made since its last commit, in one transaction."""
@@ -192,7 +231,9 @@ class AuditSink:
 
     def flush(self) -> None:
         """Write every entry still waiting for its commit, and every seal waiting for ``settle`` (before the log
-        is closed)."""
+        is closed). A journaled run's entries that no journal write took are dropped: they describe nothing the
+        run committed."""
+        self._journaled.clear()
         for run_id in list(self._pending):
             self.commit(run_id)
         if self._write_seals():

@@ -8,6 +8,7 @@ control characters and escape sequences made visible, so a log cannot drive the 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from rich.table import Table
 
 from supervisor.cli.terminal import print_json
 from supervisor.config import load_config
-from supervisor.errors import AuditFileError, UserError
+from supervisor.errors import AuditFileError, JournalError, UserError
 from supervisor.safe_text import for_terminal, one_line
 
 if TYPE_CHECKING:
@@ -51,15 +52,24 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable
 
 
 @contextmanager
-def _opened(config: Path | None, run_id: str | None = None) -> Iterator[AuditLog]:
-    """The configured log, opened for reading; a user mistake ends the command with exit code 2."""
+def _opened(config: Path | None, run_id: str | None = None, *, level: bool = False) -> Iterator[AuditLog]:
+    """The configured log, opened for reading (``level``: brought level with the journal first, so entries a
+    crash kept from it are there); a user mistake ends the command with exit code 2."""
     # Imported here: the log needs cryptography, which 'baton run' and 'baton version' should not pay for.
+    from supervisor.audit.leveling import level_configured
     from supervisor.audit.log import open_audit_log
 
     try:
-        log = open_audit_log(load_config(config).audit, create=False)
+        loaded = load_config(config)
+        log = open_audit_log(loaded.audit, create=False)
         if log is None:
             raise UserError("the audit log is disabled ([audit] enabled = false)")
+        if level:
+            try:
+                asyncio.run(level_configured(loaded, log))
+            except BaseException:
+                log.close()
+                raise
         if run_id is not None and not log.has_run(run_id):
             log.close()
             raise UserError(f"no run {run_id} in the audit log at {log.path}; 'baton audit list' shows the runs")
@@ -69,6 +79,9 @@ def _opened(config: Path | None, run_id: str | None = None) -> Iterator[AuditLog
     except AuditFileError as exc:
         _say_error("audit log damaged", exc)
         raise typer.Exit(EXIT_BAD) from None
+    except JournalError as exc:
+        _say_error("error", exc)
+        raise typer.Exit(EXIT_USAGE) from None
     with log:
         try:
             yield log
@@ -92,7 +105,7 @@ def verify(
 ) -> None:
     """Check the file, the signed run index and RUN_ID's chain, state and seal (every run without RUN_ID); name
     the first entry that was changed, removed, added or cut off, and any run deleted, reordered or truncated."""
-    with _opened(config, run_id) as log:
+    with _opened(config, run_id, level=True) as log:
         problems = log.check_file()
         if problems:
             raise AuditFileError(str(log.path), "; ".join(problems[:3]))

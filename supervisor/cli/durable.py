@@ -43,16 +43,23 @@ def runs(
     as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
     limit: Annotated[int, typer.Option(help="How many runs, most recent first.", min=1)] = 50,
 ) -> None:
-    """List the journal's runs and their states (most recently updated first)."""
+    """List the journal's runs and their states (most recently updated first); the audit log is brought level
+    with the journal first (entries a crash kept from it are appended)."""
     try:
         loaded = load_config(config)
         if not loaded.journal.enabled:
             raise UserError("the journal is disabled ([journal] enabled = false): no runs are recorded")
+        from supervisor.audit.leveling import bring_level
+        from supervisor.audit.log import open_audit_log
         from supervisor.journal.stores import open_journal
 
         async def listed() -> list[dict[str, object]]:
             journal = await open_journal(loaded.journal)
             try:
+                log = open_audit_log(loaded.audit)
+                if log is not None:
+                    with log:
+                        await bring_level(journal, log)
                 rows = await journal.runs(limit)
             finally:
                 await journal.close()

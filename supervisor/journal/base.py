@@ -4,11 +4,17 @@ A run row holds the goal, the config fingerprint, the team, the state, the owner
 one step's outcome as JSON, keyed by ``(run_id, step_key)`` where the key says what the step is (``plan``,
 ``s3/attempt:2/work:billing``), never when it happened. Writes are fenced: every write names the epoch its writer
 claimed, and a writer whose epoch is no longer the run's is refused (``RunFencedError``).
+
+A write also carries the audit entries that describe it (``AuditRecord``), stored in the journal's own audit
+table in the same transaction: a step and its audit entry are committed together or not at all, on either store.
+The audit log file is brought level from that table (``supervisor.audit.leveling``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,6 +50,29 @@ class RunRow(BaseModel):
         return f"<RunRow {self.run_id} {self.state} epoch {self.epoch}>"
 
 
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """An audit entry as a journal write carries it: the audit log appends it at the seq the journal gave it.
+
+    ``state_json`` is the run state the entry commits (its status and result), ``seal`` whether it seals the run.
+    """
+
+    kind: str
+    at: str
+    data_json: str
+    state_json: str | None = None
+    seal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """What one journal write did: the step keys it recorded (a key recorded before keeps its first value) and
+    the seq its first audit record got (0 when it carried none)."""
+
+    inserted: tuple[str, ...]
+    first_seq: int
+
+
 class Journal(ABC):
     """A store of runs and their steps; SQLite (embedded) and Postgres implement it alike."""
 
@@ -67,18 +96,50 @@ class Journal(ABC):
         """Every recorded step of a run: step key -> JSON value."""
 
     @abstractmethod
+    async def commit(
+        self,
+        run_id: str,
+        epoch: int,
+        steps: Sequence[tuple[str, Any]],
+        audit: Sequence[AuditRecord] = (),
+        *,
+        durable: bool = True,
+    ) -> Committed:
+        """In one transaction, if the writer's epoch is current: record ``steps`` and append ``audit`` to the run's
+        audit records; else ``RunFencedError`` and nothing is written.
+
+        ``durable``: the commit reaches the disk before it returns (it survives a power loss, and so does every
+        commit before it). ``durable=False`` is for steps that are cheap to redo (a model's answer): the commit
+        survives a killed process at once, and a power loss once the next durable commit returned."""
+
     async def record(self, run_id: str, epoch: int, key: str, value: Any) -> bool:
         """Record one step if the writer's epoch is current; False when the key was already recorded."""
+        return key in (await self.commit(run_id, epoch, [(key, value)])).inserted
 
     @abstractmethod
-    async def answer(self, run_id: str, key: str, value: Any) -> None:
+    async def answer(self, run_id: str, key: str, value: Any, audit: Sequence[AuditRecord] = ()) -> None:
         """Record a person's answer to the question the run waits for (any process may); a second is refused."""
 
     @abstractmethod
     async def set_state(
-        self, run_id: str, epoch: int, state: RunState, *, pending_key: str | None, result: dict[str, Any]
-    ) -> None:
-        """Record where the run stopped (fenced like ``record``)."""
+        self,
+        run_id: str,
+        epoch: int,
+        state: RunState,
+        *,
+        pending_key: str | None,
+        result: dict[str, Any],
+        audit: Sequence[AuditRecord] = (),
+    ) -> int:
+        """Record where the run stopped (fenced like ``commit``), with ``audit``; the first record's seq (or 0)."""
+
+    @abstractmethod
+    async def audit_after(self, run_id: str, seq: int) -> list[AuditRecord]:
+        """The run's audit records after ``seq``, in order (the first has seq ``seq + 1``)."""
+
+    @abstractmethod
+    async def audit_heads(self) -> dict[str, int]:
+        """Every run with audit records: run id -> its last seq."""
 
     @abstractmethod
     async def close(self) -> None: ...

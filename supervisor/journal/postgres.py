@@ -1,17 +1,21 @@
 """The journal on Postgres (psycopg 3, async): the same interface as SQLite, for teams and many workers.
 
-Every step is one autocommit statement; the epoch check locks the run row ``FOR SHARE``, so a claim (which
-updates that row) and a step insert never interleave: a claim waits for an insert in flight, and an insert after
-a claim sees the new epoch and is refused. psycopg loads with the first Postgres store, never on import.
+Every write is one transaction that first locks the run row (``FOR UPDATE``) and checks the epoch, so a claim
+(which updates that row) and a write never interleave: a claim waits for a write in flight, and a write after a
+claim sees the new epoch and is refused. The run's audit records take their seqs under that lock too, so two
+writers (an owner and a person answering) never take one seq. psycopg loads with the first Postgres store,
+never on import.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from supervisor.errors import AnswerRefusedError, JournalError, RunFencedError, UnknownRunError
-from supervisor.journal.base import SCHEMA_VERSION, Journal, RunRow, RunState
+from supervisor.journal.base import SCHEMA_VERSION, AuditRecord, Committed, Journal, RunRow, RunState
 
 if TYPE_CHECKING:
     import psycopg
@@ -25,6 +29,9 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS baton_steps (
         run_id TEXT NOT NULL, step_key TEXT NOT NULL, value JSONB NOT NULL, epoch INTEGER NOT NULL,
         PRIMARY KEY (run_id, step_key))""",
+    """CREATE TABLE IF NOT EXISTS baton_audit (
+        run_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, data TEXT NOT NULL,
+        state TEXT, seal BOOLEAN NOT NULL, PRIMARY KEY (run_id, seq))""",
     "CREATE INDEX IF NOT EXISTS baton_runs_by_update ON baton_runs (updated_at)",
 )
 _RUN_COLUMNS = "run_id, goal, fingerprint, team, state, owner, epoch, given_plan, pending_key, result, updated_at"
@@ -40,6 +47,9 @@ class PostgresJournal(Journal):
     def __init__(self, connection: psycopg.AsyncConnection[Any], url: str) -> None:
         self._db = connection
         self.url = url
+        # One connection serves every run of this process: a write's transaction must not take in another
+        # coroutine's statements, so statements and transactions take turns.
+        self._turn = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"<PostgresJournal {self._db.info.host}:{self._db.info.port}/{self._db.info.dbname}>"
@@ -83,58 +93,99 @@ class PostgresJournal(Journal):
     async def create_run(self, row: RunRow, owner: str) -> int:
         from psycopg.types.json import Jsonb
 
-        await self._db.execute(
-            f"INSERT INTO baton_runs ({_RUN_COLUMNS}) VALUES (%s, %s, %s, %s, 'running', %s, 1, %s, NULL, NULL, %s)",
-            (row.run_id, row.goal, row.fingerprint, Jsonb(row.team), owner, _maybe(row.given_plan), _now()),
-        )
-        return 1
+        async with self._turn:
+            await self._db.execute(
+                f"INSERT INTO baton_runs ({_RUN_COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, 'running', %s, 1, %s, NULL, NULL, %s)",
+                (row.run_id, row.goal, row.fingerprint, Jsonb(row.team), owner, _maybe(row.given_plan), _now()),
+            )
+            return 1
 
     async def claim(self, run_id: str, owner: str) -> int:
-        cursor = await self._db.execute(
-            "UPDATE baton_runs SET epoch = epoch + 1, owner = %s, state = 'running', updated_at = %s "
-            "WHERE run_id = %s RETURNING epoch",
-            (owner, _now(), run_id),
-        )
-        found = await cursor.fetchone()
-        if found is None:
-            raise UnknownRunError(run_id)
-        return int(found[0])
+        async with self._turn:
+            cursor = await self._db.execute(
+                "UPDATE baton_runs SET epoch = epoch + 1, owner = %s, state = 'running', updated_at = %s "
+                "WHERE run_id = %s RETURNING epoch",
+                (owner, _now(), run_id),
+            )
+            found = await cursor.fetchone()
+            if found is None:
+                raise UnknownRunError(run_id)
+            return int(found[0])
 
     async def get_run(self, run_id: str) -> RunRow | None:
-        cursor = await self._db.execute(f"SELECT {_RUN_COLUMNS} FROM baton_runs WHERE run_id = %s", (run_id,))
-        found = await cursor.fetchone()
-        return _row(found) if found is not None else None
+        async with self._turn:
+            cursor = await self._db.execute(f"SELECT {_RUN_COLUMNS} FROM baton_runs WHERE run_id = %s", (run_id,))
+            found = await cursor.fetchone()
+            return _row(found) if found is not None else None
 
     async def runs(self, limit: int = 100) -> list[RunRow]:
-        cursor = await self._db.execute(
-            f"SELECT {_RUN_COLUMNS} FROM baton_runs ORDER BY updated_at DESC LIMIT %s", (limit,)
-        )
-        return [_row(r) for r in await cursor.fetchall()]
+        async with self._turn:
+            cursor = await self._db.execute(
+                f"SELECT {_RUN_COLUMNS} FROM baton_runs ORDER BY updated_at DESC LIMIT %s", (limit,)
+            )
+            return [_row(r) for r in await cursor.fetchall()]
 
     async def steps(self, run_id: str) -> dict[str, Any]:
-        cursor = await self._db.execute("SELECT step_key, value FROM baton_steps WHERE run_id = %s", (run_id,))
-        return {key: value for key, value in await cursor.fetchall()}
+        async with self._turn:
+            cursor = await self._db.execute("SELECT step_key, value FROM baton_steps WHERE run_id = %s", (run_id,))
+            return {key: value for key, value in await cursor.fetchall()}
 
-    async def record(self, run_id: str, epoch: int, key: str, value: Any) -> bool:
-        from psycopg.types.json import Jsonb
-
-        cursor = await self._db.execute(
-            "INSERT INTO baton_steps (run_id, step_key, value, epoch) SELECT %(run)s, %(key)s, %(value)s, %(epoch)s "
-            "WHERE EXISTS (SELECT 1 FROM baton_runs WHERE run_id = %(run)s AND epoch = %(epoch)s FOR SHARE) "
-            "ON CONFLICT DO NOTHING",
-            {"run": run_id, "key": key, "value": Jsonb(value), "epoch": epoch},
-        )
-        if cursor.rowcount:
-            return True
-        current = await (await self._db.execute("SELECT epoch FROM baton_runs WHERE run_id = %s", (run_id,))).fetchone()
+    async def _check_epoch(self, run_id: str, epoch: int) -> None:
+        # FOR UPDATE: writes of one run (and their audit seqs) are serialized; a claim waits for them.
+        cursor = await self._db.execute("SELECT epoch FROM baton_runs WHERE run_id = %s FOR UPDATE", (run_id,))
+        current = await cursor.fetchone()
         if current is None or int(current[0]) != epoch:
             raise RunFencedError(run_id, epoch)
-        return False
 
-    async def answer(self, run_id: str, key: str, value: Any) -> None:
+    async def _append_audit(self, run_id: str, audit: Sequence[AuditRecord]) -> int:
+        if not audit:
+            return 0
+        cursor = await self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM baton_audit WHERE run_id = %s", (run_id,))
+        found = await cursor.fetchone()
+        first = int(found[0]) + 1 if found is not None else 1
+        async with self._db.cursor() as many:
+            await many.executemany(
+                "INSERT INTO baton_audit (run_id, seq, kind, at, data, state, seal) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [(run_id, seq, r.kind, r.at, r.data_json, r.state_json, r.seal) for seq, r in enumerate(audit, first)],
+            )
+        return first
+
+    async def commit(
+        self,
+        run_id: str,
+        epoch: int,
+        steps: Sequence[tuple[str, Any]],
+        audit: Sequence[AuditRecord] = (),
+        *,
+        durable: bool = True,
+    ) -> Committed:
         from psycopg.types.json import Jsonb
 
-        async with self._db.transaction():
+        async with self._turn:
+            inserted = []
+            async with self._db.transaction():
+                if not durable:  # the server's own "cheap to redo": flushed with the next synchronous commit
+                    await self._db.execute("SET LOCAL synchronous_commit = off")
+                await self._check_epoch(run_id, epoch)
+                for key, value in steps:
+                    cursor = await self._db.execute(
+                        "INSERT INTO baton_steps (run_id, step_key, value, epoch) VALUES (%s, %s, %s, %s) "
+                        "ON CONFLICT DO NOTHING",
+                        (run_id, key, Jsonb(value), epoch),
+                    )
+                    if cursor.rowcount:
+                        inserted.append(key)
+                first = await self._append_audit(run_id, audit)
+                if durable and not steps and not audit:  # an empty commit flushes nothing: write, so it does
+                    await self._db.execute("UPDATE baton_runs SET updated_at = %s WHERE run_id = %s", (_now(), run_id))
+            return Committed(tuple(inserted), first)
+
+    async def answer(self, run_id: str, key: str, value: Any, audit: Sequence[AuditRecord] = ()) -> None:
+        from psycopg.types.json import Jsonb
+
+        async with self._turn, self._db.transaction():
             cursor = await self._db.execute(
                 "SELECT state, pending_key, epoch FROM baton_runs WHERE run_id = %s FOR UPDATE", (run_id,)
             )
@@ -152,19 +203,41 @@ class PostgresJournal(Journal):
                 "UPDATE baton_runs SET state = 'answered', pending_key = NULL, updated_at = %s WHERE run_id = %s",
                 (_now(), run_id),
             )
+            await self._append_audit(run_id, audit)
 
     async def set_state(
-        self, run_id: str, epoch: int, state: RunState, *, pending_key: str | None, result: dict[str, Any]
-    ) -> None:
+        self,
+        run_id: str,
+        epoch: int,
+        state: RunState,
+        *,
+        pending_key: str | None,
+        result: dict[str, Any],
+        audit: Sequence[AuditRecord] = (),
+    ) -> int:
         from psycopg.types.json import Jsonb
 
-        cursor = await self._db.execute(
-            "UPDATE baton_runs SET state = %s, pending_key = %s, result = %s, updated_at = %s "
-            "WHERE run_id = %s AND epoch = %s",
-            (state, pending_key, Jsonb(result), _now(), run_id, epoch),
-        )
-        if not cursor.rowcount:
-            raise RunFencedError(run_id, epoch)
+        async with self._turn, self._db.transaction():
+            await self._check_epoch(run_id, epoch)
+            await self._db.execute(
+                "UPDATE baton_runs SET state = %s, pending_key = %s, result = %s, updated_at = %s WHERE run_id = %s",
+                (state, pending_key, Jsonb(result), _now(), run_id),
+            )
+            return await self._append_audit(run_id, audit)
+
+    async def audit_after(self, run_id: str, seq: int) -> list[AuditRecord]:
+        async with self._turn:
+            cursor = await self._db.execute(
+                "SELECT kind, at, data, state, seal FROM baton_audit WHERE run_id = %s AND seq > %s ORDER BY seq",
+                (run_id, seq),
+            )
+            rows = await cursor.fetchall()
+            return [AuditRecord(kind, at, data, state, bool(seal)) for kind, at, data, state, seal in rows]
+
+    async def audit_heads(self) -> dict[str, int]:
+        async with self._turn:
+            cursor = await self._db.execute("SELECT run_id, MAX(seq) FROM baton_audit GROUP BY run_id")
+            return {str(run_id): int(last) for run_id, last in await cursor.fetchall()}
 
     async def close(self) -> None:
         await self._db.close()

@@ -1,12 +1,46 @@
-"""The journal of one run in progress: what was recorded (read once), and fenced writes of new steps."""
+"""The journal of one run in progress: what was recorded (read once), and fenced writes of new steps.
+
+Every write carries the run's audit entries made since its last write, and each step its own ``StepRecorded``
+entry (its key and the digest of its value), committed in the same transaction (see ``supervisor.audit.leveling``
+for why that keeps the audit log and the journal atomic).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
 
 from supervisor.errors import ReplayDivergedError
-from supervisor.journal.base import Journal
+from supervisor.journal.base import AuditRecord, Journal, RunState
+
+STEP_RECORDED = "StepRecorded"
+
+
+@runtime_checkable
+class Outbox(Protocol):
+    """Where a run's audit entries wait for its next journal write, and go once it committed (``AuditSink``)."""
+
+    def journaled(self, run_id: str) -> None: ...
+
+    def take(self, run_id: str) -> list[AuditRecord]: ...
+
+    def written(self, run_id: str, first_seq: int, records: Sequence[AuditRecord], *, last: bool = False) -> None: ...
+
+
+def value_digest(value: Any) -> str:
+    """The SHA-256 of a step value's JSON (ASCII escapes: any value the journal can hold has one)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def step_entry(key: str, value: Any) -> AuditRecord:
+    """The audit entry that describes one recorded step."""
+    data = json.dumps({"digest": value_digest(value), "key": key}, sort_keys=True, separators=(",", ":"))
+    return AuditRecord(STEP_RECORDED, datetime.now(UTC).isoformat(timespec="microseconds"), data)
+
 
 _MISSING = object()
 
@@ -22,6 +56,8 @@ class RunJournal:
         self._to_replay = set(recorded)
         self.replayed = 0
         self.recorded_now = 0
+        self.outbox: Outbox | None = None
+        self._decisions: list[tuple[str, Any]] = []  # decided by code since the last write, committed with the next
 
     def __repr__(self) -> str:
         return f"<RunJournal {self.run_id} epoch {self.epoch}: {len(self._recorded)} step(s)>"
@@ -30,6 +66,24 @@ class RunJournal:
     def replaying(self) -> bool:
         """Whether steps recorded before this owner took over are still to be replayed."""
         return bool(self._to_replay)
+
+    @property
+    def recomputes(self) -> bool:
+        """Whether recorded decisions are computed again and compared (a replay), not taken as recorded."""
+        return False
+
+    def decided(self, key: str, value: Any) -> None:
+        """A decision code made (a verdict, a guard's, a route, a plan): it holds from now on, and is committed
+        with the run's next write, before anything outside the run acts on it (see ``flush``)."""
+        self._recorded[key] = value
+        self._decisions.append((key, value))
+
+    def diverged(self, key: str, what: str) -> None:
+        """A recomputed decision differs from its record (only a replay recomputes)."""
+
+    async def flush(self) -> None:
+        """Commit, synced, every decision and audit entry not written yet: called before a tool acts."""
+        await self._write([], durable=True)
 
     def lookup(self, key: str) -> tuple[bool, Any]:
         """(True, value) for a recorded step, else (False, None)."""
@@ -54,11 +108,36 @@ class RunJournal:
     def asked(self, key: str, prompt: str) -> None:
         """The prompt a model call is about to be asked with (a replay compares it with the recorded one)."""
 
-    async def record(self, key: str, value: Any) -> None:
-        """Commit a step's outcome (refused with ``RunFencedError`` when another owner took the run over)."""
-        await self.journal.record(self.run_id, self.epoch, key, value)
+    async def record(self, key: str, value: Any, *, durable: bool = True) -> None:
+        """Commit a step's outcome with its audit entries (refused with ``RunFencedError`` when another owner
+        took the run over); ``durable=False`` for an outcome that is cheap to redo (see ``Journal.commit``)."""
+        await self._write([(key, value)], durable=durable)
         self._recorded[key] = value
         self.recorded_now += 1
+
+    async def _write(self, steps: list[tuple[str, Any]], *, durable: bool, with_events: bool = True) -> None:
+        steps = [*self._decisions, *steps]
+        outbox = self.outbox
+        audit = []
+        if outbox is not None:
+            events = outbox.take(self.run_id) if with_events else []
+            audit = [*events, *(step_entry(k, v) for k, v in steps)]
+        committed = await self.journal.commit(self.run_id, self.epoch, steps, audit, durable=durable)
+        self._decisions.clear()
+        if outbox is not None:
+            outbox.written(self.run_id, committed.first_seq, audit)
+
+    async def settle(self, state: RunState, *, pending_key: str | None, result: dict[str, Any]) -> None:
+        """Record where the run stopped, with the audit entries that end it (its seal among them)."""
+        if self._decisions:  # their entries before the run's last ones, which seal it; the end, synced, follows
+            await self._write([], durable=False, with_events=False)
+        outbox = self.outbox
+        audit = outbox.take(self.run_id) if outbox is not None else []
+        first = await self.journal.set_state(
+            self.run_id, self.epoch, state, pending_key=pending_key, result=result, audit=audit
+        )
+        if outbox is not None:
+            outbox.written(self.run_id, first, audit, last=True)
 
 
 @dataclass(frozen=True)
@@ -84,6 +163,19 @@ class ReplayJournal(RunJournal):
     def replaying(self) -> bool:
         return True  # a replay emits no event to anyone's audit log
 
+    @property
+    def recomputes(self) -> bool:
+        return True
+
+    def decided(self, key: str, value: Any) -> None:
+        self._recorded[key] = value  # a decision the recorded run never made: what follows it diverges
+
+    def diverged(self, key: str, what: str) -> None:
+        self.divergences.append(Divergence(key, what))
+
+    async def flush(self) -> None:
+        """A replay writes nothing."""
+
     def going_live(self, key: str) -> None:
         self.divergences.append(Divergence(key, "a step the recorded run never made"))
         raise ReplayDivergedError(key)
@@ -93,7 +185,7 @@ class ReplayJournal(RunJournal):
         if isinstance(before, dict) and before.get("prompt") not in (None, prompt):
             self.divergences.append(Divergence(key, "asked with another prompt (a prompt, card or input changed)"))
 
-    async def record(self, key: str, value: Any) -> None:
+    async def record(self, key: str, value: Any, *, durable: bool = True) -> None:
         self.divergences.append(Divergence(key, "a step the recorded run never made"))
         raise ReplayDivergedError(key)  # an intent about to be written: the recorded run never got here
 

@@ -92,6 +92,18 @@ class RunContext:
         self.replan_reason = ""
         self.guards = guards or GuardPipeline(())
         self.gate = ToolGate()
+        self._screens: dict[str, int] = {}  # how often each (subtask, channel, agent) was screened: guard keys
+
+    def attach(self, journal: RunJournal) -> None:
+        """Record this run through ``journal``: its audit entries are committed with its journal writes."""
+        from supervisor.journal.recording import Outbox
+
+        self.journal = journal
+        for sink in self._sinks:
+            if isinstance(sink, Outbox):
+                sink.journaled(self.run_id)
+                journal.outbox = sink
+                break
 
     def latest(self, subtask_id: str) -> StepRecord | None:
         """The most recent record of a subtask (a revised subtask has several)."""
@@ -124,8 +136,12 @@ class RunContext:
         self.accepted[record.subtask.id] = output
 
     def screen(self, message: GuardedMessage) -> GuardResult:
-        """Pass ``message`` through the run's guard pipeline; a sanitized or blocked message is an event."""
-        result = self.guards.check(message)
+        """Pass ``message`` through the run's guard pipeline; a sanitized or blocked message is an event.
+
+        With a journal, the guard's decision is recorded (``<subtask>/attempt:<n>/guard:<channel>:<agent>``, the
+        n-th screening of that message kind), and a resumed run takes the recorded decision: a guard changed
+        between a crash and the resume cannot undo what it decided before (a replay reports the change)."""
+        result = self._guard_decision(message)
         if result.status != "pass":
             self.emit(
                 GuardTripped,
@@ -137,6 +153,45 @@ class RunContext:
                 reasons=result.reasons,
             )
         return result
+
+    def _guard_decision(self, message: GuardedMessage) -> GuardResult:
+        journal = self.journal
+        if journal is None:
+            return self.guards.check(message)
+        node = message.subtask_id or "answer"
+        call = f"guard:{message.channel}:{message.agent}"
+        base = self.key_text(StepKey(node, 0, call))
+        self._screens[base] = count = self._screens.get(base, 0) + 1
+        text = self.key_text(StepKey(node, count, call))
+        found, value = journal.lookup(text)
+        if found and not journal.recomputes:
+            return _guard_result(value, message.text)
+        result = self.guards.check(message)
+        decided = _guard_value(result, message.text)
+        if not found:
+            journal.decided(text, decided)
+            return result
+        if decided != value:
+            journal.diverged(text, f"the guards decided {result.status}, recorded {value.get('status')}")
+        return _guard_result(value, message.text)
+
+    async def decide(self, key: StepKey, compute: Callable[[], Awaitable[T]], codec: Codec[T]) -> T:
+        """A decision code makes (a plan, a route, a verdict), recorded like a step: a resumed run takes the
+        recorded one, so a check or card changed since cannot flip it. It is computed again all the same (its
+        model calls replay from their records and count toward usage as they did); a replay reports where the
+        new decision differs, then follows the record."""
+        journal = self.journal
+        if journal is None:
+            return await compute()
+        text = self.key_text(key)
+        found, value = journal.lookup(text)
+        outcome = await compute()
+        if not found:
+            journal.decided(text, {"value": codec.dump(outcome)})
+            return outcome
+        if journal.recomputes and codec.dump(outcome) != value["value"]:
+            journal.diverged(text, "decided otherwise than the recorded run (a check, card or guard changed)")
+        return codec.load(value["value"])
 
     def tripped(self, exc: GuardTripwire, subtask_id: str) -> None:
         """Record a tripwire that refused an action (a tool call, a reroute)."""
@@ -163,9 +218,17 @@ class RunContext:
             return False, None
         return self.journal.lookup(self.key_text(key))
 
-    async def step(self, key: StepKey, action: Callable[[], Awaitable[T]], codec: Codec[T] | None = None) -> T:
+    async def step(
+        self,
+        key: StepKey,
+        action: Callable[[], Awaitable[T]],
+        codec: Codec[T] | None = None,
+        *,
+        redo_is_cheap: bool = False,
+    ) -> T:
         """The one seam every nondeterministic action passes through: replayed when recorded, else run and
-        committed (a value the journal cannot hold as JSON needs a ``codec``)."""
+        committed (a value the journal cannot hold as JSON needs a ``codec``). ``redo_is_cheap``: the outcome
+        (a model's answer) may be asked again after a power loss, so its commit is not synced on its own."""
         for sink in self._committing:  # what was decided so far is written before the action acts on it
             await sink.before_step(self.run_id, alone=self.active <= 1)
         journal = self.journal
@@ -177,7 +240,7 @@ class RunContext:
             return codec.load(value) if codec is not None else value
         journal.going_live(text)
         outcome = await action()
-        await journal.record(text, codec.dump(outcome) if codec is not None else outcome)
+        await journal.record(text, codec.dump(outcome) if codec is not None else outcome, durable=not redo_is_cheap)
         return outcome
 
     async def settle(self) -> None:
@@ -216,7 +279,7 @@ class RunContext:
             codec = completion_codec(output_type, prompt)
         token = current_step.set(key)
         try:
-            completion = await self.step(key, answer, codec)
+            completion = await self.step(key, answer, codec, redo_is_cheap=True)
         finally:
             current_step.reset(token)
         if isinstance(completion, StructuredOutputError):
@@ -258,6 +321,20 @@ class RunContext:
         self.result.usage.add(usage)
         self.result.usage_by_agent.setdefault(role, Usage()).add(usage)
         self.policies.after_usage(self.result.usage)
+
+
+def _guard_value(result: GuardResult, text: str) -> dict[str, Any]:
+    """A guard decision as the journal holds it (the text only when a guard changed it)."""
+    changed = result.text if result.text != text else None
+    return {"status": result.status, "guard": result.guard, "reasons": list(result.reasons), "text": changed}
+
+
+def _guard_result(value: dict[str, Any], text: str) -> GuardResult:
+    status = value["status"]
+    if status not in ("pass", "sanitized", "blocked"):
+        raise ValueError(f"not a guard decision: {status!r}")
+    changed = value.get("text")
+    return GuardResult(status, changed if changed is not None else text, value["guard"], tuple(value["reasons"]))
 
 
 def _without_surrogates(completion: Completion) -> Completion:

@@ -16,7 +16,7 @@ from supervisor.config import JournalConfig
 from supervisor.decisions.schemas import Plan
 from supervisor.errors import AnswerRefusedError, UnknownRunError, UserError
 from supervisor.journal.base import Journal, RunRow
-from supervisor.journal.recording import ReplayJournal, RunJournal
+from supervisor.journal.recording import ReplayJournal, RunJournal, step_entry
 from supervisor.result import HumanDecision, RunResult
 from supervisor.run.context import RunContext
 
@@ -57,7 +57,7 @@ class DurableRuns:
             given_plan=given.model_dump(mode="json") if given is not None else None,
         )
         epoch = await journal.create_run(row, self.owner)
-        run.journal = RunJournal(journal, run.run_id, epoch, {})
+        run.attach(RunJournal(journal, run.run_id, epoch, {}))
 
     async def record_submitted(self, run_id: str, goal: str, *, fingerprint: str, team: list[str]) -> None:
         """A run recorded now and executed later, by whichever worker claims it."""
@@ -79,7 +79,9 @@ class DurableRuns:
         if decision is not None:
             if row.pending_key is None:
                 raise AnswerRefusedError(f"run {run_id} is not waiting for a person (it is {row.state})")
-            await journal.answer(run_id, row.pending_key, decision.model_dump(mode="json"))
+            answered = decision.model_dump(mode="json")
+            # The answer's audit entry is committed with it; the audit log gets it when the run is levelled.
+            await journal.answer(run_id, row.pending_key, answered, [step_entry(row.pending_key, answered)])
         epoch = await journal.claim(run_id, self.owner)
         recorded = await journal.steps(run_id)
         return row, RunJournal(journal, run_id, epoch, recorded)
@@ -99,9 +101,7 @@ class DurableRuns:
         if run.journal is None:
             return
         pending = run.pending_key if run.result.status == "waiting_for_human" else None
-        await run.journal.journal.set_state(
-            run.run_id, run.journal.epoch, run.result.status, pending_key=pending, result=run.result.to_json_dict()
-        )
+        await run.journal.settle(run.result.status, pending_key=pending, result=run.result.to_json_dict())
 
     async def runs(self, limit: int = 100) -> list[RunRow]:
         journal = await self.journal()

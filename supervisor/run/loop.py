@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from supervisor.events import (
 )
 from supervisor.guards.capabilities import ToolPolicy
 from supervisor.guards.pipeline import GuardedMessage, GuardResult
+from supervisor.journal.values import model_codec
 from supervisor.models import Model
 from supervisor.models.capabilities import ModelCapabilities, ModelSize, capabilities_of
 from supervisor.result import Attempt, CheckedVerdict, RouteDecision, StepRecord, ToolCall, record_failure
@@ -56,6 +58,7 @@ from supervisor.team import Gate, Team
 from supervisor.tools.loop import LoopLimits, ToolLoop
 from supervisor.tools.worker import step_deadline
 
+PLAN, ROUTE, VERDICT = model_codec(Plan), model_codec(RouteDecision), model_codec(CheckedVerdict)
 QUARANTINE_FEEDBACK = (
     "Your answer was withheld: it contained text addressed to the supervisor or other agents. "
     "Do the task itself and write only the result."
@@ -125,7 +128,8 @@ class RunLoop:
         run.emit(PolicyStopped, policy=exc.policy, detail=exc.detail)
 
     async def execute(self, run: RunContext, given: Plan | None) -> None:
-        plan = given or await self.planner.plan(run)
+        planned = functools.partial(self.planner.plan, run)
+        plan = given if given is not None else await run.decide(StepKey("plan", 0, "planned"), planned, PLAN)
         run.result.plan = plan
         run.emit(PlanMade, plan=plan)
         await self.finish(run, plan)
@@ -140,7 +144,8 @@ class RunLoop:
             if signal != "replan":
                 break
             run.policies.before_replan()
-            plan = await self.planner.replan(run, plan)
+            key = StepKey("plan", len(run.result.replans) + 1, "planned")
+            plan = await run.decide(key, functools.partial(self.planner.replan, run, plan), PLAN)
             run.result.replans.append(plan)
             run.emit(Replanned, plan=plan, reason=run.replan_reason)
         run.result.output = await self._answer(run)
@@ -223,7 +228,7 @@ class RunLoop:
         return "accepted"
 
     async def _subtask(self, run: RunContext, subtask: Subtask) -> Outcome:
-        decision = await self.router.route(run, subtask)
+        decision = await run.decide(StepKey(subtask.id, 1, "routed"), lambda: self.router.route(run, subtask), ROUTE)
         run.emit(SubtaskRouted, decision=decision)
         record = StepRecord(subtask=subtask, route=decision)
         run.result.steps.append(record)
@@ -306,7 +311,8 @@ class RunLoop:
                 feedback = QUARANTINE_FEEDBACK
                 continue
             answer = dataclasses.replace(answer, text=screened.text)
-            verdict = await self.judge.verdict(run, specialist, subtask, answer, number)
+            judge = functools.partial(self.judge.verdict, run, specialist, subtask, answer, number)
+            verdict = await run.decide(StepKey(subtask.id, number, f"verdict:{agent}"), judge, VERDICT)
             record.attempts.append(
                 Attempt(
                     number=number,

@@ -50,6 +50,8 @@ async def call_with_effects(
             if tool.reconcile is None:
                 raise OutcomeUnknownError(tool.name, stable)
             # reconcile says it never acted: running it now is its first and only time
+    if journal is not None and not journal.has(step):
+        await journal.flush()  # what led to the call is on disk before the call acts
     token = _idempotency_key.set(stable)
     try:
         return await run.step(key, lambda: call_tool(tool, arguments), text_and_cut())

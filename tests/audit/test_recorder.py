@@ -101,7 +101,9 @@ def test_every_decision_is_committed_before_the_next_step_acts(baton_home: Path)
         return answer(call)  # type: ignore[arg-type]
 
     model = ScriptedModel(respond=respond, name="committed")
-    config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}})
+    # Without a journal the log commits before each step; a journaled run commits its entries with its steps
+    # (tests/run/test_durable_runs.py kills it between every two writes).
+    config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}, "journal": {"enabled": False}})
     sup = Supervisor(make_team(), model=model, config=config)
     result = sup.run_sync("Refund order #1042", on_event=seen.append)
     assert result.status == "done", result.error
@@ -137,7 +139,9 @@ def test_concurrent_runs_share_step_commits_and_each_step_acts_on_committed_deci
 
     monkeypatch.setattr(AuditLog, "append_runs", counting_append_runs)
     model = ScriptedModel(respond=respond, name="committed")
-    sup = Supervisor(make_team(), model=model, config=BatonConfig.model_validate({"routing": {"similarity": "bm25"}}))
+    # Shared commits are the audit log's own: a journaled run commits its entries with its journal steps instead.
+    config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}, "journal": {"enabled": False}})
+    sup = Supervisor(make_team(), model=model, config=config)
 
     async def two_runs() -> list[RunResult]:
         return await asyncio.gather(
@@ -179,7 +183,7 @@ def test_parallel_steps_of_one_run_share_a_commit(baton_home: Path, monkeypatch:
     monkeypatch.setattr(AuditLog, "append_runs", counting_append_runs)
     model = ScriptedModel(respond=respond, name="parallel", latency_s=0.01)  # the four steps overlap
     settings = {"routing": {"similarity": "bm25"}, "planning": {"mode": "free"}, "checking": {"judge": "code"}}
-    config = BatonConfig.model_validate({**settings, "limits": {"max_concurrency": 4}})
+    config = BatonConfig.model_validate({**settings, "limits": {"max_concurrency": 4}, "journal": {"enabled": False}})
     result = Supervisor(make_team(), model=model, config=config).run_sync("Refund order #1042", on_event=emitted.append)
     assert result.status == "done", result.error
     assert len(result.plan.subtasks) == 4 if result.plan else False

@@ -9,6 +9,7 @@ deleted or reordered; the run index cut; pages of the file corrupted; a run left
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -198,12 +199,18 @@ def cut_the_index_tail(r: Recorded, run: str) -> None:
 
 
 def leave_a_run_truncated(r: Recorded, run: str) -> None:
-    # A run whose process died before its end: never sealed, nobody writing. Made by cutting a real run.
+    # A run whose process died before its end: never sealed, nobody writing. Made by cutting a real run, in the
+    # log and in its journal (which a run that died never wrote its end to either; else the end would be
+    # brought back from there, rightly).
+    last = count(r, run)
     cut_the_end_delete_the_seal_and_pass_for_live(r, run)
     r.sql(
         ("DELETE FROM run_index WHERE run_id = ? AND event = 'sealed'", (run,)),
         ("UPDATE run_state SET heartbeat_at = '2020-01-01T00:00:00+00:00' WHERE run_id = ?", (run,)),
     )
+    with closing(sqlite3.connect(Path(os.environ["BATON_HOME"]) / "journal.sqlite3")) as db:
+        db.execute("DELETE FROM audit WHERE run_id = ? AND seq >= ?", (run, last))
+        db.commit()
 
 
 CASES: list[tuple[Callable[[Recorded, str], None], list[str]]] = [

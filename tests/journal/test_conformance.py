@@ -156,3 +156,53 @@ def test_the_sqlite_file_is_its_owners_alone_and_a_read_only_one_is_a_clear_erro
 def test_an_unreachable_postgres_is_a_clear_error() -> None:
     with pytest.raises(JournalError, match="cannot be reached"):
         asyncio.run(PostgresJournal.connect("postgresql://baton@127.0.0.1:1/postgres?connect_timeout=2"))
+
+
+def test_a_step_and_its_audit_entries_commit_together_and_a_fenced_write_leaves_neither(
+    on_store: Callable[[Check], None],
+) -> None:
+    from supervisor.journal.base import AuditRecord
+
+    def entry(kind: str) -> AuditRecord:
+        return AuditRecord(kind, "2030-01-01T00:00:00+00:00", '{"n":1}')
+
+    async def check(journal: Journal) -> None:
+        row = new_run()
+        first = await journal.create_run(row, "worker-a")
+        done = await journal.commit(row.run_id, first, [("plan/attempt:1/plan", {"p": 1})], [entry("A"), entry("B")])
+        assert done.inserted == ("plan/attempt:1/plan",) and done.first_seq == 1
+        second = await journal.claim(row.run_id, "worker-b")
+        with pytest.raises(RunFencedError):
+            await journal.commit(row.run_id, first, [("s1/attempt:1/work", {"w": 1})], [entry("late")])
+        assert list(await journal.steps(row.run_id)) == ["plan/attempt:1/plan"]
+        assert [r.kind for r in await journal.audit_after(row.run_id, 0)] == ["A", "B"]
+        seq = await journal.set_state(row.run_id, second, "done", pending_key=None, result={}, audit=[entry("End")])
+        assert seq == 3
+        assert [r.kind for r in await journal.audit_after(row.run_id, 1)] == ["B", "End"]
+        assert (await journal.audit_heads())[row.run_id] == 3
+
+    on_store(check)
+
+
+def test_sqlite_commits_are_synced_to_disk_but_for_answers_cheap_to_redo(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "journal.sqlite3")
+    statements: list[str] = []
+    journal._db.set_trace_callback(statements.append)
+
+    async def writes() -> None:
+        row = new_run()
+        epoch = await journal.create_run(row, "worker-a")
+        statements.clear()
+        await journal.commit(row.run_id, epoch, [("s1.p0.v0/attempt:1/tool:refund", ["done", 0])])
+        assert not any("synchronous" in s for s in statements)  # a durable commit runs under FULL
+        statements.clear()
+        await journal.commit(row.run_id, epoch, [("s1.p0.v0/attempt:1/work:writer", {"text": "hi"})], durable=False)
+        assert statements[0] == "PRAGMA synchronous=NORMAL" and statements[-1] == "PRAGMA synchronous=FULL"
+
+    try:
+        assert journal._db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert journal._db.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL: the WAL is synced per commit
+        asyncio.run(writes())
+        assert journal._db.execute("PRAGMA synchronous").fetchone() == (2,)
+    finally:
+        asyncio.run(journal.close())

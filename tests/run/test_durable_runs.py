@@ -22,6 +22,7 @@ import pytest
 from supervisor import RunFencedError, RunResult
 from supervisor.audit.log import open_audit_log
 from supervisor.config import AuditConfig
+from supervisor.journal.recording import STEP_RECORDED, value_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAFE = "Order 5531: 2 keyboards and 1 mouse, ship to 4 Elm Street."
@@ -56,14 +57,32 @@ def journal_keys(home: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT step_key FROM steps")]
 
 
-def audit_verifies(home: Path, run_id: str) -> None:
+def journal_and_audit_agree(home: Path, run_id: str) -> None:
+    """Every recorded step has exactly one audit entry naming it (with its value's digest), every such entry
+    its step; the log holds every entry the journal committed, its chain verifies and the run is sealed."""
+    with sqlite3.connect(home / "journal.sqlite3") as db:
+        steps = dict(db.execute("SELECT step_key, value FROM steps WHERE run_id = ?", (run_id,)).fetchall())
+        (committed,) = db.execute("SELECT count(*) FROM audit WHERE run_id = ?", (run_id,)).fetchone()
     log = open_audit_log(AuditConfig(path=str(home / "audit.sqlite3")), create=False)
     assert log is not None
     try:
-        report = log.verify(run_id)
+        entries, report = log.entries(run_id), log.verify(run_id)
     finally:
         log.close()
-    assert report.ok, report.problem
+    described = [e.data for e in entries if e.kind == STEP_RECORDED]
+    assert sorted(d["key"] for d in described) == sorted(steps), home.name
+    assert all(d["digest"] == value_digest(json.loads(steps[d["key"]])) for d in described), home.name
+    assert len(entries) == committed, home.name
+    assert report.ok and report.sealed, (home.name, report.problem)
+
+
+def final_result(home: Path, resumed: dict[str, Any]) -> dict[str, Any]:
+    """The resumed run's result; a run killed after its last write was done already, as its journal says."""
+    if "is done" not in str(resumed.get("error")):
+        return resumed
+    with sqlite3.connect(home / "journal.sqlite3") as db:
+        (result,) = db.execute("SELECT result FROM runs").fetchone()
+    return dict(json.loads(result))
 
 
 def usage_of(result: dict[str, Any]) -> tuple[int, int]:
@@ -78,33 +97,36 @@ def baseline(tmp_path: Path) -> dict[str, Any]:
     result = outcome["result"]
     assert result["status"] == "done"
     assert len(bookings(home)) == 1
-    return {"result": result, "commits": len(journal_keys(home)), "run_s": outcome["run_s"]}
+    journal_and_audit_agree(home, result["run_id"])
+    return {"result": result, "writes": outcome["writes"], "audits": outcome["audit_writes"], "run_s": outcome["run_s"]}
 
 
 def test_a_kill_at_every_commit_point_resumes_to_the_same_answer_with_one_booking(
     tmp_path: Path, baseline: dict[str, Any]
 ) -> None:
-    commits = baseline["commits"]
-    assert commits >= 9  # the plan, four tool calls, four verdicts: every one a commit point
+    writes, audits = baseline["writes"], baseline["audits"]
+    assert writes >= 10  # the plan, four tool calls, four verdicts, the run's end: every one a journal write
+    assert audits == writes  # and each is followed by its append to the audit log
+    kills = [(when, k) for k in range(1, writes + 1) for when in ("kill_before", "kill_after")]
+    kills += [("kill_after_audit", k) for k in range(1, audits + 1)]
     specs: list[dict[str, Any]] = []
     homes: list[Path] = []
-    for k in range(1, commits + 1):
-        for when in ("kill_before", "kill_after"):
-            home = tmp_path / f"{when}-{k}"
-            homes.append(home)
-            specs.append({"action": "run", "target": SAFE, "home": str(home), when: k})
-            specs.append({"action": "resume", "target": "@only", "home": str(home)})
+    for when, k in kills:
+        home = tmp_path / f"{when}-{k}"
+        homes.append(home)
+        specs.append({"action": "run", "target": SAFE, "home": str(home), when: k})
+        specs.append({"action": "resume", "target": "@only", "home": str(home), "expect_error": True})
     outcomes = phases(specs)
     expected = baseline["result"]
     for home, killed, resumed in zip(homes, outcomes[::2], outcomes[1::2], strict=True):
         assert killed["killed"], f"{home.name}: the process was not killed"
-        result = resumed["result"]
-        assert result["status"] == "done", (home.name, result["error"])
+        result = final_result(home, resumed["result"])
+        assert result["status"] == "done", (home.name, result.get("error"))
         assert result["output"] == expected["output"], home.name
         assert len(bookings(home)) == 1, home.name  # the idempotent booking happened once
         assert usage_of(result) == usage_of(expected), home.name  # counters replayed, not reset or doubled
         assert sorted(journal_keys(home)) == sorted(journal_keys(tmp_path / "baseline")), home.name
-        audit_verifies(home, result["run_id"])
+        journal_and_audit_agree(home, result["run_id"])  # brought level on resume (or by listing the runs)
 
 
 def test_fifty_random_time_kills_with_shuffled_completion_order_lose_nothing_and_repeat_nothing(
@@ -132,6 +154,7 @@ def test_fifty_random_time_kills_with_shuffled_completion_order_lose_nothing_and
             assert "is done" in result["error"], result
             continue
         killed += 1
+        result = final_result(home, result)
         if result["status"] == "never started":
             assert not (home / "bookings.sqlite3").exists() or bookings(home) == []
             continue
@@ -140,7 +163,7 @@ def test_fifty_random_time_kills_with_shuffled_completion_order_lose_nothing_and
         assert result["output"] == baseline["result"]["output"], home.name
         assert len(bookings(home)) == 1, home.name
         assert usage_of(result) == usage_of(baseline["result"]), home.name
-        audit_verifies(home, result["run_id"])
+        journal_and_audit_agree(home, result["run_id"])
     assert killed >= 50 and mid_run >= 40  # most kills land while the run is working
 
 
@@ -226,4 +249,33 @@ def test_a_persons_approval_in_a_new_process_after_a_kill_resumes_once_and_a_sec
     # The run is done: a second answer is refused, and nothing more is booked.
     assert again["result"] == {"error": "UserError('run " + result["run_id"] + " is done: there is nothing to resume')"}
     assert len(bookings(Path(home))) == 1
-    audit_verifies(Path(home), result["run_id"])
+    journal_and_audit_agree(Path(home), result["run_id"])
+
+
+def test_a_guard_changed_between_a_kill_and_the_resume_cannot_flip_a_decision_already_made(
+    tmp_path: Path, baseline: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.durable_order_desk import supervisor_for
+
+    home = tmp_path / "changed-guard"
+    decided = "s1.p0.v0/attempt:1/guard:output:inventory"
+    killed, resumed = phases(
+        [
+            {"action": "run", "target": SAFE, "home": str(home), "kill_after_key": decided},
+            # The same run resumed under a guard that now holds every output of the agent that guard passed.
+            {"action": "resume", "target": "@only", "home": str(home), "hold_outputs_of": "inventory"},
+        ]
+    )
+    assert killed["killed"]
+    result = resumed["result"]
+    assert result["status"] == "done", result.get("error")
+    assert result["output"] == baseline["result"]["output"]  # the recorded "pass" stood
+    assert decided in journal_keys(home)
+    journal_and_audit_agree(home, result["run_id"])
+
+    # Replay under the changed guard reports the decision it would have made otherwise.
+    monkeypatch.setenv("BATON_HOME", str(home))
+    monkeypatch.setenv("ORDER_DESK_BOOKINGS", str(home / "bookings.sqlite3"))
+    report = asyncio.run(supervisor_for(str(home), hold_outputs_of="inventory").replay(result["run_id"]))
+    assert not report.reproduced
+    assert report.divergences[0] == f"{decided}: the guards decided blocked, recorded pass"

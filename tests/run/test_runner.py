@@ -158,9 +158,9 @@ def test_every_model_and_tool_call_passes_through_the_step_seam(monkeypatch: pyt
     seen: list[StepKey] = []
     original = _Run.step
 
-    async def spy(self: _Run, key: StepKey, action, codec=None):  # type: ignore[no-untyped-def]
+    async def spy(self: _Run, key: StepKey, action, codec=None, **options):  # type: ignore[no-untyped-def]
         seen.append(key)
-        return await original(self, key, action, codec)
+        return await original(self, key, action, codec, **options)
 
     monkeypatch.setattr(_Run, "step", spy)
     model = scripted("seam", route="writer")

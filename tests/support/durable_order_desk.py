@@ -7,9 +7,11 @@
 ``trials`` imports Baton once, then runs each phase of each trial in a forked child process of its own (a real
 process, SIGKILLed for real), so hundreds of kills cost no re-import; it prints one outcome per phase as JSON.
 
-``--kill-before K`` SIGKILLs the process just before its K-th journal commit (the step ran, its record never
-landed); ``--kill-after K`` just after it. ``--seed S`` gives every model call a random latency drawn from S, so
-parallel steps finish in another order on every run. It prints the result as JSON when it lives to the end.
+``--kill-before K`` SIGKILLs the process just before its K-th journal write (the step ran, its record never
+landed); ``--kill-after K`` just after it (the journal holds the step and its audit entries, the audit log not
+yet); a trial's ``kill_after_audit`` just after its K-th append to the audit log. ``--seed S`` gives every model
+call a random latency drawn from S, so parallel steps finish in another order on every run. It prints the result
+as JSON when it lives to the end.
 The carrier's bookings go where ``ORDER_DESK_BOOKINGS`` says; the journal and audit log under ``BATON_HOME``.
 """
 
@@ -33,26 +35,62 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from specialists.order_desk import order_desk_team  # noqa: E402
-from supervisor import HumanDecision, Supervisor, Team, load_config  # noqa: E402
+from supervisor import (  # noqa: E402
+    Guard,
+    GuardedMessage,
+    GuardResult,
+    HumanDecision,
+    Supervisor,
+    Team,
+    load_config,
+)
+from supervisor.audit.log import AuditLog  # noqa: E402
 from supervisor.journal.sqlite import SqliteJournal  # noqa: E402
 from supervisor.testing import RunScript, ScriptedModel  # noqa: E402
 
+WRITES = {"journal": 0, "audit": 0}
+"""How many journal writes (steps with their audit entries, the run's end) and audit-log appends this process
+made: the commit points a crash test kills at."""
+_ORIGINAL = (SqliteJournal.commit, SqliteJournal.set_state, AuditLog.append_at)
 
-def die_at_commit(kill_before: int | None, kill_after: int | None, before_key: str | None = None) -> None:
-    original = SqliteJournal.record
-    commits = 0
 
-    async def record(self: SqliteJournal, run_id: str, epoch: int, key: str, value: Any) -> bool:
-        nonlocal commits
-        commits += 1
-        if commits == kill_before or (before_key is not None and before_key in key):
-            os.kill(os.getpid(), signal.SIGKILL)
-        done = await original(self, run_id, epoch, key, value)
-        if commits == kill_after:
+def die_at_commit(
+    kill_before: int | None,
+    kill_after: int | None,
+    before_key: str | None = None,
+    kill_after_audit: int | None = None,
+    after_key: str | None = None,
+) -> None:
+    """SIGKILL this process before or after its k-th journal write, before the write of a step whose key holds
+    ``before_key``, or after its k-th append to the audit log (between a journal write and the next)."""
+    WRITES.update(journal=0, audit=0)  # a forked phase counts its own writes, not its parent's
+    commit, set_state, appended = _ORIGINAL
+
+    def counted(original: Any, keys: Any) -> Any:
+        async def write(self: SqliteJournal, *args: Any, **kwargs: Any) -> Any:
+            WRITES["journal"] += 1
+            named = before_key is not None and any(before_key in k for k in keys(args))
+            if WRITES["journal"] == kill_before or named:
+                os.kill(os.getpid(), signal.SIGKILL)
+            done = await original(self, *args, **kwargs)
+            wrote = after_key is not None and any(after_key in k for k in keys(args))
+            if WRITES["journal"] == kill_after or wrote:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return done
+
+        return write
+
+    SqliteJournal.commit = counted(commit, lambda args: [k for k, _ in args[2]])  # type: ignore[method-assign]
+    SqliteJournal.set_state = counted(set_state, lambda args: [])  # type: ignore[method-assign]
+
+    def append_at(self: AuditLog, *args: Any, **kwargs: Any) -> bool:
+        done = appended(self, *args, **kwargs)
+        WRITES["audit"] += 1
+        if WRITES["audit"] == kill_after_audit:
             os.kill(os.getpid(), signal.SIGKILL)
         return done
 
-    SqliteJournal.record = record  # type: ignore[method-assign]
+    AuditLog.append_at = append_at  # type: ignore[method-assign]
 
 
 def signal_start(ready: int) -> None:
@@ -86,9 +124,22 @@ PLAN = [
 ]
 
 
-def supervisor_for(home: str, *, at_most_once: bool = False, latency_s: float = 0.0) -> Supervisor:
+def holding_outputs_of(agent: str) -> Guard:
+    """A guard (as one changed after a crash might be) that blocks every output of ``agent``."""
+
+    def guard(message: GuardedMessage) -> GuardResult:
+        if message.channel == "output" and message.agent == agent:
+            return GuardResult("blocked", message.text, "hold", (f"outputs of {agent} are held",))
+        return GuardResult("pass", message.text)
+
+    return guard
+
+
+def supervisor_for(
+    home: str, *, at_most_once: bool = False, latency_s: float = 0.0, hold_outputs_of: str | None = None
+) -> Supervisor:
     """The order desk with its own journal, audit log and carrier table under ``home``; a model that plans
-    freely and judges (so plans and verdicts are recorded steps too)."""
+    freely and judges (so plans and verdicts are recorded steps too); ``hold_outputs_of`` adds a guard."""
     os.environ["BATON_HOME"] = home
     Path(home).mkdir(parents=True, exist_ok=True)
     os.environ["ORDER_DESK_BOOKINGS"] = str(Path(home) / "bookings.sqlite3")
@@ -103,15 +154,25 @@ def supervisor_for(home: str, *, at_most_once: bool = False, latency_s: float = 
         )
     # BM25 card ranking: the same decisions on every run, without a sentence model's seconds per process.
     config = load_config(ROOT / "examples" / "order_desk" / "baton.toml", env={"BATON_ROUTING__SIMILARITY": "bm25"})
-    return Supervisor(team, config=config, model=RunScript(plan=PLAN).model("durable-desk", latency_s=latency_s))
+    guards = [holding_outputs_of(hold_outputs_of)] if hold_outputs_of else []
+    model = RunScript(plan=PLAN).model("durable-desk", latency_s=latency_s)
+    return Supervisor(team, config=config, model=model, guards=guards)
 
 
 def phase(spec: dict[str, Any]) -> dict[str, Any]:
     """One phase in this (forked) process; its result is written where ``spec["out"]`` says."""
-    die_at_commit(spec.get("kill_before"), spec.get("kill_after"), spec.get("kill_before_key"))
+    die_at_commit(
+        spec.get("kill_before"),
+        spec.get("kill_after"),
+        spec.get("kill_before_key"),
+        spec.get("kill_after_audit"),
+        spec.get("kill_after_key"),
+    )
     if spec.get("seed") is not None:
         random_latency(spec["seed"])
-    supervisor = supervisor_for(spec["home"], at_most_once=spec.get("at_most_once", False))
+    supervisor = supervisor_for(
+        spec["home"], at_most_once=spec.get("at_most_once", False), hold_outputs_of=spec.get("hold_outputs_of")
+    )
     if spec["action"] == "run":
         result = supervisor.run_sync(spec["target"])
     else:
@@ -139,13 +200,13 @@ def trials() -> None:
             os.close(ready_read)
             signal_start(ready_write)
             try:
-                data = json.dumps(phase(spec)).encode()
+                data = json.dumps({"result": phase(spec), **WRITES}).encode()
                 with os.fdopen(write, "wb") as out:
                     out.write(data)
                 os._exit(0)
             except BaseException as exc:  # reported to the test, which fails with it
                 with os.fdopen(write, "wb") as out:
-                    out.write(json.dumps({"error": repr(exc)}).encode())
+                    out.write(json.dumps({"result": {"error": repr(exc)}, **WRITES}).encode())
                 os._exit(3)
         os.close(write)
         os.close(ready_write)
@@ -163,8 +224,17 @@ def trials() -> None:
         killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
         ended = time.monotonic()
         elapsed = ended - started
-        result = json.loads(raw) if raw and not killed else None
-        outcomes.append({"killed": killed, "result": result, "elapsed_s": elapsed, "run_s": ended - running})
+        told = json.loads(raw) if raw and not killed else {}
+        outcomes.append(
+            {
+                "killed": killed,
+                "result": told.get("result"),
+                "writes": told.get("journal"),
+                "audit_writes": told.get("audit"),
+                "elapsed_s": elapsed,
+                "run_s": ended - running,
+            }
+        )
     sys.stdout.write(json.dumps(outcomes) + "\n")
 
 
