@@ -38,7 +38,7 @@ class MCPTools(BaseModel):
     ``aclose()``. A tool ``lookup_order`` of the server ``shop`` is the Baton tool ``shop__lookup_order``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built on first use, not at import
 
     name: str = Field(
         pattern=SERVER_NAME_PATTERN,

@@ -40,7 +40,7 @@ TEXT_ARGUMENT = "query"
 class TextArgument(BaseModel):
     """The one parameter of a one-text tool."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use, not at import
 
     query: str = Field(default="", description="what to look up or do, in words")
 
