@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from supervisor.audit.trail import AuditTrail
@@ -24,6 +26,7 @@ from supervisor.decisions.schemas import Plan, Subtask
 from supervisor.errors import (
     BatonError,
     ConfigError,
+    GoalTimeoutError,
     JournalError,
     RunFencedError,
     TeamError,
@@ -253,6 +256,7 @@ class Supervisor:
         if given is not None:
             self._loop.planner.check(given)
         run = RunContext(goal, self._sinks(on_event), self._prices, Policies(self._limits), guards=self._guards)
+        run.deadline = self._new_deadline()
         await self._durable.start(run, fingerprint=self._audit.fingerprint, team=self.team.names, given=given)
 
         async def start_and_execute() -> None:
@@ -290,6 +294,7 @@ class Supervisor:
         restored = result.model_copy(deep=True, update={"status": "failed", "error": None, "error_type": None})
         guard = Policies.restored(self._limits, restored, self.team.names)
         run = RunContext(result.goal, self._sinks(on_event), self._prices, guard, restored, guards=self._guards)
+        run.deadline = self._new_deadline()
         pending, run.result.pending = result.pending, None
 
         async def continue_run() -> None:
@@ -330,7 +335,8 @@ class Supervisor:
     async def _resume_recorded(
         self, run_id: str, decision: HumanDecision | None, on_event: EventSink | None
     ) -> RunResult:
-        row, journal = await self._durable.reopen(run_id, decision)
+        # A run submitted to workers starts its clock when first claimed; any other keeps its recorded deadline.
+        row, journal = await self._durable.reopen(run_id, decision, deadline=self._new_deadline())
         given = Plan.model_validate(row.given_plan) if row.given_plan is not None else None
         start = RunResult(run_id=run_id, goal=row.goal, status="failed")
         run = RunContext(
@@ -338,6 +344,13 @@ class Supervisor:
         )
         await self._bring_audit_level([run_id])  # what a crash kept from the audit log, before it goes on
         run.attach(journal)  # every step recorded so far replays; the policies count them again as they do
+        if row.deadline is not None and row.deadline <= time.time():
+            # Passed while the run was stopped: its recorded steps replay (it stops with what it had), the
+            # first new step stops it with the deadline's reason; no timer, so where it stops is exact.
+            passed = datetime.fromtimestamp(row.deadline, UTC).isoformat(timespec="seconds")
+            journal.closed = GoalTimeoutError(f"the goal's deadline ({passed}) passed while the run was stopped")
+        else:
+            run.deadline = row.deadline
 
         async def execute() -> None:
             async with self._with_tools(run) as loop:
@@ -345,6 +358,11 @@ class Supervisor:
 
         await self._drive_and_settle(run, execute)
         return run.result
+
+    def _new_deadline(self) -> float | None:
+        """The deadline of a run starting now (seconds since the epoch), or None without ``goal_timeout_s``."""
+        limit = self._limits.goal_timeout_s
+        return time.time() + limit if limit is not None else None
 
     async def _bring_audit_level(self, run_ids: Sequence[str] | None = None) -> None:
         """Append to the audit log what the journal committed for ``run_ids`` (all) and the log lacks."""

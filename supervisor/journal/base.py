@@ -19,8 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
-"""The store layout this Baton writes; a store written by a newer Baton is refused, never guessed at."""
+SCHEMA_VERSION = 2
+"""The store layout this Baton writes; a store written by a newer Baton is refused, never guessed at. Layout 1
+lacked the runs' deadline column; a layout-1 store gains it when this Baton opens it."""
 
 RunState = str
 """``running`` | ``done`` | ``failed`` | ``stopped`` | ``waiting_for_human`` | ``cancelled``."""
@@ -44,6 +45,9 @@ class RunRow(BaseModel):
     """The step key of the person's answer the run waits for, while it is ``waiting_for_human``."""
     result: dict[str, Any] | None = None
     """The run's ``RunResult`` as JSON, as of its last stop."""
+    deadline: float | None = None
+    """When the goal's wall-clock limit ends (seconds since the epoch), fixed when the run first starts: a
+    resumed run keeps it, however long it was stopped."""
     updated_at: str = ""
 
     def __repr__(self) -> str:
@@ -81,8 +85,10 @@ class Journal(ABC):
         """Insert a new run owned by ``owner``; returns its first epoch (1)."""
 
     @abstractmethod
-    async def claim(self, run_id: str, owner: str) -> int:
-        """Take the run over: bump its epoch and name ``owner``; the old owner's writes are fenced from now on."""
+    async def claim(self, run_id: str, owner: str, *, deadline: float | None = None) -> int:
+        """Take the run over: bump its epoch and name ``owner``; the old owner's writes are fenced from now on.
+        ``deadline`` becomes the run's only if it has none yet (a run submitted to workers starts its clock
+        when one first claims it)."""
 
     @abstractmethod
     async def get_run(self, run_id: str) -> RunRow | None: ...

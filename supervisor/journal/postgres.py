@@ -25,7 +25,7 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS baton_runs (
         run_id TEXT PRIMARY KEY, goal TEXT NOT NULL, fingerprint TEXT NOT NULL, team JSONB NOT NULL,
         state TEXT NOT NULL, owner TEXT NOT NULL, epoch INTEGER NOT NULL, given_plan JSONB,
-        pending_key TEXT, result JSONB, updated_at TEXT NOT NULL)""",
+        pending_key TEXT, result JSONB, updated_at TEXT NOT NULL, deadline DOUBLE PRECISION)""",
     """CREATE TABLE IF NOT EXISTS baton_steps (
         run_id TEXT NOT NULL, step_key TEXT NOT NULL, value JSONB NOT NULL, epoch INTEGER NOT NULL,
         PRIMARY KEY (run_id, step_key))""",
@@ -34,7 +34,9 @@ _SCHEMA = (
         state TEXT, seal BOOLEAN NOT NULL, PRIMARY KEY (run_id, seq))""",
     "CREATE INDEX IF NOT EXISTS baton_runs_by_update ON baton_runs (updated_at)",
 )
-_RUN_COLUMNS = "run_id, goal, fingerprint, team, state, owner, epoch, given_plan, pending_key, result, updated_at"
+_RUN_COLUMNS = (
+    "run_id, goal, fingerprint, team, state, owner, epoch, given_plan, pending_key, result, updated_at, deadline"
+)
 
 
 def _now() -> str:
@@ -84,6 +86,11 @@ class PostgresJournal(Journal):
                     "INSERT INTO baton_meta VALUES ('schema_version', %s) ON CONFLICT DO NOTHING",
                     (str(SCHEMA_VERSION),),
                 )
+            elif int(found[0]) == 1:  # layout 1 had no deadline column
+                await self._db.execute("ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS deadline DOUBLE PRECISION")
+                await self._db.execute(
+                    "UPDATE baton_meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+                )
             elif int(found[0]) > SCHEMA_VERSION:
                 raise JournalError(
                     f"the Postgres journal was written by a newer Baton (layout {found[0]}, this one reads "
@@ -96,17 +103,26 @@ class PostgresJournal(Journal):
         async with self._turn:
             await self._db.execute(
                 f"INSERT INTO baton_runs ({_RUN_COLUMNS}) "
-                "VALUES (%s, %s, %s, %s, 'running', %s, 1, %s, NULL, NULL, %s)",
-                (row.run_id, row.goal, row.fingerprint, Jsonb(row.team), owner, _maybe(row.given_plan), _now()),
+                "VALUES (%s, %s, %s, %s, 'running', %s, 1, %s, NULL, NULL, %s, %s)",
+                (
+                    row.run_id,
+                    row.goal,
+                    row.fingerprint,
+                    Jsonb(row.team),
+                    owner,
+                    _maybe(row.given_plan),
+                    _now(),
+                    row.deadline,
+                ),
             )
             return 1
 
-    async def claim(self, run_id: str, owner: str) -> int:
+    async def claim(self, run_id: str, owner: str, *, deadline: float | None = None) -> int:
         async with self._turn:
             cursor = await self._db.execute(
-                "UPDATE baton_runs SET epoch = epoch + 1, owner = %s, state = 'running', updated_at = %s "
-                "WHERE run_id = %s RETURNING epoch",
-                (owner, _now(), run_id),
+                "UPDATE baton_runs SET epoch = epoch + 1, owner = %s, state = 'running', updated_at = %s, "
+                "deadline = COALESCE(deadline, %s::double precision) WHERE run_id = %s RETURNING epoch",
+                (owner, _now(), deadline, run_id),
             )
             found = await cursor.fetchone()
             if found is None:
@@ -250,7 +266,7 @@ def _maybe(value: Any) -> Any:
 
 
 def _row(found: tuple[Any, ...]) -> RunRow:
-    run_id, goal, fingerprint, team, state, owner, epoch, given, pending, result, updated = found
+    run_id, goal, fingerprint, team, state, owner, epoch, given, pending, result, updated, deadline = found
     return RunRow(
         run_id=run_id,
         goal=goal,
@@ -263,4 +279,5 @@ def _row(found: tuple[Any, ...]) -> RunRow:
         pending_key=pending,
         result=result,
         updated_at=updated,
+        deadline=deadline,
     )

@@ -58,6 +58,9 @@ class RunJournal:
         self.recorded_now = 0
         self.outbox: Outbox | None = None
         self._decisions: list[tuple[str, Any]] = []  # decided by code since the last write, committed with the next
+        self.closed: Exception | None = None
+        """What stops the run at its first new step (its deadline passed while it was stopped): recorded steps
+        still replay, so the run stops with everything it had, and nothing new starts."""
 
     def __repr__(self) -> str:
         return f"<RunJournal {self.run_id} epoch {self.epoch}: {len(self._recorded)} step(s)>"
@@ -103,7 +106,9 @@ class RunJournal:
         return self._recorded.get(key)
 
     def going_live(self, key: str) -> None:
-        """Called before a step that was never recorded runs; a replay refuses here."""
+        """Called before a step that was never recorded runs; a replay refuses here, a closed run stops."""
+        if self.closed is not None:
+            raise self.closed
 
     def asked(self, key: str, prompt: str) -> None:
         """The prompt a model call is about to be asked with (a replay compares it with the recorded one)."""
@@ -111,6 +116,8 @@ class RunJournal:
     async def record(self, key: str, value: Any, *, durable: bool = True) -> None:
         """Commit a step's outcome with its audit entries (refused with ``RunFencedError`` when another owner
         took the run over); ``durable=False`` for an outcome that is cheap to redo (see ``Journal.commit``)."""
+        if self.closed is not None:  # an at-most-once intent among them: a closed run writes none
+            raise self.closed
         await self._write([(key, value)], durable=durable)
         self._recorded[key] = value
         self.recorded_now += 1

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, goal TEXT NOT NULL, fingerprint TEXT NOT NULL, team TEXT NOT NULL,
     state TEXT NOT NULL, owner TEXT NOT NULL, epoch INTEGER NOT NULL, given_plan TEXT,
-    pending_key TEXT, result TEXT, updated_at TEXT NOT NULL
+    pending_key TEXT, result TEXT, updated_at TEXT NOT NULL, deadline REAL
 );
 CREATE TABLE IF NOT EXISTS steps (
     run_id TEXT NOT NULL, step_key TEXT NOT NULL, value TEXT NOT NULL, epoch INTEGER NOT NULL,
@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS audit (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS runs_by_update ON runs (updated_at);
 """
-_RUN_COLUMNS = "run_id, goal, fingerprint, team, state, owner, epoch, given_plan, pending_key, result, updated_at"
+_RUN_COLUMNS = (
+    "run_id, goal, fingerprint, team, state, owner, epoch, given_plan, pending_key, result, updated_at, deadline"
+)
 
 
 def _now() -> str:
@@ -97,6 +99,12 @@ class SqliteJournal(Journal):
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif int(row[0]) == 1:  # layout 1 had no deadline column: added, in one transaction with the new version
+            with self._transaction():
+                columns = [c[1] for c in self._db.execute("PRAGMA table_info(runs)").fetchall()]
+                if "deadline" not in columns:
+                    self._db.execute("ALTER TABLE runs ADD COLUMN deadline REAL")
+                self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         elif int(row[0]) > SCHEMA_VERSION:
             raise JournalError(
                 f"the journal {self.path} was written by a newer Baton (layout {row[0]}, this one reads "
@@ -106,7 +114,7 @@ class SqliteJournal(Journal):
     async def create_run(self, row: RunRow, owner: str) -> int:
         with _faults(self.path):
             self._db.execute(
-                f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, 'running', ?, 1, ?, NULL, NULL, ?)",
+                f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, 'running', ?, 1, ?, NULL, NULL, ?, ?)",
                 (
                     row.run_id,
                     row.goal,
@@ -115,16 +123,17 @@ class SqliteJournal(Journal):
                     owner,
                     _dumps(row.given_plan) if row.given_plan is not None else None,
                     _now(),
+                    row.deadline,
                 ),
             )
         return 1
 
-    async def claim(self, run_id: str, owner: str) -> int:
+    async def claim(self, run_id: str, owner: str, *, deadline: float | None = None) -> int:
         with _faults(self.path):
             found = self._db.execute(
-                "UPDATE runs SET epoch = epoch + 1, owner = ?, state = 'running', updated_at = ? WHERE run_id = ? "
-                "RETURNING epoch",
-                (owner, _now(), run_id),
+                "UPDATE runs SET epoch = epoch + 1, owner = ?, state = 'running', updated_at = ?, "
+                "deadline = COALESCE(deadline, ?) WHERE run_id = ? RETURNING epoch",
+                (owner, _now(), deadline, run_id),
             ).fetchone()
         if found is None:
             raise UnknownRunError(run_id)
@@ -266,7 +275,7 @@ class SqliteJournal(Journal):
 
 
 def _row(found: tuple[Any, ...]) -> RunRow:
-    run_id, goal, fingerprint, team, state, owner, epoch, given, pending, result, updated = found
+    run_id, goal, fingerprint, team, state, owner, epoch, given, pending, result, updated, deadline = found
     return RunRow(
         run_id=run_id,
         goal=goal,
@@ -279,4 +288,5 @@ def _row(found: tuple[Any, ...]) -> RunRow:
         pending_key=pending,
         result=json.loads(result) if result else None,
         updated_at=updated,
+        deadline=deadline,
     )

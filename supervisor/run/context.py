@@ -84,6 +84,8 @@ class RunContext:
         """How often each subtask was sent back for revision: part of its steps' keys, so a revision's attempts
         (numbered from 1 again) never meet the records of the draft before."""
         self.journal: RunJournal | None = None
+        self.deadline: float | None = None
+        """When the goal's wall-clock limit ends (seconds since the epoch; recorded with a journaled run)."""
         self.pending_key: str | None = None
         """The key of the person's answer a stopped run waits for."""
         self.revision_feedback: dict[str, str] = {}

@@ -55,6 +55,7 @@ class DurableRuns:
             fingerprint=fingerprint,
             team=team,
             given_plan=given.model_dump(mode="json") if given is not None else None,
+            deadline=run.deadline,
         )
         epoch = await journal.create_run(row, self.owner)
         run.attach(RunJournal(journal, run.run_id, epoch, {}))
@@ -66,8 +67,11 @@ class DurableRuns:
             raise UserError("submitting a run needs the journal ([journal] enabled = true)")
         await journal.create_run(RunRow(run_id=run_id, goal=goal, fingerprint=fingerprint, team=team), self.owner)
 
-    async def reopen(self, run_id: str, decision: HumanDecision | None) -> tuple[RunRow, RunJournal]:
-        """Claim a recorded run for this owner, after recording ``decision`` as the answer it waits for."""
+    async def reopen(
+        self, run_id: str, decision: HumanDecision | None, *, deadline: float | None = None
+    ) -> tuple[RunRow, RunJournal]:
+        """Claim a recorded run for this owner, after recording ``decision`` as the answer it waits for; the row
+        returned is the claimed one, with its deadline (``deadline`` when the run had none yet)."""
         journal = await self.journal()
         if journal is None:
             raise UserError("resuming a run by its id needs the journal ([journal] enabled = true)")
@@ -82,7 +86,9 @@ class DurableRuns:
             answered = decision.model_dump(mode="json")
             # The answer's audit entry is committed with it; the audit log gets it when the run is levelled.
             await journal.answer(run_id, row.pending_key, answered, [step_entry(row.pending_key, answered)])
-        epoch = await journal.claim(run_id, self.owner)
+        epoch = await journal.claim(run_id, self.owner, deadline=deadline)
+        claimed = await journal.get_run(run_id)
+        row = claimed if claimed is not None else row
         recorded = await journal.steps(run_id)
         return row, RunJournal(journal, run_id, epoch, recorded)
 

@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import functools
 import inspect
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -91,8 +92,9 @@ class RunLoop:
         return capabilities_of(model, dict(self.capability_overrides))
 
     async def drive(self, run: RunContext, work: Callable[[], Awaitable[None]]) -> None:
-        """Run ``work`` under the goal's timeout and turn how it ends into the result's status."""
-        deadline = asyncio.timeout(self.limits.goal_timeout_s)
+        """Run ``work`` until the goal's deadline and turn how it ends into the result's status. The deadline is
+        an absolute time fixed when the run first started (``run.deadline``): a resumed run does not get a new one."""
+        deadline = asyncio.timeout(None if run.deadline is None else max(0.0, run.deadline - time.time()))
         try:
             async with deadline:
                 await work()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from supervisor.errors import AnswerRefusedError, JournalError, RunFencedError, UnknownRunError
-from supervisor.journal.base import Journal, RunRow
+from supervisor.journal.base import SCHEMA_VERSION, Journal, RunRow
 from supervisor.journal.postgres import PostgresJournal
 from supervisor.journal.sqlite import SqliteJournal
 
@@ -115,6 +115,77 @@ def test_runs_are_listed_most_recent_first_with_their_state(on_store: Callable[[
     on_store(check)
 
 
+def test_a_runs_deadline_is_fixed_when_it_first_starts_and_no_claim_moves_it(
+    on_store: Callable[[Check], None],
+) -> None:
+    async def check(journal: Journal) -> None:
+        started = new_run().model_copy(update={"deadline": 1_900_000_000.25})
+        await journal.create_run(started, "worker-a")
+        await journal.claim(started.run_id, "worker-b", deadline=1_999_999_999.0)
+        stored = await journal.get_run(started.run_id)
+        assert stored is not None and stored.deadline == 1_900_000_000.25
+        submitted = new_run()  # recorded now, started by the first worker to claim it
+        await journal.create_run(submitted, "submitter")
+        fresh = await journal.get_run(submitted.run_id)
+        assert fresh is not None and fresh.deadline is None
+        await journal.claim(submitted.run_id, "worker-a", deadline=1_900_000_100.5)
+        await journal.claim(submitted.run_id, "worker-b", deadline=1_999_999_999.0)
+        stored = await journal.get_run(submitted.run_id)
+        assert stored is not None and stored.deadline == 1_900_000_100.5
+
+    on_store(check)
+
+
+def test_a_store_of_the_first_layout_gains_the_deadline_column_and_keeps_its_runs(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "journal.sqlite3"
+    with sqlite3.connect(path) as db:  # the first layout's runs table, as an older Baton wrote it
+        db.executescript(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "INSERT INTO meta VALUES ('schema_version', '1');"
+            "CREATE TABLE runs (run_id TEXT PRIMARY KEY, goal TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+            "team TEXT NOT NULL, state TEXT NOT NULL, owner TEXT NOT NULL, epoch INTEGER NOT NULL, given_plan TEXT, "
+            "pending_key TEXT, result TEXT, updated_at TEXT NOT NULL);"
+            "INSERT INTO runs VALUES ('old-run', 'Ship 5531', '', '[]', 'stopped', 'a', 2, NULL, NULL, NULL, 'x');"
+        )
+
+    async def upgraded_sqlite() -> None:
+        journal = SqliteJournal(path)
+        try:
+            old = await journal.get_run("old-run")
+            assert old is not None and (old.state, old.epoch, old.deadline) == ("stopped", 2, None)
+            await journal.claim("old-run", "worker-a", deadline=1_900_000_000.0)
+            claimed = await journal.get_run("old-run")
+            assert claimed is not None and claimed.deadline == 1_900_000_000.0
+        finally:
+            await journal.close()
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT value FROM meta").fetchone() == (str(SCHEMA_VERSION),)
+
+    asyncio.run(upgraded_sqlite())
+
+    async def upgraded_postgres() -> None:
+        journal = await PostgresJournal.connect(postgres_url)
+        await journal._db.execute("ALTER TABLE baton_runs DROP COLUMN deadline")
+        await journal._db.execute("UPDATE baton_meta SET value = '1' WHERE key = 'schema_version'")
+        await journal.close()
+        journal = await PostgresJournal.connect(postgres_url)
+        try:
+            row = new_run().model_copy(update={"deadline": 1_900_000_000.5})
+            await journal.create_run(row, "worker-a")
+            stored = await journal.get_run(row.run_id)
+            assert stored is not None and stored.deadline == 1_900_000_000.5
+            version = await (await journal._db.execute("SELECT value FROM baton_meta")).fetchone()
+            assert version == (str(SCHEMA_VERSION),)
+        finally:
+            await journal.close()
+
+    asyncio.run(upgraded_postgres())
+
+
 def test_a_store_written_by_a_newer_baton_is_refused(tmp_path: Path, postgres_url: str) -> None:
     import sqlite3
 
@@ -132,7 +203,9 @@ def test_a_store_written_by_a_newer_baton_is_refused(tmp_path: Path, postgres_ur
             with pytest.raises(JournalError, match="newer Baton"):
                 await PostgresJournal.connect(postgres_url)
         finally:
-            await journal._db.execute("UPDATE baton_meta SET value = '1' WHERE key = 'schema_version'")
+            await journal._db.execute(
+                "UPDATE baton_meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+            )
             await journal.close()
 
     asyncio.run(newer_postgres())

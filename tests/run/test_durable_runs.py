@@ -14,6 +14,7 @@ import random
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -279,3 +280,116 @@ def test_a_guard_changed_between_a_kill_and_the_resume_cannot_flip_a_decision_al
     report = asyncio.run(supervisor_for(str(home), hold_outputs_of="inventory").replay(result["run_id"]))
     assert not report.reproduced
     assert report.divergences[0] == f"{decided}: the guards decided blocked, recorded pass"
+
+
+def steps_of(result: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(s["subtask"]["id"], s["status"]) for s in result["steps"]]
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{"max_concurrency": 1, "token_budget": 450}, {"max_concurrency": 1, "max_steps": 3}],
+    ids=["token-budget", "specialist-steps"],
+)
+def test_a_budget_stop_after_a_kill_and_a_resume_comes_at_the_same_total_as_without_the_kill(
+    tmp_path: Path, limits: dict[str, Any]
+) -> None:
+    # One step at a time: with parallel steps, which of them is counted before the budget is crossed is a race
+    # even without a kill.
+    (uninterrupted,) = phases([{"action": "run", "target": SAFE, "home": str(tmp_path / "baseline"), "limits": limits}])
+    expected = uninterrupted["result"]
+    assert expected["status"] == "stopped" and expected["error_type"] in ("TokenBudgetError", "StepLimitError")
+    kills = [(when, k) for k in range(1, uninterrupted["writes"] + 1) for when in ("kill_before", "kill_after")]
+    specs: list[dict[str, Any]] = []
+    for when, k in kills:
+        home = str(tmp_path / f"{when}-{k}")
+        specs.append({"action": "run", "target": SAFE, "home": home, "limits": limits, when: k})
+        specs.append({"action": "resume", "target": "@only", "home": home, "limits": limits})
+    outcomes = phases(specs)
+    for (when, k), killed, resumed in zip(kills, outcomes[::2], outcomes[1::2], strict=True):
+        name = f"{when}-{k}"
+        assert killed["killed"], name
+        result = resumed["result"]
+        assert result["status"] == "stopped", (name, result.get("error"))
+        # The same limit stopped it at the same count: what was spent before the kill was counted, once.
+        assert (result["error_type"], result["error"]) == (expected["error_type"], expected["error"]), name
+        assert result["usage"] == expected["usage"], name
+        assert steps_of(result) == steps_of(expected), name
+        assert not (tmp_path / name / "bookings.sqlite3").exists() or bookings(tmp_path / name) == []
+        journal_and_audit_agree(tmp_path / name, result["run_id"])
+
+
+def deadline_of(home: Path) -> float:
+    with sqlite3.connect(home / "journal.sqlite3") as db:
+        (deadline,) = db.execute("SELECT deadline FROM runs").fetchone()
+    return float(deadline)
+
+
+def test_a_resumed_run_keeps_the_deadline_recorded_when_it_started(tmp_path: Path) -> None:
+    home = tmp_path / "in-time"
+    before = time.time()
+    (killed,) = phases(
+        [{"action": "run", "target": SAFE, "home": str(home), "limits": {"goal_timeout_s": 3600}, "kill_after": 3}]
+    )
+    assert killed["killed"]
+    recorded = deadline_of(home)
+    assert before + 3600 <= recorded <= time.time() + 3600  # an absolute time, fixed when the run started
+    # Resumed under a config that would give it two hours from now: it keeps the hour it was given.
+    (resumed,) = phases(
+        [{"action": "resume", "target": "@only", "home": str(home), "limits": {"goal_timeout_s": 7200}}]
+    )
+    assert resumed["result"]["status"] == "done", resumed["result"]["error"]
+    assert deadline_of(home) == recorded
+
+
+def test_a_deadline_that_passed_while_the_run_was_down_stops_the_resume_at_once_with_that_reason(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "late"
+    # Killed after the stock, price and fraud steps, just before the shipment's intent: nothing booked yet.
+    common = {"home": str(home), "at_most_once": True, "limits": {"goal_timeout_s": 3600}}
+    (killed,) = phases([{"action": "run", "target": SAFE, "kill_before_key": "intent:create_shipment", **common}])
+    assert killed["killed"]
+    with sqlite3.connect(home / "journal.sqlite3") as db:  # the hour went by while the run was down
+        db.execute("UPDATE runs SET deadline = ?", (time.time() - 60,))
+        answers = [json.loads(v) for (v,) in db.execute("SELECT value FROM steps")]
+    model_answers = sum(1 for v in answers if isinstance(v, dict) and "prompt" in v)
+    (resumed,) = phases([{"action": "resume", "target": "@only", **common}])
+    result = resumed["result"]
+    assert result["status"] == "stopped"
+    assert result["error_type"] == "GoalTimeoutError"
+    assert "passed while the run was stopped" in result["error"]
+    # Everything recorded replayed (the three checks stay accepted); nothing new ran: no model call, no booking.
+    assert [s for s in steps_of(result) if s[1] == "accepted"] == [
+        ("s1", "accepted"),
+        ("s2", "accepted"),
+        ("s3", "accepted"),
+    ]
+    assert result["usage"]["calls"] == model_answers
+    assert not (home / "bookings.sqlite3").exists() or bookings(home) == []
+    assert not any("intent:" in key for key in journal_keys(home))  # a run past its deadline writes no intent
+    journal_and_audit_agree(home, result["run_id"])
+    # Resumed again, it stops again the same way: the deadline stays where it was.
+    (again,) = phases([{"action": "resume", "target": "@only", **common}])
+    assert again["result"]["error_type"] == "GoalTimeoutError"
+
+
+def test_a_resumed_runs_timer_runs_to_the_recorded_deadline_not_a_fresh_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.durable_order_desk import supervisor_for
+
+    home = tmp_path / "timer"
+    (killed,) = phases(
+        [{"action": "run", "target": SAFE, "home": str(home), "limits": {"goal_timeout_s": 3600}, "kill_after": 2}]
+    )
+    assert killed["killed"]
+    with sqlite3.connect(home / "journal.sqlite3") as db:  # most of the hour went by while the run was down
+        db.execute("UPDATE runs SET deadline = ?", (time.time() + 0.5,))
+    monkeypatch.setenv("BATON_HOME", str(home))
+    monkeypatch.setenv("ORDER_DESK_BOOKINGS", str(home / "bookings.sqlite3"))
+    # Every model answer now takes 5 s: with a fresh hour the run would finish; with its half second it cannot.
+    supervisor = supervisor_for(str(home), latency_s=5.0, limits={"goal_timeout_s": 3600})
+    run_id = asyncio.run(supervisor.runs())[0].run_id
+    result = supervisor.resume_sync(run_id)
+    assert result.status == "stopped" and result.error_type == "GoalTimeoutError"

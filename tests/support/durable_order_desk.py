@@ -136,10 +136,16 @@ def holding_outputs_of(agent: str) -> Guard:
 
 
 def supervisor_for(
-    home: str, *, at_most_once: bool = False, latency_s: float = 0.0, hold_outputs_of: str | None = None
+    home: str,
+    *,
+    at_most_once: bool = False,
+    latency_s: float = 0.0,
+    hold_outputs_of: str | None = None,
+    limits: dict[str, Any] | None = None,
 ) -> Supervisor:
     """The order desk with its own journal, audit log and carrier table under ``home``; a model that plans
-    freely and judges (so plans and verdicts are recorded steps too); ``hold_outputs_of`` adds a guard."""
+    freely and judges (so plans and verdicts are recorded steps too); ``hold_outputs_of`` adds a guard;
+    ``limits`` overrides ``[limits]`` settings (a token budget, agent runs, the goal's timeout)."""
     os.environ["BATON_HOME"] = home
     Path(home).mkdir(parents=True, exist_ok=True)
     os.environ["ORDER_DESK_BOOKINGS"] = str(Path(home) / "bookings.sqlite3")
@@ -153,7 +159,9 @@ def supervisor_for(
             deliverable=team.deliverable,
         )
     # BM25 card ranking: the same decisions on every run, without a sentence model's seconds per process.
-    config = load_config(ROOT / "examples" / "order_desk" / "baton.toml", env={"BATON_ROUTING__SIMILARITY": "bm25"})
+    env = {"BATON_ROUTING__SIMILARITY": "bm25"}
+    env.update({f"BATON_LIMITS__{name.upper()}": str(value) for name, value in (limits or {}).items()})
+    config = load_config(ROOT / "examples" / "order_desk" / "baton.toml", env=env)
     guards = [holding_outputs_of(hold_outputs_of)] if hold_outputs_of else []
     model = RunScript(plan=PLAN).model("durable-desk", latency_s=latency_s)
     return Supervisor(team, config=config, model=model, guards=guards)
@@ -171,7 +179,10 @@ def phase(spec: dict[str, Any]) -> dict[str, Any]:
     if spec.get("seed") is not None:
         random_latency(spec["seed"])
     supervisor = supervisor_for(
-        spec["home"], at_most_once=spec.get("at_most_once", False), hold_outputs_of=spec.get("hold_outputs_of")
+        spec["home"],
+        at_most_once=spec.get("at_most_once", False),
+        hold_outputs_of=spec.get("hold_outputs_of"),
+        limits=spec.get("limits"),
     )
     if spec["action"] == "run":
         result = supervisor.run_sync(spec["target"])
