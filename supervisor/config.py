@@ -234,6 +234,9 @@ class JournalConfig(_Strict):
 
     enabled: bool = True
     store: str | None = None
+    busy_timeout_s: float = Field(
+        default=10.0, gt=0, description="how long a write waits for a lock another process holds, then fails"
+    )
 
 
 class ToolsConfig(_Strict):

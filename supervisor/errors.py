@@ -42,8 +42,12 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── DetectorModelError          the injection detector's shipped weights are missing or fail their sha256
         ├── AuditIntegrityError         the audit log of a run was changed, cut or rewritten; names the first bad entry
         ├── AuditFileError              the audit log's file is damaged: not SQLite, or pages SQLite cannot read
-        ├── JournalError                the step journal cannot be written or read: disk full or read-only, locked,
-        │                               or written by a newer Baton (no committed step is lost)
+        ├── JournalError                the step journal cannot be written or read (no committed step is lost);
+        │   │                           names the store
+        │   ├── JournalFullError        the disk (or the store's size limit) is full
+        │   ├── JournalReadOnlyError    the store or its folder cannot be written
+        │   ├── JournalLockedError      another process holds the store's lock past the busy timeout
+        │   └── JournalVersionError     the store was written by a newer Baton
         ├── RunFencedError              another owner took the run over; this one may write nothing more
         ├── OutcomeUnknownError         an at-most-once tool's intent has no result and nothing can settle it
         ├── ReplayDivergedError         a replay reached a step the recorded run never made
@@ -415,7 +419,37 @@ class AnswerRefusedError(UserError):
 
 
 class JournalError(RunError):
-    """The step journal cannot be written or read; what it says is what to fix. No committed step is lost."""
+    """The step journal cannot be written or read; what it says is what to fix. No committed step is lost.
+
+    ``store`` names the file or server; ``run_id`` the run it stopped (None when no run was under way or the
+    run was never recorded): once the fault is fixed, that run resumes by its id."""
+
+    def __init__(self, message: str, *, store: str = "", run_id: str | None = None) -> None:
+        self.store = store
+        self.run_id = run_id
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        if self.run_id is None:
+            return base
+        return f"{base}; nothing committed is lost: once fixed, 'baton resume {self.run_id}' continues the run"
+
+
+class JournalFullError(JournalError):
+    """The disk holding the journal (or the store's own size limit) is full."""
+
+
+class JournalReadOnlyError(JournalError):
+    """The journal's file, its folder or the database refuses writes."""
+
+
+class JournalLockedError(JournalError):
+    """Another process held the journal's lock for longer than the busy timeout."""
+
+
+class JournalVersionError(JournalError):
+    """The journal was written by a newer Baton, whose layout this one does not know: it is never guessed at."""
 
 
 class RunFencedError(RunError):

@@ -319,7 +319,10 @@ class Supervisor:
         event sink raised at its end as it ended; a run the journal refused is left for resume to finish."""
         try:
             await self._drive(run, work)
-        except (RunFencedError, JournalError):
+        except JournalError as exc:
+            exc.run_id = exc.run_id or run.run_id  # recorded up to the fault: it resumes by this id once fixed
+            raise
+        except RunFencedError:
             raise
         except BaseException:
             with contextlib.suppress(BatonError):  # what ended the run goes on whatever the journal says
@@ -336,7 +339,11 @@ class Supervisor:
         self, run_id: str, decision: HumanDecision | None, on_event: EventSink | None
     ) -> RunResult:
         # A run submitted to workers starts its clock when first claimed; any other keeps its recorded deadline.
-        row, journal = await self._durable.reopen(run_id, decision, deadline=self._new_deadline())
+        try:
+            row, journal = await self._durable.reopen(run_id, decision, deadline=self._new_deadline())
+        except JournalError as exc:
+            exc.run_id = exc.run_id or run_id
+            raise
         given = Plan.model_validate(row.given_plan) if row.given_plan is not None else None
         start = RunResult(run_id=run_id, goal=row.goal, status="failed")
         run = RunContext(

@@ -10,11 +10,21 @@ never on import.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from supervisor.errors import AnswerRefusedError, JournalError, RunFencedError, UnknownRunError
+from supervisor.errors import (
+    AnswerRefusedError,
+    JournalError,
+    JournalFullError,
+    JournalLockedError,
+    JournalReadOnlyError,
+    JournalVersionError,
+    RunFencedError,
+    UnknownRunError,
+)
 from supervisor.journal.base import SCHEMA_VERSION, AuditRecord, Committed, Journal, RunRow, RunState
 
 if TYPE_CHECKING:
@@ -43,12 +53,45 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def translated(exc: Exception, store: str) -> JournalError:
+    """A Postgres error as the ``JournalError`` subclass of the fault it reports (by its SQLSTATE)."""
+    import psycopg.errors as pg
+
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, pg.DiskFull):
+        return JournalFullError(f"the disk holding the Postgres journal {store} is full ({first})", store=store)
+    if isinstance(exc, pg.ReadOnlySqlTransaction | pg.InsufficientPrivilege):
+        return JournalReadOnlyError(
+            f"the Postgres journal {store} refuses writes: Baton cannot record steps there ({first})", store=store
+        )
+    if isinstance(exc, pg.LockNotAvailable):
+        return JournalLockedError(
+            f"the Postgres journal {store} is locked: another session holds the lock, and did not let go within "
+            "the busy timeout ([journal] busy_timeout_s)",
+            store=store,
+        )
+    return JournalError(f"the Postgres journal {store} cannot be used: {first}", store=store)
+
+
+@contextlib.contextmanager
+def _faults(store: str) -> Iterator[None]:
+    """psycopg's errors as ``JournalError`` subclasses; the transaction rolls back, committed steps stay."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise translated(exc, store) from exc
+
+
 class PostgresJournal(Journal):
     """The journal in a Postgres database (tables ``baton_runs``, ``baton_steps``, ``baton_meta``)."""
 
     def __init__(self, connection: psycopg.AsyncConnection[Any], url: str) -> None:
         self._db = connection
         self.url = url
+        info = connection.info
+        self.store = f"{info.host}:{info.port}/{info.dbname}"  # named in errors, without the URL's password
         # One connection serves every run of this process: a write's transaction must not take in another
         # coroutine's statements, so statements and transactions take turns.
         self._turn = asyncio.Lock()
@@ -56,8 +99,15 @@ class PostgresJournal(Journal):
     def __repr__(self) -> str:
         return f"<PostgresJournal {self._db.info.host}:{self._db.info.port}/{self._db.info.dbname}>"
 
+    @contextlib.asynccontextmanager
+    async def _using(self) -> AsyncIterator[None]:
+        """This connection's turn, with its faults said as ``JournalError`` subclasses."""
+        async with self._turn:
+            with _faults(self.store):
+                yield
+
     @classmethod
-    async def connect(cls, url: str) -> PostgresJournal:
+    async def connect(cls, url: str, *, busy_timeout_s: float = 10.0) -> PostgresJournal:
         import psycopg
 
         try:
@@ -66,7 +116,10 @@ class PostgresJournal(Journal):
             raise JournalError(f"the Postgres journal cannot be reached: {str(exc).strip().splitlines()[0]}") from exc
         journal = cls(connection, url)
         try:
-            await journal._prepare()
+            with _faults(journal.store):
+                # A lock another session holds fails a statement after this long (LockNotAvailable), not never.
+                await connection.execute(f"SET lock_timeout = {int(busy_timeout_s * 1000)}")
+                await journal._prepare()
         except BaseException:
             await connection.close()
             raise
@@ -92,15 +145,16 @@ class PostgresJournal(Journal):
                     "UPDATE baton_meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
                 )
             elif int(found[0]) > SCHEMA_VERSION:
-                raise JournalError(
-                    f"the Postgres journal was written by a newer Baton (layout {found[0]}, this one reads "
-                    f"{SCHEMA_VERSION}); upgrade Baton"
+                raise JournalVersionError(
+                    f"the Postgres journal {self.store} was written by a newer Baton (layout {found[0]}, this one "
+                    f"reads {SCHEMA_VERSION}): upgrade Baton to use it",
+                    store=self.store,
                 )
 
     async def create_run(self, row: RunRow, owner: str) -> int:
         from psycopg.types.json import Jsonb
 
-        async with self._turn:
+        async with self._using():
             await self._db.execute(
                 f"INSERT INTO baton_runs ({_RUN_COLUMNS}) "
                 "VALUES (%s, %s, %s, %s, 'running', %s, 1, %s, NULL, NULL, %s, %s)",
@@ -118,7 +172,7 @@ class PostgresJournal(Journal):
             return 1
 
     async def claim(self, run_id: str, owner: str, *, deadline: float | None = None) -> int:
-        async with self._turn:
+        async with self._using():
             cursor = await self._db.execute(
                 "UPDATE baton_runs SET epoch = epoch + 1, owner = %s, state = 'running', updated_at = %s, "
                 "deadline = COALESCE(deadline, %s::double precision) WHERE run_id = %s RETURNING epoch",
@@ -130,20 +184,20 @@ class PostgresJournal(Journal):
             return int(found[0])
 
     async def get_run(self, run_id: str) -> RunRow | None:
-        async with self._turn:
+        async with self._using():
             cursor = await self._db.execute(f"SELECT {_RUN_COLUMNS} FROM baton_runs WHERE run_id = %s", (run_id,))
             found = await cursor.fetchone()
             return _row(found) if found is not None else None
 
     async def runs(self, limit: int = 100) -> list[RunRow]:
-        async with self._turn:
+        async with self._using():
             cursor = await self._db.execute(
                 f"SELECT {_RUN_COLUMNS} FROM baton_runs ORDER BY updated_at DESC LIMIT %s", (limit,)
             )
             return [_row(r) for r in await cursor.fetchall()]
 
     async def steps(self, run_id: str) -> dict[str, Any]:
-        async with self._turn:
+        async with self._using():
             cursor = await self._db.execute("SELECT step_key, value FROM baton_steps WHERE run_id = %s", (run_id,))
             return {key: value for key, value in await cursor.fetchall()}
 
@@ -179,7 +233,7 @@ class PostgresJournal(Journal):
     ) -> Committed:
         from psycopg.types.json import Jsonb
 
-        async with self._turn:
+        async with self._using():
             inserted = []
             async with self._db.transaction():
                 if not durable:  # the server's own "cheap to redo": flushed with the next synchronous commit
@@ -201,7 +255,7 @@ class PostgresJournal(Journal):
     async def answer(self, run_id: str, key: str, value: Any, audit: Sequence[AuditRecord] = ()) -> None:
         from psycopg.types.json import Jsonb
 
-        async with self._turn, self._db.transaction():
+        async with self._using(), self._db.transaction():
             cursor = await self._db.execute(
                 "SELECT state, pending_key, epoch FROM baton_runs WHERE run_id = %s FOR UPDATE", (run_id,)
             )
@@ -233,7 +287,7 @@ class PostgresJournal(Journal):
     ) -> int:
         from psycopg.types.json import Jsonb
 
-        async with self._turn, self._db.transaction():
+        async with self._using(), self._db.transaction():
             await self._check_epoch(run_id, epoch)
             await self._db.execute(
                 "UPDATE baton_runs SET state = %s, pending_key = %s, result = %s, updated_at = %s WHERE run_id = %s",
@@ -242,7 +296,7 @@ class PostgresJournal(Journal):
             return await self._append_audit(run_id, audit)
 
     async def audit_after(self, run_id: str, seq: int) -> list[AuditRecord]:
-        async with self._turn:
+        async with self._using():
             cursor = await self._db.execute(
                 "SELECT kind, at, data, state, seal FROM baton_audit WHERE run_id = %s AND seq > %s ORDER BY seq",
                 (run_id, seq),
@@ -251,7 +305,7 @@ class PostgresJournal(Journal):
             return [AuditRecord(kind, at, data, state, bool(seal)) for kind, at, data, state, seal in rows]
 
     async def audit_heads(self) -> dict[str, int]:
-        async with self._turn:
+        async with self._using():
             cursor = await self._db.execute("SELECT run_id, MAX(seq) FROM baton_audit GROUP BY run_id")
             return {str(run_id): int(last) for run_id, last in await cursor.fetchall()}
 

@@ -17,6 +17,7 @@ committed. ``bench/journal.py`` measures both.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sqlite3
@@ -25,7 +26,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from supervisor.errors import AnswerRefusedError, JournalError, RunFencedError, UnknownRunError
+from supervisor.errors import (
+    AnswerRefusedError,
+    JournalError,
+    JournalFullError,
+    JournalLockedError,
+    JournalReadOnlyError,
+    JournalVersionError,
+    RunFencedError,
+    UnknownRunError,
+)
 from supervisor.journal.base import SCHEMA_VERSION, AuditRecord, Committed, Journal, RunRow, RunState
 
 _SCHEMA = """
@@ -59,44 +69,85 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+def _fault(path: Path, exc: sqlite3.Error | OSError) -> JournalError:
+    """What went wrong with the journal at ``path``, said in words: whose disk, which lock."""
+    store = str(path)
+    if isinstance(exc, OSError):  # creating the folder or the file
+        if exc.errno == errno.ENOSPC:
+            return JournalFullError(f"the disk holding the journal {path} is full", store=store)
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return JournalReadOnlyError(
+                f"the journal {path} cannot be written: its folder or file refuses writes ({exc.strerror})",
+                store=store,
+            )
+        return JournalError(f"the journal {path} cannot be opened: {exc.strerror}", store=store)
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == sqlite3.SQLITE_FULL:
+        return JournalFullError(f"the disk holding the journal {path} is full", store=store)
+    if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN):
+        return JournalReadOnlyError(
+            f"the journal {path} is read-only: Baton cannot record steps there ({exc})", store=store
+        )
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return JournalLockedError(
+            f"the journal {path} is locked: another process holds it, and did not let go within the busy timeout "
+            "([journal] busy_timeout_s)",
+            store=store,
+        )
+    if isinstance(exc, sqlite3.OperationalError):
+        return JournalError(f"the journal {path} cannot be used: {exc}", store=store)
+    return JournalError(f"the journal {path} is not a journal Baton can read: {exc}", store=store)
+
+
 @contextlib.contextmanager
 def _faults(path: Path) -> Iterator[None]:
-    """SQLite's errors said in words: whose disk, which lock (a fault never half-writes a step)."""
+    """SQLite's errors as ``JournalError`` subclasses (a fault never half-writes a step: the transaction rolls
+    back, and every step committed before stays)."""
     try:
         yield
-    except sqlite3.OperationalError as exc:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            raise JournalError(f"the journal {path} is locked by another process; try again") from exc
-        if "readonly" in text or "read-only" in text:
-            raise JournalError(f"the journal {path} is read-only: Baton cannot record steps there") from exc
-        if "full" in text:
-            raise JournalError(f"the disk holding the journal {path} is full: free space and resume") from exc
-        raise JournalError(f"the journal {path} cannot be used: {exc}") from exc
-    except sqlite3.DatabaseError as exc:
-        raise JournalError(f"the journal {path} is not a journal Baton can read: {exc}") from exc
+    except (sqlite3.Error, OSError) as exc:
+        raise _fault(path, exc) from exc
+
+
+def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
+    """The connection every call of one journal uses (a seam the fault tests open read-only)."""
+    return sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_s)
 
 
 class SqliteJournal(Journal):
     """The journal in one SQLite file; every call is a few microseconds of local I/O, done inline."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout_s: float = 10.0) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # owner-only from the first byte
         with _faults(path):
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-            self._check_version()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # owner-only from the first byte
+            self._db = _connect(path, busy_timeout_s)
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._check_version()
+            except BaseException:
+                self._db.close()
+                raise
 
     def __repr__(self) -> str:
         return f"<SqliteJournal {self.path}>"
 
     def _check_version(self) -> None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        # The version first: a newer Baton's store is refused before anything is written to it.
+        has_meta = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if has_meta else None
+        if row is not None and int(row[0]) > SCHEMA_VERSION:
+            raise JournalVersionError(
+                f"the journal {self.path} was written by a newer Baton (layout {row[0]}, this one reads "
+                f"{SCHEMA_VERSION}): upgrade Baton to use it",
+                store=str(self.path),
+            )
+        if row is None or int(row[0]) < SCHEMA_VERSION:
+            self._db.executescript(_SCHEMA)
         if row is None:
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         elif int(row[0]) == 1:  # layout 1 had no deadline column: added, in one transaction with the new version
@@ -105,11 +156,6 @@ class SqliteJournal(Journal):
                 if "deadline" not in columns:
                     self._db.execute("ALTER TABLE runs ADD COLUMN deadline REAL")
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise JournalError(
-                f"the journal {self.path} was written by a newer Baton (layout {row[0]}, this one reads "
-                f"{SCHEMA_VERSION}); upgrade Baton"
-            )
 
     async def create_run(self, row: RunRow, owner: str) -> int:
         with _faults(self.path):

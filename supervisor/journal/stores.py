@@ -27,7 +27,8 @@ async def open_journal(settings: JournalConfig) -> Journal:
             raise ConfigError(
                 "journal.store", [f"journal.store: a Postgres store needs the postgres extra ({exc.name} is missing)"]
             ) from None
-        return await PostgresJournal.connect(store)
+        return await PostgresJournal.connect(store, busy_timeout_s=settings.busy_timeout_s)
     from supervisor.journal.sqlite import SqliteJournal
 
-    return SqliteJournal(Path(store).expanduser() if store else default_store())
+    path = Path(store).expanduser() if store else default_store()
+    return SqliteJournal(path, busy_timeout_s=settings.busy_timeout_s)
