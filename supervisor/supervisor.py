@@ -31,6 +31,7 @@ from supervisor.errors import (
     RunFencedError,
     TeamError,
     UnknownAgentError,
+    UnknownRunError,
     UserError,
 )
 from supervisor.events import Event, EventSink, RunStarted
@@ -275,37 +276,17 @@ class Supervisor:
         *,
         on_event: EventSink | None = None,
     ) -> RunResult:
-        """Continue a stopped run.
+        """Continue a stopped run, by its id (or its ``RunResult``, which names it), from the journal.
 
-        By its id: from the journal (after a crash, a policy stop, Ctrl-C, or with a person's ``decision`` to the
-        question it waits for); every recorded step replays and only what was never recorded runs. The resume
-        claims the run, so an earlier owner still running it is fenced out (``RunFencedError``); answering a
-        question twice is refused (``AnswerRefusedError``). From a ``RunResult``: a run waiting for a person
-        continues with their ``decision``, a ``cancelled`` run (no decision) from its accepted work.
+        A run stopped by a crash, a policy, Ctrl-C or a question for a person (with their ``decision``, recorded
+        first) resumes the same way: every recorded step replays and only what was never recorded runs. The
+        resume claims the run, so an earlier owner still running it is fenced out (``RunFencedError``); answering
+        a question twice is refused (``AnswerRefusedError``); a run that is done has nothing to resume.
         """
-        if isinstance(result, str):
-            return await self._resume_recorded(result, decision, on_event)
-        current = result.replans[-1] if result.replans else result.plan
-        waiting = result.status == "waiting_for_human" and result.pending is not None
-        if current is None or not (waiting or result.status == "cancelled"):
-            raise UserError(f"run {result.run_id} is {result.status}, not waiting for a person or cancelled")
-        if waiting and decision is None:
-            raise UserError(f"run {result.run_id} waits for a person: resume it with their decision")
-        restored = result.model_copy(deep=True, update={"status": "failed", "error": None, "error_type": None})
-        guard = Policies.restored(self._limits, restored, self.team.names)
-        run = RunContext(result.goal, self._sinks(on_event), self._prices, guard, restored, guards=self._guards)
-        run.deadline = self._new_deadline()
-        pending, run.result.pending = result.pending, None
-
-        async def continue_run() -> None:
-            async with self._with_tools(run) as loop:
-                if pending is not None and decision is not None:
-                    record = next(s for s in restored.steps if s.status == "waiting_for_human")
-                    loop.desk.resume(run, record, decision, pending)
-                await loop.finish(run, current)
-
-        await self._drive(run, continue_run)
-        return run.result
+        run_id = result if isinstance(result, str) else result.run_id
+        if not self.config.journal.enabled:
+            raise UserError(f"run {run_id} cannot be resumed: resuming needs the journal ([journal] enabled = true)")
+        return await self._resume_recorded(run_id, decision, on_event)
 
     async def _drive(self, run: RunContext, work: Callable[[], Awaitable[None]]) -> None:
         self._in_progress[run.run_id] = run.result
@@ -415,6 +396,17 @@ class Supervisor:
 
         await self._loop.drive(run, execute)
         return replay_report(row, run.result, journal)
+
+    async def recorded_run(self, run_id: str) -> RunRow:
+        """What the journal holds about ``run_id``: its state, the question it waits for, its result as of its
+        last stop (``UnknownRunError`` when it holds no such run)."""
+        journal = await self._durable.journal()
+        if journal is None:
+            raise UserError(f"run {run_id} cannot be looked up: the journal is off ([journal] enabled = false)")
+        row = await journal.get_run(run_id)
+        if row is None:
+            raise UnknownRunError(run_id)
+        return row
 
     async def runs(self, limit: int = 100) -> list[RunRow]:
         """The journal's runs, most recently updated first (empty when the journal is disabled); the audit log

@@ -20,8 +20,6 @@ from supervisor.audit.redaction import Redactor
 from supervisor.cli.audit import audit_app
 from supervisor.cli.durable import register as register_durable_commands
 from supervisor.cli.printer import EscalationHandlerOnTerminal, EventPrinter, progress_note
-from supervisor.cli.runs import register as register_runs
-from supervisor.cli.runs import save_result
 from supervisor.cli.starter import init
 from supervisor.cli.terminal import EXIT_DONE, EXIT_FAILED, EXIT_USAGE, fail, load, out, print_json, working
 from supervisor.config import BatonConfig
@@ -41,8 +39,6 @@ app = typer.Typer(
 )
 app.add_typer(audit_app, name="audit")
 app.command()(init)
-register_runs(app)
-# The journal's runs and resume (by run id, after a crash or a restart) take over the saved-run ones' names.
 register_durable_commands(app)
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Path to baton.toml.")]
@@ -94,7 +90,6 @@ def run(
         result = _run_with_spinner(supervisor, goal, console, printer)
     except BatonError as exc:
         fail(exc)
-    save_result(result)
     if as_json:
         print_json(result.to_json_dict())
     elif result.status == "waiting_for_human" and loaded.journal.enabled:

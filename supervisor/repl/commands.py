@@ -17,6 +17,7 @@ from rich.table import Table
 from supervisor.config import BatonConfig, TeamConfig, validation_problems
 from supervisor.errors import ConfigError, UserError
 from supervisor.models import Usage
+from supervisor.result import RunResult
 
 if TYPE_CHECKING:
     from supervisor.repl.session import Repl
@@ -34,9 +35,9 @@ COMMANDS = (
     Command("/agents", "", "the team: each specialist, its card in one line, its model"),
     Command("/card", "NAME", "a specialist's whole card"),
     Command("/plan", "", "the last plan and the state of each subtask"),
-    Command("/runs", "", "the runs of this session and the saved ones"),
+    Command("/runs", "", "the journal's runs (this session's and earlier ones), most recent first"),
     Command("/run", "ID", "a run's story, from the audit log"),
-    Command("/resume", "ID", "continue a run that waits for a person or was cancelled"),
+    Command("/resume", "ID", "continue a stopped run: waiting for a person, cancelled, crashed or stopped"),
     Command("/audit", "ID", "verify a run's audit log, then tell its story"),
     Command("/config", "", "the configuration in force (secrets redacted)"),
     Command("/model", "[ROLE] NAME", "use model NAME for ROLE (default, supervisor or an agent) this session"),
@@ -154,33 +155,54 @@ class Commands:
         self.console.print(view.tree())
 
     async def do_runs(self, args: str) -> None:
-        saved = self.repl.saved.list()
-        if not saved:
+        if not self.repl.config.journal.enabled:
+            self._session_runs()
+            return
+        rows = await self.repl.journal_runs(50)
+        if not rows:
             self.console.print("no runs yet: type a goal")
             return
         table = Table(title="Runs", title_justify="left")
-        for column in ("run", "when", "status", "goal"):
-            table.add_column(column, no_wrap=column in ("run", "when"))
-        for run in saved:
-            when = run.saved_at.astimezone().strftime("%m-%d %H:%M")
-            table.add_row(run.run_id, when, run.status, escape(self.repl.redactor.redact(run.goal)[:60]))
+        for column in ("run", "updated", "state", "goal"):
+            table.add_column(column, no_wrap=column in ("run", "updated"))
+        for row in rows:
+            when = row.updated_at[5:16].replace("T", " ")
+            table.add_row(row.run_id, when, row.state, escape(self.repl.redactor.redact(row.goal)[:60]))
         self.console.print(table)
 
-    def _result(self, run_id: str) -> Any:
-        return self.repl.runs.get(run_id) or self.repl.saved.load(run_id)
+    def _session_runs(self) -> None:
+        """Without a journal, only this session's runs are known (and none can be resumed)."""
+        if not self.repl.runs:
+            self.console.print("no runs yet: type a goal")
+            return
+        table = Table(title="Runs of this session (the journal is off)", title_justify="left")
+        for column in ("run", "status", "goal"):
+            table.add_column(column, no_wrap=column == "run")
+        for result in self.repl.runs.values():
+            table.add_row(result.run_id, result.status, escape(self.repl.redactor.redact(result.goal)[:60]))
+        self.console.print(table)
 
     async def do_run(self, args: str) -> None:
         run_id = self._needs(args, "/run ID")
-        self._story(self._full_id(run_id), verify=False)
+        self._story(await self._full_id(run_id), verify=False)
 
     async def do_audit(self, args: str) -> None:
         run_id = self._needs(args, "/audit ID")
-        self._story(self._full_id(run_id), verify=True)
+        self._story(await self._full_id(run_id), verify=True)
 
-    def _full_id(self, run_id: str) -> str:
-        if run_id in self.repl.runs:
+    async def _full_id(self, run_id: str) -> str:
+        """The run ``run_id`` names: its id, or the one run (of the session or the journal) it begins."""
+        if run_id in self.repl.runs or run_id in self.repl.known_runs:
             return run_id
-        return str(self.repl.saved.load(run_id).run_id)
+        if self.repl.config.journal.enabled:
+            await self.repl.journal_runs()
+        known = dict.fromkeys([*self.repl.runs, *self.repl.known_runs])
+        matches = [known_id for known_id in known if known_id.startswith(run_id)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise UserError(f"{run_id!r} names {len(matches)} runs; give more of the id (/runs lists them)")
+        raise UserError(f"no run {run_id!r} (/runs lists the runs)")
 
     def _story(self, run_id: str, *, verify: bool) -> None:
         from supervisor.audit.log import open_audit_log
@@ -207,22 +229,24 @@ class Commands:
             self.console.print(escape(line), highlight=False, soft_wrap=False, overflow="fold")
 
     async def do_resume(self, args: str) -> None:
-        result = self._result(self._needs(args, "/resume ID"))
-        if result.status == "waiting_for_human" and result.pending is not None:
+        """Resume from the journal, as ``baton resume`` does; a question the run waits for is asked here first."""
+        given = self._needs(args, "/resume ID")
+        if not self.repl.config.journal.enabled:
+            raise UserError("/resume needs the journal ([journal] enabled = true): with it off, no run is resumable")
+        run_id = await self._full_id(given)
+        row = await self.repl.supervisor.recorded_run(run_id)
+        stopped = RunResult.model_validate(row.result) if row.result is not None else self.repl.runs.get(run_id)
+        decision = None
+        if row.state == "waiting_for_human" and stopped is not None and stopped.pending is not None:
             try:
-                decision = await self.repl.desk(result.pending)
+                decision = await self.repl.desk(stopped.pending)
             except asyncio.CancelledError:
                 current = asyncio.current_task()
                 if current is not None and current.cancelling():
                     raise
-                self.console.print(f"run {result.run_id} still waits for a person")
+                self.console.print(f"run {run_id} still waits for a person")
                 return
-            await self.repl.watch(lambda sink: self.repl.supervisor.resume(result, decision, on_event=sink), result)
-        elif result.status == "cancelled" and result.plan is None:
-            self.console.print(f"run {result.run_id} was cancelled before it had a plan: running its goal again")
-            await self.repl.run_goal(result.goal)
-        else:
-            await self.repl.watch(lambda sink: self.repl.supervisor.resume(result, on_event=sink), result)
+        await self.repl.watch(lambda sink: self.repl.supervisor.resume(run_id, decision, on_event=sink), stopped)
 
     # -- settings ------------------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ class ReplCompleter(Completer):
         return list(self.repl.supervisor.team.names)
 
     def _run_ids(self) -> list[str]:
-        seen = dict.fromkeys([*reversed(self.repl.runs), *reversed(self.repl.saved.ids())])
+        seen = dict.fromkeys([*reversed(self.repl.runs), *self.repl.known_runs])
         return list(seen)
 
     def _candidates(self, command: str, position: int) -> Iterable[str]:

@@ -1,7 +1,8 @@
 """The REPL session: a prompt, goals run with a live view, slash commands, and escalations answered in place.
 
 Plain text is a goal. While it runs, the plan is drawn live (on a terminal; one line per event in a pipe), Ctrl-C
-cancels that run (it is recorded, and ``/resume`` continues it) and the session goes on; Ctrl-D leaves. A bad
+cancels that run (it is recorded in the journal, and ``/resume`` continues it, in this session or a later one,
+as ``baton resume`` would) and the session goes on; Ctrl-D leaves. A bad
 command or a failing run is one line with a hint, never a traceback (``debug=True`` shows one).
 """
 
@@ -26,7 +27,6 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from supervisor.audit.redaction import Redactor
-from supervisor.cli.saved_runs import SavedRuns
 from supervisor.config import BatonConfig
 from supervisor.errors import (
     BatonError,
@@ -38,6 +38,7 @@ from supervisor.errors import (
     UserError,
 )
 from supervisor.events import Event, EventSink
+from supervisor.journal.base import RunRow
 from supervisor.models import Usage
 from supervisor.repl.asking import EscalationAtPrompt
 from supervisor.repl.commands import Commands
@@ -99,8 +100,10 @@ class Repl:
         self.console = console or Console()
         self.debug = debug
         self.live = self.console.is_terminal if live is None else live
-        self.saved = SavedRuns(home / "runs" if home else None)
         self.runs: dict[str, RunResult] = {}
+        """This session's runs as they ended (the journal holds every run, this session's and others')."""
+        self.known_runs: list[str] = []
+        """The journal's run ids, most recent first, as last read (Tab completes them)."""
         self.session_usage = Usage()
         self.last_view: RunView | None = None
         self.commands = Commands(self)
@@ -139,6 +142,10 @@ class Repl:
             f"[bold]Baton[/] · team: {', '.join(self.supervisor.team.names)} · model: {self.config.supervisor_model}"
         )
         self.console.print("[dim]Type a goal to run it, /help for commands; Ctrl-C cancels a run, Ctrl-D leaves.[/]")
+        try:
+            await self.journal_runs()
+        except BatonError as exc:  # a journal that cannot be read now is said once; the session still starts
+            self.error(one_line(exc), "runs cannot be listed or resumed until it is fixed")
         try:
             while True:
                 try:
@@ -208,15 +215,20 @@ class Repl:
         self.finished(result, view)
         return result
 
+    async def journal_runs(self, limit: int = 200) -> list[RunRow]:
+        """The journal's runs, most recent first (none while it is disabled)."""
+        rows = await self.supervisor.runs(limit)
+        self.known_runs = [row.run_id for row in rows]
+        return rows
+
     def _usage_so_far(self, run_id: str) -> Usage | None:
         progress = self.supervisor.progress(run_id)
         return progress.usage if progress is not None else None
 
     def finished(self, result: RunResult, view: RunView) -> None:
         self.runs[result.run_id] = result
+        self.known_runs = [result.run_id, *(r for r in self.known_runs if r != result.run_id)]
         self.session_usage.add(result.usage)
-        with suppress(OSError):  # a read-only home loses /resume after a restart, not the result on screen
-            self.saved.save(result)
         if not self.live:
             self.console.print(view.tree())
         t = self.redactor.redact
@@ -225,12 +237,19 @@ class Repl:
             self.console.print(Panel(Markdown(t(result.output)), title="Final answer", title_align="left"))
         elif result.status == "waiting_for_human" and result.pending is not None:
             self.console.print(f"[magenta]run {rid} waits for a person[/]: {escape(t(result.pending.reason))}")
-            self.console.print(f"[dim]/resume {rid} answers it[/]")
+            self.console.print(f"[dim]{self._resumable(f'/resume {rid} answers it')}[/]")
         elif result.status == "cancelled":
-            self.console.print(f"[yellow]run {rid} cancelled[/] (recorded; [bold]/resume {rid}[/] continues it)")
+            how = self._resumable(f"recorded; [bold]/resume {rid}[/] continues it")
+            self.console.print(f"[yellow]run {rid} cancelled[/] ({how})")
         else:
             self.error(f"run {rid} {result.status}: {one_line(Exception(t(result.error or '')))}", f"/run {rid}")
         self.console.print(f"[dim]run {rid} · {view.usage_line()} · /run {rid} tells its story[/]")
+
+    def _resumable(self, how: str) -> str:
+        """How to go on with a stopped run: ``how`` when the journal recorded it, else why it cannot."""
+        if not self.config.journal.enabled:
+            return escape("the journal is off ([journal] enabled = false): it cannot be resumed")
+        return how
 
     @contextmanager
     def _live_view(self, view: RunView) -> Iterator[None]:

@@ -3,7 +3,8 @@
 A handler (sync or async) receives an ``Escalation`` and returns a ``HumanDecision``: approve the output as it
 is, reject it, replace it with an edited version, or answer in the agent's place. It answers through the run's
 step seam; without a handler the run stops in ``waiting_for_human`` with the question pending, and
-``Supervisor.resume(result, decision)`` continues it. Nothing an agent writes can stand in for an answer.
+``Supervisor.resume(run_id, decision)`` records the answer in the journal and continues the run. Nothing an agent
+writes can stand in for an answer.
 """
 
 from __future__ import annotations
@@ -147,19 +148,6 @@ class PersonDesk:
                 Attempt(number=len(record.attempts) + 1, agent=decision.by, output=output, verdict=verdict)
             )
         run.accept(record, output)
-
-    def resume(self, run: RunContext, record: StepRecord, decision: HumanDecision, pending: Escalation) -> None:
-        """Apply the answer a stopped run was waiting for; an approved or refused call reruns its subtask."""
-        run.emit(HumanDecided, subtask_id=record.subtask.id, decision=decision)
-        if pending.kind == "gate":
-            run.result.gates[record.subtask.id] = decision.action == "approve"
-            record.status = "cancelled"  # the subtask runs again, through its gate
-            return
-        if pending.kind == "tool_approval" and pending.tool is not None:
-            self.remember(run, record.subtask.id, pending.tool, pending.arguments or "", decision.action == "approve")
-            record.status = "cancelled"
-            return
-        self.apply(run, record, decision, pending)
 
     @staticmethod
     def remember(run: RunContext, subtask_id: str, tool: str, arguments: str, approved: bool) -> None:

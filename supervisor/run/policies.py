@@ -7,7 +7,6 @@ a stop leaves the run consistent: what was accepted stays accepted, and the type
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 
 from supervisor.config import LimitsConfig
 from supervisor.errors import (
@@ -18,7 +17,6 @@ from supervisor.errors import (
     TokenBudgetError,
 )
 from supervisor.models import Usage
-from supervisor.result import RunResult
 
 
 class Policies:
@@ -30,19 +28,6 @@ class Policies:
         self.steps = 0
         self.replans = 0
         self.tool_calls = 0
-
-    @classmethod
-    def restored(cls, limits: LimitsConfig, result: RunResult, agents: Sequence[str]) -> Policies:
-        """A guard that counts what a stopped run already did, so resuming it cannot reset the limits."""
-        guard = cls(limits)
-        for step in result.steps:
-            for attempt in step.attempts:
-                if attempt.agent in agents:  # a person's answer is recorded as an attempt but is no agent run
-                    guard.agent_runs[attempt.agent] += 1
-                    guard.steps += 1
-        guard.replans = len(result.replans)
-        guard.tool_calls = sum(1 for s in result.steps for a in s.attempts for call in a.tool_calls if not call.refused)
-        return guard
 
     def before_agent_run(self, agent: str) -> None:
         limit = self.limits.agent_runs.get(agent, self.limits.max_agent_runs)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,11 +19,28 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 from support.teams import plan_answer, responder
 
-from supervisor import BatonConfig, RunScript, ScriptedModel
+from supervisor import BatonConfig, HumanDecision, RunScript, ScriptedModel, Supervisor, UserError
 from supervisor.audit.log import open_audit_log
 from supervisor.repl import Repl
 from supervisor.repl.commands import COMMANDS
 
+ROOT = Path(__file__).resolve().parents[2]
+CRASHING_RUN = """
+import os, signal
+from support.teams import plan_answer, responder
+from supervisor import BatonConfig, ScriptedModel, Supervisor
+
+PLAN = plan_answer(("s1", "Write the reply email about the refund", []), ("s2", "Review the draft for tone", ["s1"]))
+ScriptedModel(respond=responder(PLAN), name="repl")
+TEAM = {"factory": "support.teams:make_team"}
+config = BatonConfig.model_validate({"models": {"default": "scripted/repl"}, "team": TEAM})
+
+def sink(event):
+    if type(event).__name__ == "AttemptStarted" and event.subtask_id == "s2":
+        os.kill(os.getpid(), signal.SIGKILL)  # s1 is done and committed; the process dies mid-run
+
+Supervisor(config=config).run_sync("I was charged twice", on_event=sink)
+"""
 PLAN = plan_answer(("s1", "Write the reply email about the refund", []), ("s2", "Review the draft for tone", ["s1"]))
 TEAM = "support.teams:make_team"
 CTRL_C = "\x03"
@@ -73,8 +93,9 @@ def test_a_goal_runs_with_the_plan_tree_and_the_final_answer_as_markdown(pipe: P
     assert "tokens" in text and "model call(s)" in text
     [result] = session.repl.runs.values()
     assert (result.status == "done" and result.output in " ".join(text.split())) or result.output[:30] in text
-    # Kept for /runs and /resume after the session, and recorded in the audit log.
-    assert session.repl.saved.load(result.run_id).status == "done"
+    # In the journal for /runs and /resume after the session (as for 'baton run'), and in the audit log.
+    row = asyncio.run(Supervisor(config=config()).recorded_run(result.run_id))
+    assert row.state == "done" and row.result is not None and row.result["output"] == result.output
     with open_audit_log(session.repl.config.audit, create=False) as log:  # type: ignore[union-attr]
         assert log.verify(result.run_id).ok
 
@@ -206,19 +227,59 @@ def test_a_cancelled_run_is_resumed_in_a_later_session_from_its_accepted_work(
 
 
 def test_a_run_waiting_for_a_person_is_answered_with_resume(pipe: PipeInput, baton_home: Path) -> None:
-    from supervisor import Supervisor
-    from supervisor.cli.saved_runs import SavedRuns
-
     ScriptedModel(respond=responder(PLAN, verdicts=["escalate"]), name="repl")
     waiting = Supervisor(config=config()).run_sync("I was charged twice")  # no handler: it waits, as 'baton run' does
     assert waiting.status == "waiting_for_human"
-    SavedRuns(baton_home / "runs").save(waiting)
     session = open_session(pipe, home=baton_home)
     session.run(f"/resume {waiting.run_id}\ra\r")
     assert "A person must decide" in session.text
     resumed = session.repl.runs[waiting.run_id]
     assert resumed.status == "done"
-    assert SavedRuns(baton_home / "runs").load(waiting.run_id).status == "done"
+    row = asyncio.run(Supervisor(config=config()).recorded_run(waiting.run_id))
+    assert row.state == "done"
+    # The answer is the journal's, once: it cannot be given again, from the REPL or from 'baton resume'.
+    assert row.pending_key is None
+    with pytest.raises(UserError, match="is done"):
+        Supervisor(config=config()).resume_sync(waiting.run_id, HumanDecision(action="approve"))
+
+
+def test_a_run_stopped_by_a_crash_in_another_process_is_listed_and_resumed_from_the_journal(
+    pipe: PipeInput, baton_home: Path
+) -> None:
+    # A run that got as far as its plan and its first step, then its process was killed (its row says "running").
+    killed = subprocess.run(
+        [sys.executable, "-c", CRASHING_RUN],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    ScriptedModel(respond=responder(PLAN), name="repl")
+    session = open_session(pipe, home=baton_home)
+    run_id = asyncio.run(Supervisor(config=config()).runs())[0].run_id
+    session = open_session(pipe, home=baton_home)
+    text = session.run(f"/runs\r/resume {run_id[:5]}\r")
+    assert run_id in text and "running" in text  # listed from the journal, as it was left
+    resumed = session.repl.runs[run_id]
+    assert resumed.status == "done" and set(resumed.accepted) == {"s1", "s2"}
+
+
+def test_resume_with_the_journal_off_says_it_cannot(pipe: PipeInput) -> None:
+    HangingModel(pipe, "repl")
+    off = BatonConfig.model_validate(
+        {"models": {"default": "scripted/repl"}, "team": {"factory": TEAM}, "journal": {"enabled": False}}
+    )
+    session = open_session(pipe, off)
+    pipe.send_text("I was charged twice\r/runs\r/resume 12\r/quit\r")  # typed ahead of the cancel
+    asyncio.run(session.repl.main())
+    text = " ".join(session.text.split())
+    [cancelled] = session.repl.runs.values()
+    assert cancelled.status == "cancelled"
+    assert f"run {cancelled.run_id} cancelled (the journal is off ([journal] enabled = false): it cannot be" in text
+    assert "Runs of this session (the journal is off)" in text and cancelled.run_id in text
+    assert "error: /resume needs the journal ([journal] enabled = true)" in text
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,7 @@ def test_completion_offers_commands_agents_and_run_ids() -> None:
     session = SimpleNamespace(
         supervisor=SimpleNamespace(team=SimpleNamespace(names=["writer", "reviewer"])),
         runs={"abe789": None},
-        saved=SimpleNamespace(ids=lambda: ["abc123", "abd456"]),
+        known_runs=["abd456", "abc123"],  # the journal's, most recent first
     )
     completer = ReplCompleter(session)  # type: ignore[arg-type]
 
