@@ -337,8 +337,10 @@ class Supervisor:
             # first new step stops it with the deadline's reason; no timer, so where it stops is exact.
             passed = datetime.fromtimestamp(row.deadline, UTC).isoformat(timespec="seconds")
             journal.closed = GoalTimeoutError(f"the goal's deadline ({passed}) passed while the run was stopped")
-        else:
+        elif row.deadline is not None:
             run.deadline = row.deadline
+            ends = datetime.fromtimestamp(row.deadline, UTC).isoformat(timespec="seconds")
+            run.deadline_reason = f"the goal ran past its deadline ({ends}, fixed when the run first started)"
 
         async def execute() -> None:
             async with self._with_tools(run) as loop:

@@ -86,6 +86,8 @@ class RunContext:
         self.journal: RunJournal | None = None
         self.deadline: float | None = None
         """When the goal's wall-clock limit ends (seconds since the epoch; recorded with a journaled run)."""
+        self.deadline_reason = ""
+        """What a stop at the deadline says, when the deadline is not this config's limit (a resumed run's)."""
         self.pending_key: str | None = None
         """The key of the person's answer a stopped run waits for."""
         self.revision_feedback: dict[str, str] = {}

@@ -100,7 +100,8 @@ class RunLoop:
                 await work()
         except TimeoutError as exc:
             if deadline.expired():  # the goal's own deadline; a TimeoutError a model or tool raised is a failure
-                self._stop(run, GoalTimeoutError(f"the goal ran past {self.limits.goal_timeout_s} s"))
+                why = run.deadline_reason or f"the goal ran past {self.limits.goal_timeout_s} s"
+                self._stop(run, GoalTimeoutError(why))
             else:
                 record_failure(run.result, exc)
         except PolicyStopError as exc:

@@ -384,12 +384,15 @@ def test_a_resumed_runs_timer_runs_to_the_recorded_deadline_not_a_fresh_one(
         [{"action": "run", "target": SAFE, "home": str(home), "limits": {"goal_timeout_s": 3600}, "kill_after": 2}]
     )
     assert killed["killed"]
-    with sqlite3.connect(home / "journal.sqlite3") as db:  # most of the hour went by while the run was down
-        db.execute("UPDATE runs SET deadline = ?", (time.time() + 0.5,))
     monkeypatch.setenv("BATON_HOME", str(home))
     monkeypatch.setenv("ORDER_DESK_BOOKINGS", str(home / "bookings.sqlite3"))
-    # Every model answer now takes 5 s: with a fresh hour the run would finish; with its half second it cannot.
-    supervisor = supervisor_for(str(home), latency_s=5.0, limits={"goal_timeout_s": 3600})
+    # Every model answer now takes a minute: with a fresh hour the run would finish; with its two seconds it cannot.
+    supervisor = supervisor_for(str(home), latency_s=60.0, limits={"goal_timeout_s": 3600})
     run_id = asyncio.run(supervisor.runs())[0].run_id
+    with sqlite3.connect(home / "journal.sqlite3") as db:  # most of the hour went by while the run was down
+        db.execute("UPDATE runs SET deadline = ?", (time.time() + 2.0,))
     result = supervisor.resume_sync(run_id)
     assert result.status == "stopped" and result.error_type == "GoalTimeoutError"
+    assert "ran past its deadline" in (result.error or "") and "fixed when the run first started" in (
+        result.error or ""
+    )
