@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -252,19 +253,68 @@ def test_a_store_opened_read_only_is_refused_clearly_by_every_command(
     assert steps(home) == before
 
 
-@pytest.mark.skipif(AS_ROOT, reason="file modes do not stop root from writing; the read-only test above opens mode=ro")
-def test_a_journal_file_and_folder_without_write_permission_is_a_read_only_error(tmp_path: Path) -> None:
-    folder = tmp_path / "state"
-    asyncio.run(SqliteJournal(folder / "journal.sqlite3").close())
+WITHOUT_WRITE_PERMISSION = """
+import sys
+from support.durable_order_desk import PLAN
+from supervisor import RunScript
+from supervisor.cli.app import app
+
+RunScript(plan=PLAN).model("fault-desk")
+app(sys.argv[1:])
+"""
+
+
+def without_dac_override() -> list[str]:
+    """As root, a command prefix that drops the capabilities that let root write past file modes (so a 0400 file
+    is read-only to it, as to anyone); empty for anyone else."""
+    if not AS_ROOT:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: file modes cannot stop root here (the mode=ro test covers it)")
+    prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+    if subprocess.run([*prefix, "true"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("running as root and not allowed to drop capabilities: file modes cannot stop root here")
+    return prefix
+
+
+def test_a_journal_file_and_folder_without_write_permission_is_refused_and_resumes_once_writable(
+    desk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = without_dac_override()
+    folder = tmp_path / "journal"
+    monkeypatch.setenv("BATON_JOURNAL__STORE", str(folder / "journal.sqlite3"))
+    waiting = baton("run", RISKY, "-c", str(desk), "--json")
+    run_id = json.loads(waiting.stdout)["run_id"]
+    with sqlite3.connect(folder / "journal.sqlite3") as db:
+        before = dict(db.execute("SELECT step_key, value FROM steps").fetchall())
     for name in os.listdir(folder):
         (folder / name).chmod(0o400)
     folder.chmod(0o500)
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+
+    def unprivileged(*arguments: str) -> subprocess.CompletedProcess[str]:
+        command = [*prefix, sys.executable, "-c", WITHOUT_WRITE_PERMISSION, *arguments, "-c", str(desk)]
+        return subprocess.run(command, env=environment, capture_output=True, text=True, check=False, timeout=120)
+
     try:
-        with pytest.raises(JournalReadOnlyError, match="journal"):
-            journal = SqliteJournal(folder / "journal.sqlite3")
-            asyncio.run(journal.create_run(RunRow(run_id="r1", goal="g"), "worker-a"))
+        for arguments in (("run", SAFE), ("resume", run_id, "--approve")):
+            done = unprivileged(*arguments)
+            errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+            assert done.returncode == 2 and len(errors) == 1, (arguments, done.stdout, done.stderr)
+            assert "Traceback" not in done.stderr and str(folder / "journal.sqlite3") in errors[0]
+            assert "read-only" in errors[0] or "cannot be written" in errors[0], errors[0]
+        listed = unprivileged("runs", "--json")  # a read: the runs are still listed
+        assert listed.returncode == 0 and [r["run_id"] for r in json.loads(listed.stdout)] == [run_id]
     finally:
         folder.chmod(0o700)
+        for name in os.listdir(folder):
+            (folder / name).chmod(0o600)
+    with sqlite3.connect(folder / "journal.sqlite3") as db:
+        assert dict(db.execute("SELECT step_key, value FROM steps").fetchall()) == before
+    approved = baton("resume", run_id, "-c", str(desk), "--approve", "--json")
+    assert approved.exit_code == 0, approved.output
+    assert "TRK771001" in json.loads(approved.stdout)["output"]
 
 
 def test_each_sqlite_fault_is_its_own_error_naming_the_file(tmp_path: Path) -> None:
