@@ -20,6 +20,7 @@ import contextlib
 import errno
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -83,7 +84,9 @@ def _fault(path: Path, exc: sqlite3.Error | OSError) -> JournalError:
         return JournalError(f"the journal {path} cannot be opened: {exc.strerror}", store=store)
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
-    if primary == sqlite3.SQLITE_FULL:
+    if primary == sqlite3.SQLITE_FULL or (primary == sqlite3.SQLITE_IOERR and _nearly_full(path)):
+        # A full disk surfaces as SQLITE_FULL, or as an I/O error from a write or from growing the WAL's
+        # shared memory (SQLITE_IOERR_WRITE, _SHMSIZE): told apart from a failing disk by the space left.
         return JournalFullError(f"the disk holding the journal {path} is full", store=store)
     if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN):
         return JournalReadOnlyError(
@@ -98,6 +101,17 @@ def _fault(path: Path, exc: sqlite3.Error | OSError) -> JournalError:
     if isinstance(exc, sqlite3.OperationalError):
         return JournalError(f"the journal {path} cannot be used: {exc}", store=store)
     return JournalError(f"the journal {path} is not a journal Baton can read: {exc}", store=store)
+
+
+FULL_BELOW_BYTES = 1 << 20
+"""An I/O error on a filesystem with less free space than this is a full disk."""
+
+
+def _nearly_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

@@ -9,13 +9,15 @@ another process).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -378,3 +380,56 @@ def test_postgres_faults_map_to_the_same_errors(postgres_url: str) -> None:
 
     asyncio.run(faults())
     assert issubclass(JournalVersionError, JournalError)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 4 MiB filesystem (tmpfs), where it can be mounted (root with the right to mount)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(disk)], capture_output=True, check=False
+    )
+    if mounted.returncode != 0:
+        pytest.skip(
+            f"cannot mount a small filesystem here ({mounted.stderr.decode().strip()}); max_page_count covers it"
+        )
+    try:
+        yield disk
+    finally:
+        gc.collect()  # a connection left to the collector would hold the filesystem busy
+        subprocess.run(["umount", "--lazy", str(disk)], check=True)
+
+
+def test_a_really_full_disk_mid_run_is_a_full_error_and_the_run_resumes_once_space_is_freed(
+    desk: Path, small_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATON_JOURNAL__STORE", str(small_disk / "journal.sqlite3"))
+    filler = small_disk / "filler"
+    original = SqliteJournal.commit
+    counts = {"commit": 0}
+
+    async def commit(self: SqliteJournal, *args: Any, **kwargs: Any) -> Any:
+        counts["commit"] += 1
+        if counts["commit"] == 4:  # something else takes every free byte of the disk
+            with filler.open("wb") as fill, contextlib.suppress(OSError):
+                while True:
+                    fill.write(b"\0" * 65536)
+                    fill.flush()
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqliteJournal, "commit", commit)
+    message = one_clear_line(baton("run", SAFE, "-c", str(desk)), "is full", str(small_disk / "journal.sqlite3"))
+    monkeypatch.setattr(SqliteJournal, "commit", original)
+    run_id = message.split("baton resume ")[1].split("'")[0]
+    with contextlib.closing(sqlite3.connect(small_disk / "journal.sqlite3")) as db:
+        committed = dict(db.execute("SELECT step_key, value FROM steps").fetchall())
+    assert len(committed) >= 3
+    filler.unlink()
+    resumed = baton("resume", run_id, "-c", str(desk), "--json")
+    assert resumed.exit_code == 0, resumed.output
+    result = json.loads(resumed.stdout)
+    assert result["status"] == "done" and "TRK553101" in result["output"]
+    with contextlib.closing(sqlite3.connect(small_disk / "journal.sqlite3")) as db:
+        after = dict(db.execute("SELECT step_key, value FROM steps").fetchall())
+    assert {key: after[key] for key in committed} == committed
