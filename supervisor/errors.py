@@ -42,6 +42,7 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         ├── DetectorModelError          the injection detector's shipped weights are missing or fail their sha256
         ├── AuditIntegrityError         the audit log of a run was changed, cut or rewritten; names the first bad entry
         ├── AuditFileError              the audit log's file is damaged: not SQLite, or pages SQLite cannot read
+        ├── AuditStorageError           the audit log cannot be written: a full disk, read-only, held by another process
         ├── JournalError                the step journal cannot be written or read (no committed step is lost);
         │   │                           names the store
         │   ├── JournalFullError        the disk (or the store's size limit) is full
@@ -374,6 +375,16 @@ class AuditFileError(RunError):
         self.path = path
         self.detail = detail
         super().__init__(f"the audit log file {path} is damaged and cannot be trusted: {detail}")
+
+
+class AuditStorageError(RunError):
+    """The audit log's file is sound but cannot be written: its disk is full, it or its folder refuses writes, or
+    another process holds it past the busy timeout. Fixed outside the run; nothing already recorded is lost."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"the audit log {path} cannot be written: {problem}")
 
 
 class GuardTripwire(RunError):  # noqa: N818 - a tripwire is what it is, named as guard libraries name it

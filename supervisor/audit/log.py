@@ -40,8 +40,16 @@ from supervisor.audit.chain import RUNNING, TRUNCATED, canonical_json, entry_tex
 from supervisor.audit.files import create_private_file, ensure_private_dir, refuse_if_writable_by_others
 from supervisor.audit.keys import AuditKeys, default_key_dir
 from supervisor.audit.verification import AuditReport, check_run, live
-from supervisor.errors import AuditFileError, AuditIntegrityError, ConfigError, RunError, UserError
+from supervisor.errors import (
+    AuditFileError,
+    AuditIntegrityError,
+    AuditStorageError,
+    ConfigError,
+    RunError,
+    UserError,
+)
 from supervisor.safe_text import LOG_TEXT_MAX_CHARS, has_surrogates, safe_data
+from supervisor.storage_faults import storage_fault
 
 if TYPE_CHECKING:
     from supervisor.config import AuditConfig
@@ -213,7 +221,7 @@ class AuditLog:
             self._add_missing_columns()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise AuditFileError(str(path), str(exc)) from None
+            raise _file_fault(path, exc) from None
 
     def _add_missing_columns(self) -> None:
         for table, columns in _ADDED_COLUMNS.items():
@@ -307,6 +315,10 @@ class AuditLog:
                                 indexed.append(self._write_seal(run_id, seq, mac.hex(), at))
                         if indexed:
                             index.record_all(self._db, self._keys, indexed)
+                except sqlite3.OperationalError as exc:
+                    if storage_fault(self.path, exc) is None:
+                        raise
+                    raise _file_fault(self.path, exc) from None  # a full, read-only or held file, in words
                 except _SeqTakenError:
                     # Another process appended to one of these runs since we read its head: chain onto the new head.
                     for run_id in batches:
@@ -388,6 +400,10 @@ class AuditLog:
                             index.record(self._db, self._keys, run_id, index.OPENED, entries=1, head_mac=opened)
                         if seal is not None:
                             index.record_all(self._db, self._keys, [self._write_seal(run_id, *seal)])
+                except sqlite3.OperationalError as exc:
+                    if storage_fault(self.path, exc) is None:
+                        raise
+                    raise _file_fault(self.path, exc) from None  # a full, read-only or held file, in words
                 except _SeqTakenError:
                     self._heads.pop(run_id, None)  # another process levelled it meanwhile: read its head again
                     continue
@@ -488,7 +504,7 @@ class AuditLog:
                 with _transaction(self._db):  # one snapshot: a writer cannot slip in between the reads
                     yield self._db
         except sqlite3.DatabaseError as exc:
-            raise AuditFileError(str(self.path), str(exc)) from None
+            raise _file_fault(self.path, exc) from None
 
     def has_run(self, run_id: str) -> bool:
         """Whether anything (an entry, a state row, a seal, an index record) was recorded for ``run_id``."""
@@ -623,6 +639,22 @@ class AuditLog:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+_STORAGE_PROBLEMS = {
+    "full": "the disk holding it is full",
+    "read-only": "it or its folder refuses writes",
+    "locked": "another process holds it and did not let go within the busy timeout",
+}
+
+
+def _file_fault(path: Path, exc: BaseException) -> AuditFileError | AuditStorageError:
+    """A file that cannot be written (full, read-only, locked) is told apart from one that is damaged: the first
+    is fixed outside the run and loses nothing, the second cannot be trusted."""
+    kind = storage_fault(path, exc)
+    if kind is not None:
+        return AuditStorageError(str(path), _STORAGE_PROBLEMS[kind])
+    return AuditFileError(str(path), str(exc))
 
 
 class _SeqTakenError(Exception):

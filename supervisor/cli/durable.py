@@ -23,7 +23,7 @@ from rich.table import Table
 from supervisor.audit.redaction import Redactor
 from supervisor.cli.printer import EventPrinter
 from supervisor.config import load_config
-from supervisor.errors import BatonError, JournalError, UserError
+from supervisor.errors import AuditStorageError, BatonError, JournalError, UserError
 from supervisor.result import HumanAction, HumanDecision, RunResult
 from supervisor.run.durable import ReplayReport
 from supervisor.safe_text import one_line
@@ -124,7 +124,7 @@ def resume(
         supervisor = Supervisor(config=loaded)
         printer = None if as_json else EventPrinter(console, Redactor.from_config(loaded))
         result = _resumed(supervisor, run_id, decision, printer)
-    except (UserError, JournalError) as exc:  # a journal fault is fixed outside the run: exit 2, like a mistake
+    except (UserError, JournalError, AuditStorageError) as exc:  # a store fault is fixed outside the run: exit 2
         raise _usage_error(exc) from None
     except BatonError as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]run failed[/]: {escape(one_line(str(exc)))}")

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from supervisor.config import CONFIG_ENV, DEFAULT_CONFIG_FILE, BatonConfig, TeamConfig, load_config
-from supervisor.errors import BatonError, JournalError, UserError
+from supervisor.errors import AuditStorageError, BatonError, JournalError, UserError
 from supervisor.safe_text import one_line
 
 EXIT_DONE, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -40,9 +40,10 @@ def print_json(data: Any) -> None:
 
 
 def fail(exc: BaseException, *, hint: str = "") -> NoReturn:
-    """End the command with one clear message: exit 2 for a user mistake or a journal that cannot be used (a
-    full, read-only, locked or newer store: fixed outside the run), 1 for a run failure."""
-    usage = isinstance(exc, UserError | JournalError) or not isinstance(exc, BatonError)
+    """End the command with one clear message: exit 2 for a user mistake or a store that cannot be used (a full,
+    read-only, locked or newer journal, an audit log that cannot be written: fixed outside the run), 1 for a run
+    failure."""
+    usage = isinstance(exc, UserError | JournalError | AuditStorageError) or not isinstance(exc, BatonError)
     label = "error" if usage else "run failed"
     tail = f" [dim](hint: {escape(hint)})[/]" if hint else ""  # one line, hint included
     err().print(f"[red]{label}[/]: {escape(one_line(str(exc)))}{tail}")

@@ -17,10 +17,8 @@ committed. ``bench/journal.py`` measures both.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
-import shutil
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -38,6 +36,7 @@ from supervisor.errors import (
     UnknownRunError,
 )
 from supervisor.journal.base import SCHEMA_VERSION, AuditRecord, Committed, Journal, RunRow, RunState
+from supervisor.storage_faults import storage_fault
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -73,45 +72,27 @@ def _dumps(value: Any) -> str:
 def _fault(path: Path, exc: sqlite3.Error | OSError) -> JournalError:
     """What went wrong with the journal at ``path``, said in words: whose disk, which lock."""
     store = str(path)
-    if isinstance(exc, OSError):  # creating the folder or the file
-        if exc.errno == errno.ENOSPC:
-            return JournalFullError(f"the disk holding the journal {path} is full", store=store)
-        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            return JournalReadOnlyError(
-                f"the journal {path} cannot be written: its folder or file refuses writes ({exc.strerror})",
-                store=store,
-            )
-        return JournalError(f"the journal {path} cannot be opened: {exc.strerror}", store=store)
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    if primary == sqlite3.SQLITE_FULL or (primary == sqlite3.SQLITE_IOERR and _nearly_full(path)):
-        # A full disk surfaces as SQLITE_FULL, or as an I/O error from a write or from growing the WAL's
-        # shared memory (SQLITE_IOERR_WRITE, _SHMSIZE): told apart from a failing disk by the space left.
+    kind = storage_fault(path, exc)
+    if kind == "full":
         return JournalFullError(f"the disk holding the journal {path} is full", store=store)
-    if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN):
+    if kind == "read-only":
+        if isinstance(exc, OSError):
+            reason = f"its folder or file refuses writes ({exc.strerror})"
+            return JournalReadOnlyError(f"the journal {path} cannot be written: {reason}", store=store)
         return JournalReadOnlyError(
             f"the journal {path} is read-only: Baton cannot record steps there ({exc})", store=store
         )
-    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+    if kind == "locked":
         return JournalLockedError(
             f"the journal {path} is locked: another process holds it, and did not let go within the busy timeout "
             "([journal] busy_timeout_s)",
             store=store,
         )
+    if isinstance(exc, OSError):
+        return JournalError(f"the journal {path} cannot be opened: {exc.strerror}", store=store)
     if isinstance(exc, sqlite3.OperationalError):
         return JournalError(f"the journal {path} cannot be used: {exc}", store=store)
     return JournalError(f"the journal {path} is not a journal Baton can read: {exc}", store=store)
-
-
-FULL_BELOW_BYTES = 1 << 20
-"""An I/O error on a filesystem with less free space than this is a full disk."""
-
-
-def _nearly_full(path: Path) -> bool:
-    try:
-        return shutil.disk_usage(path.parent).free < FULL_BELOW_BYTES
-    except OSError:
-        return False
 
 
 @contextlib.contextmanager

@@ -29,7 +29,14 @@ from supervisor.audit.redaction import Redactor
 from supervisor.audit.story import format_story
 from supervisor.cli.app import app
 from supervisor.config import AuditConfig
-from supervisor.errors import AuditFileError, AuditIntegrityError, ConfigError, InsecureFileError, UserError
+from supervisor.errors import (
+    AuditFileError,
+    AuditIntegrityError,
+    AuditStorageError,
+    ConfigError,
+    InsecureFileError,
+    UserError,
+)
 from supervisor.events import Event
 
 RUN = "run-a"
@@ -360,6 +367,31 @@ def test_a_file_that_is_not_a_database_is_a_damaged_file(tmp_path: Path, keys: A
     path.chmod(0o600)
     with pytest.raises(AuditFileError, match=r"is damaged.*not a database"):
         AuditLog(path, keys)
+
+
+def test_a_full_disk_is_told_apart_from_a_damaged_file_and_keeps_what_was_written(log: AuditLog) -> None:
+    write_run(log, "before")
+    # The file may not grow past its present size: the next append meets SQLITE_FULL, as on a full disk.
+    (pages,) = log._db.execute("PRAGMA page_count").fetchone()
+    log._db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(AuditStorageError, match=r"cannot be written: the disk holding it is full") as raised:
+        for i in range(2_000):
+            log.append(RUN, "Step", {"n": i, "text": "x" * 2_000})
+    assert "damaged" not in str(raised.value)
+    log._db.execute("PRAGMA max_page_count = 1073741823")
+    assert log.verify("before").ok  # committed entries are whole
+    # The log takes entries again once there is room, chained onto what was committed before the fault.
+    log.append(RUN, "RunFinished", {"status": "done"}, state={"status": "done"}, seal=True)
+    assert log.verify(RUN).ok
+
+
+def test_a_read_only_log_says_so_rather_than_damaged(log: AuditLog) -> None:
+    write_run(log, "before")
+    log._db.execute("PRAGMA query_only = ON")
+    with pytest.raises(AuditStorageError, match=r"cannot be written: it or its folder refuses writes"):
+        log.append(RUN, "Step", {"n": 1})
+    log._db.execute("PRAGMA query_only = OFF")
+    assert log.verify("before").ok
 
 
 def test_a_log_that_cannot_be_created_is_a_config_error(tmp_path: Path, keys: AuditKeys) -> None:
