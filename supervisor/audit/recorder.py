@@ -173,6 +173,10 @@ class AuditSink:
         self._journaled[run_id] = []
         return waiting
 
+    def waiting(self, run_id: str) -> bool:
+        """Whether entries of ``run_id`` wait for its next journal write."""
+        return bool(self._journaled.get(run_id))
+
     def written(self, run_id: str, first_seq: int, records: Sequence[AuditRecord], *, last: bool = False) -> None:
         """The journal committed ``records`` at ``first_seq``: append them to the log (what a crash here loses,
         the next levelling appends). ``last``: the run's final write, after which it records nothing more."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -228,7 +229,9 @@ class RunContext:
     ) -> T:
         """The one seam every nondeterministic action passes through: replayed when recorded, else run and
         committed (a value the journal cannot hold as JSON needs a ``codec``). ``redo_is_cheap``: the outcome
-        (a model's answer) may be asked again after a power loss, so its commit is not synced on its own."""
+        (a model's answer) may be asked again after a crash, so it waits for the run's next write
+        (``RunJournal.answered``); any other action (a tool call, a person's answer) acts outside the run, so
+        what led to it is synced before it runs, and its outcome right after."""
         for sink in self._committing:  # what was decided so far is written before the action acts on it
             await sink.before_step(self.run_id, alone=self.active <= 1)
         journal = self.journal
@@ -239,8 +242,15 @@ class RunContext:
         if found:
             return codec.load(value) if codec is not None else value
         journal.going_live(text)
+        if not redo_is_cheap:
+            await journal.flush()  # what led to an action with an effect outside the run is on disk first
+            outcome = await action()
+            await journal.record(text, codec.dump(outcome) if codec is not None else outcome)
+            return outcome
+        started = time.perf_counter()
         outcome = await action()
-        await journal.record(text, codec.dump(outcome) if codec is not None else outcome, durable=not redo_is_cheap)
+        took_s = time.perf_counter() - started
+        await journal.answered(text, codec.dump(outcome) if codec is not None else outcome, took_s)
         return outcome
 
     async def settle(self) -> None:
@@ -310,7 +320,7 @@ class RunContext:
 
         token = current_step.set(key)
         try:
-            turn = await self.step(key, answer, Codec(ToolTurn.dump, ToolTurn.load))
+            turn = await self.step(key, answer, Codec(ToolTurn.dump, ToolTurn.load), redo_is_cheap=True)
         finally:
             current_step.reset(token)
         self._count(role, model, turn.usage)
