@@ -4,10 +4,11 @@ Every write carries the run's audit entries made since its last write, and each 
 entry (its key and the digest of its value), committed in the same transaction (see ``supervisor.audit.leveling``
 for why that keeps the audit log and the journal atomic).
 
-What is cheap to redo is not written at once: decisions code made and model answers wait in memory and are
-committed together with the run's next write that must happen, before anything outside the run acts (a tool
-call, a person's question, the run's end), or once the waiting answers took ``REDO_BOUND_S`` of model time in
-all. A killed process so loses at most that much model work, asked again on resume; never an effect.
+What is cheap to redo is not written at once: decisions code made and model answers wait in memory (``decided``,
+``answered``) for the run's next write, which the step seam makes before anything outside the run acts (a tool
+call, a person's question: ``flush``), at the run's end, and at a step boundary once the waiting answers took
+``supervisor.run.context.REDO_BOUND_S`` of model time (``write``). A killed process so loses at most that much
+model work, asked again on resume; never an effect.
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ from supervisor.errors import ReplayDivergedError
 from supervisor.journal.base import AuditRecord, Journal, RunState
 
 STEP_RECORDED = "StepRecorded"
-REDO_BOUND_S = 0.5
-"""How much model time the answers waiting for a write may have taken before they are written: a run on a fast
-model commits once for many steps, one on a slow model after every answer, as the work it protects is worth."""
 
 
 @runtime_checkable
@@ -70,7 +68,6 @@ class RunJournal:
         self.recorded_now = 0
         self.outbox: Outbox | None = None
         self._unwritten: list[tuple[str, Any]] = []  # decisions and answers since the last write, for the next
-        self._redo_s = 0.0  # the model time the unwritten answers took
         self._unsynced = False  # a write since the last durable one was not synced
 
     def __repr__(self) -> str:
@@ -132,14 +129,16 @@ class RunJournal:
         self._recorded[key] = value
         self.recorded_now += 1
 
-    async def answered(self, key: str, value: Any, took_s: float) -> None:
-        """A model's answer (cheap to redo, ``took_s`` of model time): it holds from now on, and is committed
-        with the run's next write, or now once the unwritten answers took ``REDO_BOUND_S`` in all."""
+    def answered(self, key: str, value: Any) -> None:
+        """A model's answer (cheap to redo): it holds from now on, and is committed with the run's next write."""
         self._recorded[key] = value
         self._unwritten.append((key, value))
         self.recorded_now += 1
-        self._redo_s += took_s
-        if self._redo_s >= REDO_BOUND_S:
+
+    async def write(self) -> None:
+        """Commit, without a sync of its own, every decision, answer and audit entry not written yet."""
+        outbox = self.outbox
+        if self._unwritten or (outbox is not None and outbox.waiting(self.run_id)):
             await self._write([], durable=False)
 
     async def _write(
@@ -148,7 +147,7 @@ class RunJournal:
         """Commit the unwritten steps and ``steps`` with their audit entries after ``events`` (by default every
         entry the run made since its last write)."""
         # Taken before the commit: steps of the run that run in parallel may add more while a store awaits.
-        unwritten, self._unwritten, redo_s, self._redo_s = self._unwritten, [], self._redo_s, 0.0
+        unwritten, self._unwritten = self._unwritten, []
         steps = [*unwritten, *steps]
         outbox = self.outbox
         audit = []
@@ -158,7 +157,7 @@ class RunJournal:
         try:
             committed = await self.journal.commit(self.run_id, self.epoch, steps, audit, durable=durable)
         except BaseException:
-            self._unwritten[:0], self._redo_s = unwritten, self._redo_s + redo_s
+            self._unwritten[:0] = unwritten
             raise
         self._unsynced = not durable
         if outbox is not None:
@@ -228,8 +227,12 @@ class ReplayJournal(RunJournal):
         self.divergences.append(Divergence(key, "a step the recorded run never made"))
         raise ReplayDivergedError(key)  # an intent about to be written: the recorded run never got here
 
-    async def answered(self, key: str, value: Any, took_s: float) -> None:
-        await self.record(key, value)
+    def answered(self, key: str, value: Any) -> None:
+        self.divergences.append(Divergence(key, "a step the recorded run never made"))
+        raise ReplayDivergedError(key)
+
+    async def write(self) -> None:
+        """A replay writes nothing."""
 
     def unreached(self) -> list[str]:
         """Recorded steps the replay never asked for (intents and answers to questions included)."""

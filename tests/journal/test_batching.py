@@ -15,8 +15,8 @@ import pytest
 from supervisor import BatonConfig, Card, RunScript, ScriptedCall, ScriptedModel, Specialist, Supervisor, Team, Tool
 from supervisor.audit.log import open_audit_log
 from supervisor.config import AuditConfig
-from supervisor.journal import recording
 from supervisor.journal.sqlite import SqliteJournal
+from supervisor.run import context
 
 STAGES = 5
 
@@ -85,7 +85,7 @@ def test_a_fast_models_answers_and_decisions_are_committed_together_once(
 def test_answers_that_took_long_enough_are_committed_as_they_come(
     baton_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(recording, "REDO_BOUND_S", 0.0)  # any model time is worth a commit
+    monkeypatch.setattr(context, "REDO_BOUND_S", 0.0)  # any model time is worth a commit
     carried = count_commits(monkeypatch)
     result = pipeline_supervisor("slow").run_sync("Process order #1042.", pipeline=[f"agent{i}" for i in range(5)])
 
