@@ -2,16 +2,16 @@
 
 A supervisor model plans a goal into subtasks, routes each to a specialist by its capability card, checks every
 output, and answers. This module is the public API: everything the README and the example teams use is here.
-Heavy provider SDKs are imported only when a model of theirs is first used.
+Heavy provider SDKs are imported only when a model of theirs is first used, and every name but the errors only
+when it is first used (PEP 562): ``import supervisor`` alone loads the error tree, so a command that needs one
+part of Baton does not pay for all of it.
 """
 
-from supervisor.checks.grounding import GroundingMode, ungrounded
-from supervisor.checks.output import CheckContext, OutputChecks, Predicate, goal_ids
-from supervisor.checks.text import ends_sentence, mentions
-from supervisor.config import BatonConfig, LimitsConfig, ModelsConfig, load_config
-from supervisor.decisions.review import Review
-from supervisor.decisions.routing import CodeRoute
-from supervisor.decisions.schemas import Plan, Subtask, Verdict
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from supervisor.errors import (
     AgentRunLimitError,
     AnswerRefusedError,
@@ -72,48 +72,171 @@ from supervisor.errors import (
     UnknownRunError,
     UserError,
 )
-from supervisor.events import (
-    AttemptStarted,
-    EscalationRaised,
-    Event,
-    EventSink,
-    GuardTripped,
-    HumanDecided,
-    OutputProduced,
-    PlanMade,
-    PolicyStopped,
-    Replanned,
-    Rerouted,
-    RunFinished,
-    RunStarted,
-    SubtaskRouted,
-    ToolCalled,
-    VerdictGiven,
-)
-from supervisor.guards.pipeline import Guard, GuardedMessage, GuardResult
-from supervisor.guards.provenance import Tainted
-from supervisor.models import Completion, Message, Model, Usage, register_provider, resolve_model
-from supervisor.models.capabilities import ModelCapabilities
-from supervisor.result import (
-    Attempt,
-    CheckedVerdict,
-    Escalation,
-    HumanDecision,
-    RouteDecision,
-    RunResult,
-    StepRecord,
-    ToolCall,
-)
-from supervisor.run.escalation import EscalationHandler
-from supervisor.run.loop import Aggregator
-from supervisor.similarity.closest import most_similar
-from supervisor.supervisor import Supervisor, load_team
-from supervisor.team import AnswerContext, Card, Gate, Specialist, Team, WorkflowStep
-from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
-from supervisor.tools.effects import idempotency_key
-from supervisor.tools.mcp import MCPTools
-from supervisor.tools.tool import ChoiceContext, Tool, tool
-from supervisor.tools.worker import tool_time_left
+
+if TYPE_CHECKING:
+    from supervisor.checks.grounding import GroundingMode, ungrounded
+    from supervisor.checks.output import (
+        CheckContext,
+        OutputChecks,
+        Predicate,
+        goal_ids,
+    )
+    from supervisor.checks.text import ends_sentence, mentions
+    from supervisor.config import (
+        BatonConfig,
+        LimitsConfig,
+        ModelsConfig,
+        load_config,
+    )
+    from supervisor.decisions.review import Review
+    from supervisor.decisions.routing import CodeRoute
+    from supervisor.decisions.schemas import Plan, Subtask, Verdict
+    from supervisor.events import (
+        AttemptStarted,
+        EscalationRaised,
+        Event,
+        EventSink,
+        GuardTripped,
+        HumanDecided,
+        OutputProduced,
+        PlanMade,
+        PolicyStopped,
+        Replanned,
+        Rerouted,
+        RunFinished,
+        RunStarted,
+        SubtaskRouted,
+        ToolCalled,
+        VerdictGiven,
+    )
+    from supervisor.guards.pipeline import Guard, GuardedMessage, GuardResult
+    from supervisor.guards.provenance import Tainted
+    from supervisor.models import (
+        Completion,
+        Message,
+        Model,
+        Usage,
+        register_provider,
+        resolve_model,
+    )
+    from supervisor.models.capabilities import ModelCapabilities
+    from supervisor.result import (
+        Attempt,
+        CheckedVerdict,
+        Escalation,
+        HumanDecision,
+        RouteDecision,
+        RunResult,
+        StepRecord,
+        ToolCall,
+    )
+    from supervisor.run.escalation import EscalationHandler
+    from supervisor.run.loop import Aggregator
+    from supervisor.similarity.closest import most_similar
+    from supervisor.supervisor import Supervisor, load_team
+    from supervisor.team import (
+        AnswerContext,
+        Card,
+        Gate,
+        Specialist,
+        Team,
+        WorkflowStep,
+    )
+    from supervisor.testing import RunScript, ScriptedCall, ScriptedModel
+    from supervisor.tools.effects import idempotency_key
+    from supervisor.tools.mcp import MCPTools
+    from supervisor.tools.tool import ChoiceContext, Tool, tool
+    from supervisor.tools.worker import tool_time_left
+
+_LAZY: dict[str, str] = {
+    "GroundingMode": "supervisor.checks.grounding",
+    "ungrounded": "supervisor.checks.grounding",
+    "CheckContext": "supervisor.checks.output",
+    "OutputChecks": "supervisor.checks.output",
+    "Predicate": "supervisor.checks.output",
+    "goal_ids": "supervisor.checks.output",
+    "ends_sentence": "supervisor.checks.text",
+    "mentions": "supervisor.checks.text",
+    "BatonConfig": "supervisor.config",
+    "LimitsConfig": "supervisor.config",
+    "ModelsConfig": "supervisor.config",
+    "load_config": "supervisor.config",
+    "Review": "supervisor.decisions.review",
+    "CodeRoute": "supervisor.decisions.routing",
+    "Plan": "supervisor.decisions.schemas",
+    "Subtask": "supervisor.decisions.schemas",
+    "Verdict": "supervisor.decisions.schemas",
+    "AttemptStarted": "supervisor.events",
+    "EscalationRaised": "supervisor.events",
+    "Event": "supervisor.events",
+    "EventSink": "supervisor.events",
+    "GuardTripped": "supervisor.events",
+    "HumanDecided": "supervisor.events",
+    "OutputProduced": "supervisor.events",
+    "PlanMade": "supervisor.events",
+    "PolicyStopped": "supervisor.events",
+    "Replanned": "supervisor.events",
+    "Rerouted": "supervisor.events",
+    "RunFinished": "supervisor.events",
+    "RunStarted": "supervisor.events",
+    "SubtaskRouted": "supervisor.events",
+    "ToolCalled": "supervisor.events",
+    "VerdictGiven": "supervisor.events",
+    "Guard": "supervisor.guards.pipeline",
+    "GuardedMessage": "supervisor.guards.pipeline",
+    "GuardResult": "supervisor.guards.pipeline",
+    "Tainted": "supervisor.guards.provenance",
+    "Completion": "supervisor.models",
+    "Message": "supervisor.models",
+    "Model": "supervisor.models",
+    "Usage": "supervisor.models",
+    "register_provider": "supervisor.models",
+    "resolve_model": "supervisor.models",
+    "ModelCapabilities": "supervisor.models.capabilities",
+    "Attempt": "supervisor.result",
+    "CheckedVerdict": "supervisor.result",
+    "Escalation": "supervisor.result",
+    "HumanDecision": "supervisor.result",
+    "RouteDecision": "supervisor.result",
+    "RunResult": "supervisor.result",
+    "StepRecord": "supervisor.result",
+    "ToolCall": "supervisor.result",
+    "EscalationHandler": "supervisor.run.escalation",
+    "Aggregator": "supervisor.run.loop",
+    "most_similar": "supervisor.similarity.closest",
+    "Supervisor": "supervisor.supervisor",
+    "load_team": "supervisor.supervisor",
+    "AnswerContext": "supervisor.team",
+    "Card": "supervisor.team",
+    "Gate": "supervisor.team",
+    "Specialist": "supervisor.team",
+    "Team": "supervisor.team",
+    "WorkflowStep": "supervisor.team",
+    "RunScript": "supervisor.testing",
+    "ScriptedCall": "supervisor.testing",
+    "ScriptedModel": "supervisor.testing",
+    "idempotency_key": "supervisor.tools.effects",
+    "MCPTools": "supervisor.tools.mcp",
+    "ChoiceContext": "supervisor.tools.tool",
+    "Tool": "supervisor.tools.tool",
+    "tool": "supervisor.tools.tool",
+    "tool_time_left": "supervisor.tools.worker",
+}
+"""Where each public name is defined: imported on first use."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'supervisor' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __version__ = "0.1.0"
 

@@ -124,11 +124,12 @@ EventSink = Callable[[Event], None]
 class CommittingSink(Protocol):
     """A sink that may hold events back (the audit log writes them in batches) until ``commit(run_id)``.
 
-    The run commits before every step acts (a model or tool call: ``before_step``, which concurrent runs, and
-    concurrent steps of one run, may share one commit for), so each decision is written before anything that
-    depends on it happens. Once a run has
-    finished it awaits ``settle()``: what the sink wrote without waiting for the disk is made durable, with one
-    sync for every run that finished meanwhile.
+    The run commits at a step boundary (``before_step``, which concurrent runs, and concurrent steps of one run,
+    may share one commit for): before every step that acts outside the run (a tool call, a person's question),
+    so each decision is written before anything outside depends on it, and before a model call once the answers
+    not written yet took ``supervisor.run.context.REDO_BOUND_S`` of model time. Once a run has finished it awaits
+    ``settle()``: what the sink wrote without waiting for the disk is made durable, with one sync for every run
+    that finished meanwhile.
     """
 
     def __call__(self, event: Event) -> None: ...

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,3 +102,18 @@ def test_import_does_not_pull_in_provider_sdks() -> None:
 def test_python_dash_m_supervisor_is_the_baton_command() -> None:
     shown = subprocess.run([sys.executable, "-m", "supervisor", "--help"], capture_output=True, text=True, check=True)
     assert "run" in shown.stdout and "audit" in shown.stdout
+
+
+def test_import_loads_the_error_tree_only_and_each_name_on_first_use() -> None:
+    code = (
+        "import sys, supervisor; "
+        "before = sorted(m for m in sys.modules if m.startswith('supervisor.')); "
+        "from supervisor import Supervisor; "
+        "import supervisor.supervisor as defined; "
+        "print(before, Supervisor is defined.Supervisor)"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "['supervisor.errors'] True"
+    assert "Supervisor" in dir(supervisor)
+    with pytest.raises(AttributeError, match="NoSuchName"):
+        getattr(supervisor, "NoSuchName")  # noqa: B009 - a name no static check knows

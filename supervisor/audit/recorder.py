@@ -2,7 +2,8 @@
 
 ``AuditSink`` is an event sink: one entry per event, secrets redacted, the run's state committed with the first
 and last entries and the run sealed when it finishes. Entries are written in batches, one transaction per
-commit boundary (before each step acts, a guard trip, an escalation, the run's end), not one per event.
+commit boundary (before a step that acts outside the run, before a model call once the answers not written yet
+took long enough to be worth it, a guard trip, an escalation, the run's end), not one per event.
 
 A run with a step journal is recorded through it instead (``journaled``): its entries wait here until the run's
 next journal write takes them (``take``), are committed in that write's transaction, and are appended to the
@@ -90,9 +91,9 @@ class AuditSink:
 
     ``RunStarted`` (and the first event of a resumed run) marks the run ``running``; ``RunFinished`` records the
     final status and result as the run's state and seals the run, all in one transaction. Between them, entries
-    wait in memory until the run commits (before each step acts: ``commit``) or one of ``_COMMIT_AFTER`` comes,
-    and are written in one transaction: a crash loses only what no step has acted on yet, and never leaves a
-    hole in the chain. Event classes it does not know are
+    wait in memory until the run commits at a step boundary (``before_step``, see ``CommittingSink``) or one of
+    ``_COMMIT_AFTER`` comes, and are written in one transaction: a crash loses only what nothing outside the run
+    has acted on yet, and never leaves a hole in the chain. Event classes it does not know are
     recorded generically, by their fields. A failing write raises: an audit log that silently loses entries
     would be worse than a stopped run.
     """
@@ -173,6 +174,10 @@ class AuditSink:
         self._journaled[run_id] = []
         return waiting
 
+    def waiting(self, run_id: str) -> bool:
+        """Whether entries of ``run_id`` wait for its next journal write."""
+        return bool(self._journaled.get(run_id))
+
     def written(self, run_id: str, first_seq: int, records: Sequence[AuditRecord], *, last: bool = False) -> None:
         """The journal committed ``records`` at ``first_seq``: append them to the log (what a crash here loses,
         the next levelling appends). ``last``: the run's final write, after which it records nothing more."""
@@ -195,7 +200,7 @@ class AuditSink:
         return RunBatch(entries)
 
     async def before_step(self, run_id: str, *, alone: bool = True) -> None:
-        """Commit ``run_id``'s entries before its next step acts.
+        """Commit ``run_id``'s entries before its next step (``CommittingSink`` says which steps).
 
         A run alone, taking one step at a time, commits at once. Among concurrent runs (or steps of a run that run
         in parallel: ``alone=False``), the commit waits for the rest of this turn of the event loop: every run or

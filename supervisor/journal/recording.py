@@ -3,6 +3,12 @@
 Every write carries the run's audit entries made since its last write, and each step its own ``StepRecorded``
 entry (its key and the digest of its value), committed in the same transaction (see ``supervisor.audit.leveling``
 for why that keeps the audit log and the journal atomic).
+
+What is cheap to redo is not written at once: decisions code made and model answers wait in memory (``decided``,
+``answered``) for the run's next write, which the step seam makes before anything outside the run acts (a tool
+call, a person's question: ``flush``), at the run's end, and at a step boundary once the waiting answers took
+``supervisor.run.context.REDO_BOUND_S`` of model time (``write``). A killed process so loses at most that much
+model work, asked again on resume; never an effect.
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ class Outbox(Protocol):
     def take(self, run_id: str) -> list[AuditRecord]: ...
 
     def written(self, run_id: str, first_seq: int, records: Sequence[AuditRecord], *, last: bool = False) -> None: ...
+
+    def waiting(self, run_id: str) -> bool:
+        """Whether entries of ``run_id`` wait for its next journal write."""
+        ...
 
 
 def value_digest(value: Any) -> str:
@@ -57,7 +67,8 @@ class RunJournal:
         self.replayed = 0
         self.recorded_now = 0
         self.outbox: Outbox | None = None
-        self._decisions: list[tuple[str, Any]] = []  # decided by code since the last write, committed with the next
+        self._unwritten: list[tuple[str, Any]] = []  # decisions and answers since the last write, for the next
+        self._unsynced = False  # a write since the last durable one was not synced
         self.closed: Exception | None = None
         """What stops the run at its first new step (its deadline passed while it was stopped): recorded steps
         still replay, so the run stops with everything it had, and nothing new starts."""
@@ -79,14 +90,17 @@ class RunJournal:
         """A decision code made (a verdict, a guard's, a route, a plan): it holds from now on, and is committed
         with the run's next write, before anything outside the run acts on it (see ``flush``)."""
         self._recorded[key] = value
-        self._decisions.append((key, value))
+        self._unwritten.append((key, value))
 
     def diverged(self, key: str, what: str) -> None:
         """A recomputed decision differs from its record (only a replay recomputes)."""
 
     async def flush(self) -> None:
-        """Commit, synced, every decision and audit entry not written yet: called before a tool acts."""
-        await self._write([], durable=True)
+        """Commit, synced, every decision, answer and audit entry not written yet, and sync what was written
+        without a sync: called before anything outside the run acts (a tool call, a person's question)."""
+        outbox = self.outbox
+        if self._unwritten or self._unsynced or (outbox is not None and outbox.waiting(self.run_id)):
+            await self._write([], durable=True)
 
     def lookup(self, key: str) -> tuple[bool, Any]:
         """(True, value) for a recorded step, else (False, None)."""
@@ -122,24 +136,48 @@ class RunJournal:
         self._recorded[key] = value
         self.recorded_now += 1
 
-    async def _write(self, steps: list[tuple[str, Any]], *, durable: bool, with_events: bool = True) -> None:
-        steps = [*self._decisions, *steps]
+    def answered(self, key: str, value: Any) -> None:
+        """A model's answer (cheap to redo): it holds from now on, and is committed with the run's next write."""
+        self._recorded[key] = value
+        self._unwritten.append((key, value))
+        self.recorded_now += 1
+
+    async def write(self) -> None:
+        """Commit, without a sync of its own, every decision, answer and audit entry not written yet."""
+        outbox = self.outbox
+        if self._unwritten or (outbox is not None and outbox.waiting(self.run_id)):
+            await self._write([], durable=False)
+
+    async def _write(
+        self, steps: list[tuple[str, Any]], *, durable: bool, events: list[AuditRecord] | None = None
+    ) -> None:
+        """Commit the unwritten steps and ``steps`` with their audit entries after ``events`` (by default every
+        entry the run made since its last write)."""
+        # Taken before the commit: steps of the run that run in parallel may add more while a store awaits.
+        unwritten, self._unwritten = self._unwritten, []
+        steps = [*unwritten, *steps]
         outbox = self.outbox
         audit = []
         if outbox is not None:
-            events = outbox.take(self.run_id) if with_events else []
-            audit = [*events, *(step_entry(k, v) for k, v in steps)]
-        committed = await self.journal.commit(self.run_id, self.epoch, steps, audit, durable=durable)
-        self._decisions.clear()
+            made = outbox.take(self.run_id) if events is None else events
+            audit = [*made, *(step_entry(k, v) for k, v in steps)]
+        try:
+            committed = await self.journal.commit(self.run_id, self.epoch, steps, audit, durable=durable)
+        except BaseException:
+            self._unwritten[:0] = unwritten
+            raise
+        self._unsynced = not durable
         if outbox is not None:
             outbox.written(self.run_id, committed.first_seq, audit)
 
     async def settle(self, state: RunState, *, pending_key: str | None, result: dict[str, Any]) -> None:
         """Record where the run stopped, with the audit entries that end it (its seal among them)."""
-        if self._decisions:  # their entries before the run's last ones, which seal it; the end, synced, follows
-            await self._write([], durable=False, with_events=False)
         outbox = self.outbox
         audit = outbox.take(self.run_id) if outbox is not None else []
+        if self._unwritten:  # written first, after the entries made before the run's end; the end, synced, follows
+            end = next((i for i, record in enumerate(audit) if record.seal), len(audit))
+            await self._write([], durable=False, events=audit[:end])
+            audit = audit[end:]
         first = await self.journal.set_state(
             self.run_id, self.epoch, state, pending_key=pending_key, result=result, audit=audit
         )
@@ -195,6 +233,13 @@ class ReplayJournal(RunJournal):
     async def record(self, key: str, value: Any, *, durable: bool = True) -> None:
         self.divergences.append(Divergence(key, "a step the recorded run never made"))
         raise ReplayDivergedError(key)  # an intent about to be written: the recorded run never got here
+
+    def answered(self, key: str, value: Any) -> None:
+        self.divergences.append(Divergence(key, "a step the recorded run never made"))
+        raise ReplayDivergedError(key)
+
+    async def write(self) -> None:
+        """A replay writes nothing."""
 
     def unreached(self) -> list[str]:
         """Recorded steps the replay never asked for (intents and answers to questions included)."""

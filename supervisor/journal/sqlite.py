@@ -9,7 +9,8 @@ machine Baton is measured on, more than the whole budget of a step (< 200 us), s
 redo skip it: a model's answer (or a decision computed from one) commits with ``synchronous=NORMAL`` (written to
 the WAL, not fsynced), and is made durable by the next FULL commit, which syncs the WAL up to itself. FULL
 commits: a tool's result, the write before a tool acts (its intent, and every decision that led to it), a
-person's answer, a claim and the run's end. So a power loss can lose only model answers since the last durable
+person's answer, a claim and the run's end (a new run's row is not synced either: nothing acts on it before
+one of these). So a power loss can lose only model answers since the last durable
 commit (asked again on resume, costing tokens, never repeating an effect); a killed process loses nothing
 committed. ``bench/journal.py`` measures both.
 """
@@ -153,7 +154,8 @@ class SqliteJournal(Journal):
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     async def create_run(self, row: RunRow, owner: str) -> int:
-        with _faults(self.path):
+        # Not synced: nothing outside the run acts before its next durable commit, which syncs this one too.
+        with _faults(self.path), self._transaction(durable=False):
             self._db.execute(
                 f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, 'running', ?, 1, ?, NULL, NULL, ?, ?)",
                 (

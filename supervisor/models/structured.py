@@ -4,6 +4,12 @@ Every provider exposes a raw, OpenAI-shaped chat-completion function; this modul
 that plans, routing decisions and verdicts come back as validated pydantic objects, and an answer that fails
 validation is re-asked with the validation error. Re-asking is bounded; when it runs out, the caller gets a
 ``StructuredOutputError`` carrying the number of attempts and the last raw output.
+
+``ask_validated`` is the same contract without instructor, for a model whose answer is JSON text with nothing
+provider-specific to adapt (the scripted test double): pydantic validates it and the re-ask says what
+instructor's JSON-schema mode says. instructor inspects the response type on every call (hundreds of
+microseconds, more than the rest of a scripted step), which is noise beside a real provider's latency and not
+beside a script's.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from supervisor.errors import StructuredOutputError
 from supervisor.models import Completion, Message, Usage
@@ -121,6 +127,39 @@ async def ask_structured(
     except IncompleteOutputException as exc:
         raise _failure(output_type, log, "the answer was cut off at max_tokens before the JSON was complete") from exc
     return Completion(text=log.texts[-1], output=output, usage=log.usage, attempts=len(log.texts))
+
+
+REASK = "Correct your JSON ONLY RESPONSE, based on the following errors:\n"
+"""What a re-ask says before the validation error (instructor's words in its JSON-schema mode)."""
+
+
+async def ask_validated(
+    create: RawCreate,
+    messages: Sequence[Message],
+    output_type: type[BaseModel],
+    *,
+    max_reasks: int = 2,
+    **request: Any,
+) -> Completion:
+    """``ask_structured`` validated by pydantic alone: ``create``'s answer must be the JSON of ``output_type``; an
+    invalid one is re-asked with its errors (at most 1 + max_reasks calls). A fault of ``create`` propagates."""
+    log = _AttemptLog()
+    asked = list(messages)
+    for _ in range(1 + max(max_reasks, 0)):
+        response = await create(messages=asked, **request)
+        text = completion_text(response)
+        log.texts.append(text)
+        log.usage.add(completion_usage(response))
+        if response.choices[0].finish_reason == "length":
+            raise _failure(output_type, log, "the answer was cut off at max_tokens before the JSON was complete")
+        try:
+            output = output_type.model_validate_json(text)
+        except ValidationError as exc:
+            errors = exc
+            asked = [*asked, {"role": "assistant", "content": text}, {"role": "user", "content": REASK + str(exc)}]
+            continue
+        return Completion(text=text, output=output, usage=log.usage, attempts=len(log.texts))
+    raise _failure(output_type, log, _short(errors))
 
 
 def _failure(output_type: type[BaseModel], log: _AttemptLog, errors: str) -> StructuredOutputError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from supervisor.journal.recording import RunJournal
 
 T = TypeVar("T")
+REDO_BOUND_S = 0.5
+"""How much model time the answers a run has not written yet may have taken before the next step boundary writes
+them (with the decisions made from them and their audit entries): a run on a fast model writes once for many
+steps, one on a slow model at every step. A killed process so loses at most about this much model work."""
 SUPERVISOR_ROLE = "supervisor"
 Outcome = Literal["accepted", "replan", "waiting", "skipped"]
 """How a subtask's work ended for the loop: accepted, asking for a re-plan, waiting for a person, or skipped
@@ -97,6 +102,7 @@ class RunContext:
         self.guards = guards or GuardPipeline(())
         self.gate = ToolGate()
         self._screens: dict[str, int] = {}  # how often each (subtask, channel, agent) was screened: guard keys
+        self._unwritten_s = 0.0  # the time the model answers not written yet took (what a crash would redo)
 
     def attach(self, journal: RunJournal) -> None:
         """Record this run through ``journal``: its audit entries are committed with its journal writes."""
@@ -231,21 +237,47 @@ class RunContext:
         redo_is_cheap: bool = False,
     ) -> T:
         """The one seam every nondeterministic action passes through: replayed when recorded, else run and
-        committed (a value the journal cannot hold as JSON needs a ``codec``). ``redo_is_cheap``: the outcome
-        (a model's answer) may be asked again after a power loss, so its commit is not synced on its own."""
-        for sink in self._committing:  # what was decided so far is written before the action acts on it
-            await sink.before_step(self.run_id, alone=self.active <= 1)
+        committed (a value the journal cannot hold as JSON needs a ``codec``).
+
+        ``redo_is_cheap``: the action (a model call) acts on nothing outside the run and may be asked again after
+        a crash, so its outcome, the decisions made from it and their audit entries wait for the run's next
+        write, made at a step boundary once the waiting answers took ``REDO_BOUND_S`` of model time. Any other
+        action (a tool call, a person's question) acts outside the run: what led to it is written and synced
+        before it runs, and its outcome right after."""
         journal = self.journal
+        if not redo_is_cheap or self._unwritten_s >= REDO_BOUND_S:
+            await self._write_before_step(synced=not redo_is_cheap)
         if journal is None:
-            return await action()
+            return await self._timed(action) if redo_is_cheap else await action()
         text = self.key_text(key)
         found, value = journal.lookup(text)
         if found:
             return codec.load(value) if codec is not None else value
         journal.going_live(text)
-        outcome = await action()
-        await journal.record(text, codec.dump(outcome) if codec is not None else outcome, durable=not redo_is_cheap)
+        if not redo_is_cheap:
+            outcome = await action()
+            await journal.record(text, codec.dump(outcome) if codec is not None else outcome)
+            return outcome
+        outcome = await self._timed(action)
+        journal.answered(text, codec.dump(outcome) if codec is not None else outcome)
         return outcome
+
+    async def _timed(self, action: Callable[[], Awaitable[T]]) -> T:
+        """Run a step that is cheap to redo, counting its time toward what the next write protects."""
+        started = time.perf_counter()
+        try:
+            return await action()
+        finally:
+            self._unwritten_s += time.perf_counter() - started
+
+    async def _write_before_step(self, *, synced: bool) -> None:
+        """Write what the run decided and was answered since its last write (its audit entries with it); synced
+        when the coming action acts outside the run (what led to it must survive a power loss too)."""
+        self._unwritten_s = 0.0
+        for sink in self._committing:
+            await sink.before_step(self.run_id, alone=self.active <= 1)
+        if self.journal is not None:
+            await (self.journal.flush() if synced else self.journal.write())
 
     async def settle(self) -> None:
         """Wait until what the sinks recorded of this run is on disk (the audit log syncs once for many runs)."""
@@ -314,7 +346,7 @@ class RunContext:
 
         token = current_step.set(key)
         try:
-            turn = await self.step(key, answer, Codec(ToolTurn.dump, ToolTurn.load))
+            turn = await self.step(key, answer, Codec(ToolTurn.dump, ToolTurn.load), redo_is_cheap=True)
         finally:
             current_step.reset(token)
         self._count(role, model, turn.usage)

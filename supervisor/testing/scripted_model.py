@@ -235,14 +235,14 @@ class ScriptedModel:
             usage = Usage(sum(_word_count(m["content"]) for m in messages), _word_count(text), 1)
             return Completion(text=text, usage=usage, finish_reason="stop")
 
-        from supervisor.models.structured import ask_structured
+        from supervisor.models.structured import ask_validated
 
         async def create(**kwargs: Any) -> Any:
-            # Drop the response_format instructor adds: a script has nothing to constrain.
-            kwargs.pop("response_format", None)
             return await self._create(_output_type=output_type, **kwargs)
 
-        return await ask_structured(create, messages, output_type, max_reasks=max_reasks, max_tokens=max_tokens)
+        # Validated as a real provider's answer is, re-asks included, without instructor's per-call inspection
+        # of the response type (a script has no provider format to adapt).
+        return await ask_validated(create, messages, output_type, max_reasks=max_reasks, max_tokens=max_tokens)
 
     async def call_tools(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], *, max_tokens: int | None = None

@@ -41,7 +41,7 @@ def committed_in_journal(home: Path, run_id: str) -> list[str]:
 
 def run_losing_the_tail(home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     with monkeypatch.context() as patched:
-        lose_appends_after(patched, kept=2)
+        lose_appends_after(patched, kept=1)
         model = ScriptedModel(respond=responder(PLAN), name="levelled")
         config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}})
         result = Supervisor(make_team(), model=model, config=config).run_sync("Refund order #1042")

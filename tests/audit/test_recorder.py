@@ -12,10 +12,23 @@ import pytest
 from support.teams import make_team, plan_answer, responder
 from typer.testing import CliRunner
 
-from supervisor import BatonConfig, Event, RunResult, ScriptedCall, ScriptedModel, Supervisor
+from supervisor import (
+    BatonConfig,
+    Card,
+    Event,
+    RunResult,
+    RunScript,
+    ScriptedCall,
+    ScriptedModel,
+    Specialist,
+    Supervisor,
+    Team,
+    Tool,
+)
 from supervisor.audit.log import AuditLog, RunBatch, open_audit_log
 from supervisor.cli.app import app
 from supervisor.config import AuditConfig
+from supervisor.run import context
 
 PLAN = plan_answer(("s1", "Write the reply email", []), ("s2", "Review the draft for tone", ["s1"]))
 
@@ -85,7 +98,62 @@ def test_audit_can_be_turned_off() -> None:
         open_audit_log(AuditConfig(), create=False)
 
 
-def test_every_decision_is_committed_before_the_next_step_acts(baton_home: Path) -> None:
+def committed_entries(home: Path) -> int:
+    """How many entries another connection (another process, a crash) sees committed right now."""
+    db = sqlite3.connect(home / "audit.sqlite3")
+    try:
+        (committed,) = db.execute("select count(*) from entries").fetchone()
+    finally:
+        db.close()
+    return int(committed)
+
+
+def test_every_decision_is_committed_before_a_tool_acts_and_a_fast_runs_entries_share_few_commits(
+    baton_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emitted: list[Event] = []
+    at_the_call: list[tuple[int, int]] = []
+    transactions: list[int] = []
+    append_runs = AuditLog.append_runs
+
+    def counting_append_runs(self: AuditLog, batches: Mapping[str, RunBatch], *, sync: bool = True) -> dict[str, int]:
+        transactions.append(sum(len(batch.entries) for batch in batches.values()))
+        return append_runs(self, batches, sync=sync)
+
+    def book(city: str) -> str:
+        """Book a delivery.
+
+        Args:
+            city: where to
+        """
+        at_the_call.append((committed_entries(baton_home), len(emitted)))
+        return f"booked to {city}"
+
+    monkeypatch.setattr(AuditLog, "append_runs", counting_append_runs)
+    tool = Tool.from_function(book, side_effects=True, delivery="idempotent")
+    card = Card(name="bookings", description="Books deliveries.", tools=("book",), privilege="write")
+    team = Team([Specialist(name="bookings", card=card, instructions="You book.", tools=(tool,))])
+
+    def calls(call: ScriptedCall) -> object:
+        return ("book", {"city": "Lyon"}) if call.tool_round == 1 else None
+
+    settings = {"routing": {"similarity": "bm25"}, "guards": {"tools": {"book": "allow"}}}
+    settings["journal"] = {"enabled": False}
+    model = RunScript(plan=[("s1", "Book the delivery to Lyon", [])], tool_calls=calls).model("gpt-4o")
+    sup = Supervisor(team, config=BatonConfig.model_validate(settings), model=model)
+    result = sup.run_sync("Book a delivery to Lyon for customer 7731.", on_event=emitted.append)
+
+    assert result.status == "done", result.error
+    (committed, made) = at_the_call[0]
+    assert committed == made > 1  # every entry made before the tool acted was on disk when it acted
+    # The start, the write before the tool, and the end: model answers on a fast model wait for one of those.
+    assert len(transactions) == 3 < result.usage.calls + 2
+
+
+def test_every_decision_is_committed_before_the_next_step_acts_on_a_slow_model(
+    baton_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(context, "REDO_BOUND_S", 0.0)  # every answer took long enough to be worth a commit
     seen: list[object] = []
     committed_at_calls: list[tuple[int, int]] = []
     answer = responder(PLAN)
@@ -114,6 +182,7 @@ def test_every_decision_is_committed_before_the_next_step_acts(baton_home: Path)
 def test_concurrent_runs_share_step_commits_and_each_step_acts_on_committed_decisions(
     baton_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(context, "REDO_BOUND_S", 0.0)  # a slow model: every step boundary commits
     seen: dict[str, list[Event]] = {"1042": [], "1043": []}
     checked: list[tuple[int, int]] = []
     shared: list[int] = []
@@ -160,6 +229,7 @@ def test_concurrent_runs_share_step_commits_and_each_step_acts_on_committed_deci
 
 
 def test_parallel_steps_of_one_run_share_a_commit(baton_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(context, "REDO_BOUND_S", 0.0)  # a slow model: every step boundary commits
     plan = plan_answer(*((f"s{i}", f"Write reply email number {i}", []) for i in range(1, 5)))
     emitted: list[Event] = []
     checked: list[tuple[int, int]] = []
