@@ -156,32 +156,57 @@ class RunLoop:
 
     async def _run_dag(self, run: RunContext, plan: Plan) -> Outcome | Literal["done"]:
         pending = [s for s in plan.subtasks if s.id not in run.accepted and s.id not in run.skipped]
+        # Only a subtask whose dependencies settled since it was last looked at can have become ready: a long
+        # pipeline is not scanned whole at every step (that made each step cost as much as the plan is long).
+        # ``rank`` is a subtask's place in ``pending``, the order ready subtasks start in.
+        rank = {s.id: i for i, s in enumerate(pending)}
+        waiting = set(rank)
+        dependents: dict[str, list[Subtask]] = {}
+        for subtask in plan.subtasks:
+            for dep in subtask.depends_on:
+                dependents.setdefault(dep, []).append(subtask)
+        candidates = list(pending)
         running: dict[asyncio.Task[Outcome], Subtask] = {}
         signal: Outcome | None = None
         try:
             while True:
                 if signal is None:  # after a replan or escalation signal, start nothing new
-                    settled = run.accepted.keys() | run.skipped
-                    for subtask in [s for s in pending if all(d in settled for d in s.depends_on)]:
+                    considered = sorted(
+                        {s.id: s for s in candidates if s.id in waiting}.values(), key=lambda s: rank[s.id]
+                    )
+                    candidates = []
+                    for i, subtask in enumerate(considered):
+                        if not all(d in run.accepted or d in run.skipped for d in subtask.depends_on):
+                            continue
                         if len(running) >= self.limits.max_concurrency:
+                            candidates.extend(considered[i:])  # looked at again when a slot frees
                             break
                         pending.remove(subtask)
+                        waiting.discard(subtask.id)
                         if any(d in run.skipped for d in subtask.depends_on):
                             self._skip(run, subtask, "an earlier step it needs was skipped")
+                            candidates.extend(dependents.get(subtask.id, ()))
                             continue
                         running[asyncio.create_task(self._subtask(run, subtask))] = subtask
                 if not running:
                     if signal is None and any(
-                        all(d in run.accepted.keys() | run.skipped for d in s.depends_on) for s in pending
+                        all(d in run.accepted or d in run.skipped for d in s.depends_on) for s in pending
                     ):
+                        candidates = list(pending)
                         continue  # a skip or a review made more work ready
                     break
                 finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in finished:
                     subtask = running.pop(task)
                     outcome = task.result()  # a failure propagates; the finally below cancels the rest
+                    candidates.extend(dependents.get(subtask.id, ()))
                     if outcome == "accepted":
+                        before = len(pending)
                         outcome = await self._after_review(run, plan, subtask, pending)
+                        for redo in pending[before:]:  # sent back for revision: waiting again, last in line
+                            rank[redo.id] = max(rank.values()) + 1
+                            waiting.add(redo.id)
+                            candidates.append(redo)
                     if outcome == "waiting" or (outcome == "replan" and signal is None):
                         signal = outcome
         finally:
