@@ -39,7 +39,7 @@ valid answer, a provider that failed). The CLI prints ``UserError`` as one clear
         │                               up, or broke the protocol); carries the end of its stderr
         ├── SubtaskFailedError          a subtask was rejected after all its attempts (or by a person)
         ├── EmbeddingModelError         the sentence-embedding weights are incomplete, corrupt or not the pinned file
-        ├── DetectorModelError          the injection detector's shipped weights are missing or fail their sha256
+        ├── DetectorModelError          the injection detector's shipped weights or rule files are missing or broken
         ├── AuditIntegrityError         the audit log of a run was changed, cut or rewritten; names the first bad entry
         ├── AuditFileError              the audit log's file is damaged: not SQLite, or pages SQLite cannot read
         ├── AuditStorageError           the audit log cannot be written: a full disk, read-only, held by another process
@@ -342,7 +342,7 @@ class EmbeddingModelError(RunError):
 
 
 class DetectorModelError(RunError):
-    """The learned injection detector's shipped weights are missing, malformed, or not the file they were built as."""
+    """The injection detector's shipped weights or rule files are missing, malformed, or not what was built."""
 
 
 class InsecureFileError(UserError):

@@ -21,8 +21,8 @@ def language_rules() -> list[Rule]:
 
 
 def _override_rules() -> list[Rule]:
-    verbs, objects = word_group(*vocab.OVERRIDE_VERBS), word_group(*vocab.OVERRIDE_OBJECTS)
-    from_now, from_now_then = word_group(*vocab.FROM_NOW), word_group(*vocab.FROM_NOW_THEN)
+    verbs, objects = word_group(*vocab.words("override_verbs")), word_group(*vocab.words("override_objects"))
+    from_now, from_now_then = word_group(*vocab.words("from_now")), word_group(*vocab.words("from_now_then"))
     return [
         # --- instruction_override --------------------------------------------------------------------------
         Rule(
@@ -289,8 +289,8 @@ def _override_rules() -> list[Rule]:
 
 
 def _roleplay_rules() -> list[Rule]:
-    unrestricted = word_group(*vocab.UNRESTRICTED)
-    persona, pretend = word_group(*vocab.PERSONA), word_group(*vocab.PRETEND)
+    unrestricted = word_group(*vocab.words("unrestricted"))
+    persona, pretend = word_group(*vocab.words("persona")), word_group(*vocab.words("pretend"))
     return [
         # --- roleplay ---------------------------------------------------------------------------------------
         Rule(("roleplay",), rx(r"{P}[^.!?\n]{0,40}?{U}", P=persona, U=unrestricted), check=not_mention),

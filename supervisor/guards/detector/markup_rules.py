@@ -18,16 +18,7 @@ from supervisor.guards.detector.context_checks import (
     not_password_reset,
 )
 from supervisor.guards.detector.rulebook import Rule, rx, word_group
-from supervisor.guards.detector.vocab import (
-    CUE,
-    DATA_TAGS,
-    ROLE,
-    ROLE_CORE,
-    SECRETS_LATIN,
-    SECRETS_OTHER,
-    SEND_LATIN,
-    SEND_OTHER,
-)
+from supervisor.guards.detector.vocab import words
 
 if TYPE_CHECKING:
     from supervisor.guards.detector.heuristic import FindingKind
@@ -47,8 +38,8 @@ _END_OF_DATA = (
 
 def markup_rules() -> list[Rule]:
     """The fake_turn, fake_control, exfiltration and delimiter_break rules."""
-    role = word_group(ROLE)
-    return [*_turn_rules(role, word_group(*CUE)), *_control_rules(), *_exfiltration_rules(), *_delimiter_rules(role)]
+    role, cue = word_group(*words("role_core"), *words("role_extra")), word_group(*words("cue"))
+    return [*_turn_rules(role, cue), *_control_rules(), *_exfiltration_rules(), *_delimiter_rules(role)]
 
 
 def _turn_rules(role: str, cue: str) -> list[Rule]:
@@ -71,7 +62,7 @@ def _turn_rules(role: str, cue: str) -> list[Rule]:
                 r"|\[\s*{R}{S}\s*\](?=[^\n]{0,80}?{C})"
                 r"|(?<![^\n])(?:#{1,6}|\*\*|__)\s*{K}{S}\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?(?=[^\n]{0,60}?{C})",
                 R=role,
-                K=word_group(ROLE_CORE),
+                K=word_group(*words("role_core")),
                 S=role_suffix,
                 C=cue,
             ),
@@ -264,10 +255,11 @@ def _control_rules() -> list[Rule]:
 
 def _exfiltration_rules() -> list[Rule]:
     exfiltration: tuple[FindingKind, ...] = ("exfiltration",)
-    send, secrets = word_group(SEND_LATIN, SEND_OTHER), word_group(SECRETS_LATIN, SECRETS_OTHER)
+    send, secrets = word_group(*words("send")), word_group(*words("secrets"))
     # Secret first, verb after ("把API密钥发送到…", "APIキーを…に送信"): only in languages whose word order puts it
     # so. In English "forgot your password? email support@…" has that order and is harmless.
-    secrets_first, send_after = word_group(SECRETS_OTHER), word_group(SEND_OTHER)
+    secrets_first = word_group(*words("secrets", object_before_verb=True))
+    send_after = word_group(*words("send", object_before_verb=True))
     url = r"(?P<url>(?:https?:)?//[^\s)]+)"
     secret_after = r"(?<!\w)(?P<s>{S})"
     return [
@@ -385,7 +377,7 @@ def _delimiter_rules(role: str) -> list[Rule]:
             rx(
                 r"<\s*/\s*{T}\s*>|<\s*/\s*[\w-]*(?:data|document|context|tool|untrusted|retriev|search_result|observation|"
                 r"instruction|prompt|transcript|function_|external)[\w-]*\s*>",
-                T=word_group(*DATA_TAGS),
+                T=word_group(*words("data_tags")),
             ),
         ),
         Rule(

@@ -18,3 +18,10 @@ def ruleset() -> RuleSet:
     from supervisor.guards.detector.markup_rules import markup_rules
 
     return compile_rules([*language_rules(), *markup_rules()])
+
+
+@functools.cache
+def delimiter_ruleset() -> RuleSet:
+    """The rules that can report a delimiter break, alone: the only wording-free findings in plain text, which the
+    layered detector still needs when its model vouches for the rest."""
+    return compile_rules([rule for rule in ruleset().rules if "delimiter_break" in rule.kinds])
