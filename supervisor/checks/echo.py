@@ -25,9 +25,12 @@ ECHO_SHARE = 0.5
 """The share of an output's 4-word runs found in the scaffolding above which the output is an echo."""
 
 
+def _runs(words: Sequence[str]) -> list[tuple[str, ...]]:
+    return [tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)]
+
+
 def _shingles(text: str) -> frozenset[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
-    return frozenset(tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1))
+    return frozenset(_runs(_WORD.findall(text.lower())))
 
 
 # A team's instructions, tasks and criteria come back at every attempt of every run: their shingles are kept.
@@ -38,27 +41,31 @@ REPEAT_SHARE = 0.35
 """The share of repeated 4-word runs above which an output is a repetition loop."""
 
 
-def repetition_problem(output: str) -> str | None:
+def _repetition(runs: int, distinct: int) -> str | None:
     """A repetition loop ("I'm sorry for the mistake. I'm sorry for the mistake. ...") is not an answer."""
-    words = _WORD.findall(output.lower())
-    runs = [tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)]
-    if len(runs) < 8:
+    if runs < 8:
         return None
-    repeated = 1 - len(set(runs)) / len(runs)
+    repeated = 1 - distinct / runs
     if repeated >= REPEAT_SHARE:
         return "The answer repeats itself in a loop. Say each thing once."
     return None
 
 
-def echo_problem(output: str, scaffolding: Sequence[str]) -> str | None:
-    """Why ``output`` is an echo of ``scaffolding`` (the prompt's instructions, task and criteria), or ``None``."""
+def echo_or_repetition(output: str, scaffolding: Sequence[str]) -> str | None:
+    """Why ``output`` is an echo of ``scaffolding`` (the prompt's instructions, task and criteria) or a
+    repetition loop, or ``None``; one reading of the output's words serves both checks."""
+    runs = _runs(_WORD.findall(output.lower()))
+    said = frozenset(runs)
+    return _echo(output, said, scaffolding) or _repetition(len(runs), len(said))
+
+
+def _echo(output: str, said: frozenset[tuple[str, ...]], scaffolding: Sequence[str]) -> str | None:
     label = _LABELS.search(output)
     if label is not None:
         return (
             f"The answer repeats the prompt ({label.group(0).strip()!r}) instead of doing the task. "
             "Write only the result."
         )
-    said = _shingles(output)
     if len(said) < 3:
         return None
     copied = set().union(*(said & _scaffold_shingles(text) for text in scaffolding))

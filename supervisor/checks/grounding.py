@@ -19,6 +19,10 @@ _ID = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z][\w-]*\d[\w-]
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"https?://[^\s<>()\"']+")
 _LIST_MARKER = re.compile(r"^\s*\(?\d{1,2}[.)]\s", re.MULTILINE)
+_DIGIT = re.compile(r"\d")
+# What each pattern cannot match without: an output lacking it is not searched for that pattern (a figure or an
+# id needs a digit, an e-mail address an "@", a link "://"); most outputs of prose skip every search.
+_NEEDS = ((_URL, "://"), (_EMAIL, "@"), (_ID, None))
 # Numbers that carry no claim: "1 item", "one of 2 options" are too common to demand a source for.
 _TRIVIAL = {0.0, 1.0, 2.0}
 
@@ -37,21 +41,24 @@ def ungrounded(output: str, sources: Iterable[str], mode: GroundingMode) -> list
     """The figures (and in ``strict`` mode ids, e-mails and URLs) of ``output`` that no source contains."""
     if mode == "off":
         return []
+    digits = _DIGIT.search(output) is not None
+    searched = [p for p, mark in _NEEDS if (digits if mark is None else mark in output)] if mode == "strict" else []
+    if not digits and not searched:
+        return []  # nothing in the output that a source would have to contain
     source = "\n".join(sources)
-    body = _LIST_MARKER.sub(" ", output)
-    lowered_source = source.lower()
+    body = _LIST_MARKER.sub(" ", output) if digits else output
+    lowered_source = source.lower() if searched else ""
     problems: list[str] = []
     in_ids: set[str] = set()
-    if mode == "strict":
-        for pattern in (_URL, _EMAIL, _ID):
-            for match in pattern.findall(body):
-                token = match.rstrip(".,;:")
-                # "#1042" is grounded by "order 1042": the mark is how the answer writes the id, not part of it.
-                written = token.lstrip("#").lower()
-                if written not in lowered_source and token not in problems:
-                    problems.append(token)
-                in_ids.add(token)
-    figures = list(_NUMBER.finditer(body))
+    for pattern in searched:
+        for match in pattern.findall(body):
+            token = match.rstrip(".,;:")
+            # "#1042" is grounded by "order 1042": the mark is how the answer writes the id, not part of it.
+            written = token.lstrip("#").lower()
+            if written not in lowered_source and token not in problems:
+                problems.append(token)
+            in_ids.add(token)
+    figures = list(_NUMBER.finditer(body)) if digits else []
     known_numbers = _numbers(source) if figures else set()  # the sources are read only when the output has figures
     for match in figures:
         if any(match.group(0).strip("$€£%") in token for token in in_ids):

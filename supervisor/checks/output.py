@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from supervisor.checks.echo import echo_problem, repetition_problem
+from supervisor.checks.echo import echo_or_repetition
 from supervisor.checks.grounding import GroundingMode, grounding_feedback, ungrounded
 from supervisor.checks.text import SENTENCE_BREAK, ends_sentence, mentions
 
@@ -38,6 +38,8 @@ _DONE = re.compile(
 
 def refused_claims(text: str, refusals: Sequence[str]) -> list[str]:
     """A sentence claiming that a refused or withheld tool call happened: the refusal is evidence against it."""
+    if not refusals:
+        return []
     problems = []
     sentences = SENTENCE_BREAK.split(text)
     for refusal in refusals:
@@ -154,10 +156,10 @@ def code_problems(  # noqa: PLR0917 - the checker's inputs, each optional but th
         return ["The answer was empty. Write the answer."]
     problems = []
     if checks.reject_echo:
-        echoed = echo_problem(text, context.scaffolding) or repetition_problem(text)
+        echoed = echo_or_repetition(text, context.scaffolding)
         if echoed:
             problems.append(echoed)
-    if checks.reject_non_answers and _NON_ANSWER.search(text) and len(text) < 400:
+    if checks.reject_non_answers and len(text) < 400 and _NON_ANSWER.search(text):
         problems.append("The answer asks for the task or offers help instead of doing the task. Do the task.")
     problems.extend(refused_claims(text, context.refusals))
     missing_sources = ungrounded(text, context.sources, grounding) if context.sources else []

@@ -52,13 +52,11 @@ class Judge:
             structured=answer.structured is not None,
         )
         checks = specialist.card.checks.merged(subtask.checks)
+        threshold = checks.min_relevance if checks.min_relevance is not None else self._min_relevance
+        # A threshold no score can fall below rejects nothing: the output is not scored at all.
+        relevance = self._ranker.relevance if threshold > self._ranker.lowest_relevance else None
         problems = code_problems(
-            context,
-            checks,
-            specialist.predicates,
-            self._ranker.relevance,
-            self._min_relevance,
-            grounding=specialist.card.grounding,
+            context, checks, specialist.predicates, relevance, threshold, grounding=specialist.card.grounding
         )
         if problems or not self.model_judges:
             return code_verdict(problems)

@@ -26,6 +26,8 @@ class CardRanker(Protocol):
     kind: str
     default_min_relevance: float
     default_decide_gap: float
+    lowest_relevance: float
+    """The least ``relevance`` can score: a threshold at or below it rejects nothing, so no score is needed."""
 
     def scores(self, text: str) -> dict[str, float]: ...
 
@@ -39,6 +41,7 @@ class Bm25Ranker:
     # Without embeddings, an on-topic answer still shares a few content words with its task and goal.
     default_min_relevance = 0.05
     default_decide_gap = 1 / 3  # the best card scores at least 1.5 times the runner-up
+    lowest_relevance = 0.0  # a share of words
 
     def __init__(self, cards: Sequence[Card]) -> None:
         self._index = CardIndex(cards)
@@ -58,6 +61,7 @@ class EmbeddingRanker:
     # all-MiniLM-L6-v2 puts unrelated English text below ~0.1 and text on the same subject above ~0.25.
     default_min_relevance = 0.15
     default_decide_gap = 0.1
+    lowest_relevance = -1.0  # a cosine
 
     def __init__(self, cards: Sequence[Card], encoder: object) -> None:
         import numpy as np

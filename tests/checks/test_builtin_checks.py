@@ -59,6 +59,21 @@ def test_invented_figures_ids_and_addresses_are_named() -> None:
     assert ungrounded("anything at all: $1,000,000", [TICKET], "off") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "invented"),
+    [
+        ("Pay at https://pay.example.com/x today.", "https://pay.example.com/x"),
+        ("Write to refunds@example.com today.", "refunds@example.com"),
+        ("Your case is AB5531 now.", "AB5531"),
+        ("Your case is #5531 now.", "#5531"),
+        ("We refunded 7.5% today.", "7.5%"),
+    ],
+)
+def test_each_kind_of_claim_is_found_on_its_own(text: str, invented: str) -> None:
+    # Each pattern runs only on outputs with what it needs (a digit, an "@", "://"): each alone is still found.
+    assert invented in ungrounded(text, [TICKET], "strict")
+
+
 def test_a_claim_that_a_refused_tool_ran_is_rejected() -> None:
     refused = ("create_shipment was not called: the tool policy refuses it",)
     assert any(
