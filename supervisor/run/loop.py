@@ -14,7 +14,7 @@ import dataclasses
 import functools
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -55,6 +55,7 @@ from supervisor.result import Attempt, CheckedVerdict, RouteDecision, StepRecord
 from supervisor.run.attempt import AttemptOutput, write_answer
 from supervisor.run.context import SUPERVISOR_ROLE, Outcome, RunContext, StepKey
 from supervisor.run.escalation import PersonDesk
+from supervisor.run.frontier import Frontier
 from supervisor.team import Gate, Team
 from supervisor.tools.loop import LoopLimits, ToolLoop
 from supervisor.tools.worker import step_deadline
@@ -155,58 +156,36 @@ class RunLoop:
         run.result.status = "done"
 
     async def _run_dag(self, run: RunContext, plan: Plan) -> Outcome | Literal["done"]:
-        pending = [s for s in plan.subtasks if s.id not in run.accepted and s.id not in run.skipped]
-        # Only a subtask whose dependencies settled since it was last looked at can have become ready: a long
-        # pipeline is not scanned whole at every step (that made each step cost as much as the plan is long).
-        # ``rank`` is a subtask's place in ``pending``, the order ready subtasks start in.
-        rank = {s.id: i for i, s in enumerate(pending)}
-        waiting = set(rank)
-        dependents: dict[str, list[Subtask]] = {}
-        for subtask in plan.subtasks:
-            for dep in subtask.depends_on:
-                dependents.setdefault(dep, []).append(subtask)
-        candidates = list(pending)
+        frontier = Frontier(plan, run.accepted, run.skipped)
         running: dict[asyncio.Task[Outcome], Subtask] = {}
         signal: Outcome | None = None
+        settled: Iterable[tuple[Subtask, Outcome]]
+
+        def skip(subtask: Subtask) -> None:
+            self._skip(run, subtask, "an earlier step it needs was skipped")
+
         try:
             while True:
+                starting: list[Subtask] = []
                 if signal is None:  # after a replan or escalation signal, start nothing new
-                    considered = sorted(
-                        {s.id: s for s in candidates if s.id in waiting}.values(), key=lambda s: rank[s.id]
-                    )
-                    candidates = []
-                    for i, subtask in enumerate(considered):
-                        if not all(d in run.accepted or d in run.skipped for d in subtask.depends_on):
-                            continue
-                        if len(running) >= self.limits.max_concurrency:
-                            candidates.extend(considered[i:])  # looked at again when a slot frees
-                            break
-                        pending.remove(subtask)
-                        waiting.discard(subtask.id)
-                        if any(d in run.skipped for d in subtask.depends_on):
-                            self._skip(run, subtask, "an earlier step it needs was skipped")
-                            candidates.extend(dependents.get(subtask.id, ()))
-                            continue
+                    starting = frontier.take_ready(self.limits.max_concurrency - len(running), skip)
+                if len(starting) == 1 and not running:
+                    # The only work that can run now (a pipeline's next step) is awaited here: a task of its own
+                    # would cost a scheduling turn to start and another to report back, and run nothing beside it.
+                    settled = [(starting[0], await self._subtask(run, starting[0]))]
+                else:
+                    for subtask in starting:
                         running[asyncio.create_task(self._subtask(run, subtask))] = subtask
-                if not running:
-                    if signal is None and any(
-                        all(d in run.accepted or d in run.skipped for d in s.depends_on) for s in pending
-                    ):
-                        candidates = list(pending)
-                        continue  # a skip or a review made more work ready
-                    break
-                finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in finished:
-                    subtask = running.pop(task)
-                    outcome = task.result()  # a failure propagates; the finally below cancels the rest
-                    candidates.extend(dependents.get(subtask.id, ()))
-                    if outcome == "accepted":
-                        before = len(pending)
-                        outcome = await self._after_review(run, plan, subtask, pending)
-                        for redo in pending[before:]:  # sent back for revision: waiting again, last in line
-                            rank[redo.id] = max(rank.values()) + 1
-                            waiting.add(redo.id)
-                            candidates.append(redo)
+                    if not running:
+                        if signal is None and frontier.rescan():
+                            continue  # a skip or a review made more work ready
+                        break
+                    finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    # A failure propagates when its result is read; the finally below cancels the rest.
+                    settled = ((running.pop(task), task.result()) for task in finished)
+                for subtask, ended in settled:
+                    frontier.settle(subtask)
+                    outcome = await self._reviewed(run, plan, subtask, frontier) if ended == "accepted" else ended
                     if outcome == "waiting" or (outcome == "replan" and signal is None):
                         signal = outcome
         finally:
@@ -215,9 +194,17 @@ class RunLoop:
             await asyncio.gather(*running, return_exceptions=True)
         if signal is not None:
             return signal
-        if pending:
-            raise RunError(f"subtask(s) {', '.join(s.id for s in pending)} never became ready")
+        if frontier.pending:
+            raise RunError(f"subtask(s) {', '.join(s.id for s in frontier.pending)} never became ready")
         return "done"
+
+    async def _reviewed(self, run: RunContext, plan: Plan, subtask: Subtask, frontier: Frontier) -> Outcome:
+        """An accepted subtask's outcome once a review it is has been acted on (see ``_after_review``)."""
+        before = len(frontier.pending)
+        outcome = await self._after_review(run, plan, subtask, frontier.pending)
+        for redo in frontier.pending[before:]:
+            frontier.wait_again(redo)
+        return outcome
 
     def _skip(self, run: RunContext, subtask: Subtask, reason: str) -> None:
         decision = RouteDecision(subtask_id=subtask.id, agent=subtask.agent or "", reason=reason, decided_by="plan")
