@@ -48,14 +48,31 @@ def _environment() -> Any:
 
 
 @functools.cache
-def _template(name: str) -> Any:
+def _template(name: str) -> tuple[Any, dict[str, Any]]:
+    """The compiled template, and its globals copied into a plain dict (see ``_render``)."""
     import jinja2
 
     try:
-        return _environment().get_template(f"{name}.j2")
+        template = _environment().get_template(f"{name}.j2")
     except jinja2.TemplateNotFound:
         searched = ", ".join(str(d) for d in _template_dirs())
         raise PromptTemplateError(f"prompt template {name}.j2 not found (searched {searched})") from None
+    return template, dict(template.globals)
+
+
+def _render(name: str, variables: dict[str, Any]) -> str:
+    """What jinja2's ``Template.render`` does, with the template's globals read from a dict made once: its own
+    context reads them through a ``ChainMap`` at every call, half the cost of rendering a prompt."""
+    from jinja2.runtime import new_context
+
+    template, globals_ = _template(name)
+    environment = template.environment
+    context = new_context(environment, template.name, template.blocks, {**globals_, **variables}, True, globals_)
+    try:
+        return str(environment.concat(template.root_render_func(context)))
+    except Exception:
+        environment.handle_exception()
+        raise  # handle_exception always raises; this line is for the type checker
 
 
 def render(name: str, **variables: Any) -> list[Message]:
@@ -63,7 +80,7 @@ def render(name: str, **variables: Any) -> list[Message]:
     import jinja2
 
     try:
-        text: str = _template(name).render(**variables)
+        text = _render(name, variables)
     except jinja2.UndefinedError as exc:
         raise PromptTemplateError(f"prompt template {name}.j2: {exc}") from None
     system, marker, user = text.partition(USER_MARKER)
