@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import secrets
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard, TypeVar
 
 from pydantic import BaseModel
 
@@ -70,11 +70,11 @@ class RunContext:
         *,
         guards: GuardPipeline | None = None,
     ) -> None:
-        self.run_id = result.run_id if result else uuid.uuid4().hex[:12]
+        self.run_id = result.run_id if result else secrets.token_hex(6)
         self.goal = goal
         self.policies = policies
         self._sinks = list(sinks)
-        self._committing = [sink for sink in self._sinks if isinstance(sink, CommittingSink)]
+        self._committing = [sink for sink in self._sinks if _is_committing(sink)]
         self._seq = 0
         self._prices = prices
         self.result = result or RunResult(run_id=self.run_id, goal=goal, status="failed")
@@ -357,6 +357,19 @@ class RunContext:
         self.result.usage.add(usage)
         self.result.usage_by_agent.setdefault(role, Usage()).add(usage)
         self.policies.after_usage(self.result.usage)
+
+
+_COMMITTING_KINDS: dict[type, bool] = {}
+
+
+def _is_committing(sink: EventSink) -> TypeGuard[CommittingSink]:
+    # Whether a sink commits is a matter of its class; a runtime protocol check inspects every member of the
+    # protocol at each call (tens of microseconds), too slow to repeat for every run.
+    kind: type = type(sink)
+    found = _COMMITTING_KINDS.get(kind)
+    if found is None:
+        found = _COMMITTING_KINDS[kind] = issubclass(kind, CommittingSink)
+    return found
 
 
 def _guard_value(result: GuardResult, text: str) -> dict[str, Any]:

@@ -209,7 +209,9 @@ def test_concurrent_runs_share_step_commits_and_each_step_acts_on_committed_deci
         return answer(call)
 
     monkeypatch.setattr(AuditLog, "append_runs", counting_append_runs)
-    model = ScriptedModel(respond=respond, name="committed")
+    # Calls that take time, as a provider's do: the two runs interleave (a model that answers without yielding to
+    # the event loop would let the first run finish before the second starts).
+    model = ScriptedModel(respond=respond, name="committed", latency_s=0.001)
     # Shared commits are the audit log's own: a journaled run commits its entries with its journal steps instead.
     config = BatonConfig.model_validate({"routing": {"similarity": "bm25"}, "journal": {"enabled": False}})
     sup = Supervisor(make_team(), model=model, config=config)
