@@ -6,6 +6,7 @@ no text in an output can set a verdict or name the next agent.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from supervisor.checks.output import CheckContext, OutputChecks, code_problems
@@ -84,8 +85,13 @@ class Judge:
         context = CheckContext(
             goal=goal, task="the final answer", output=text, agent="supervisor", sources=(goal, *accepted)
         )
-        checks = OutputChecks(min_chars=1, complete_sentences=False)
-        return code_problems(context, checks, grounding="strict")
+        return code_problems(context, _final_answer_checks(), grounding="strict")
+
+
+@functools.cache
+def _final_answer_checks() -> OutputChecks:
+    # The same for every answer: validated once, not at every run's end.
+    return OutputChecks(min_chars=1, complete_sentences=False)
 
 
 def code_verdict(problems: Sequence[str]) -> CheckedVerdict:

@@ -325,7 +325,8 @@ class RunLoop:
                     return await self.desk.escalate(run, record, answer.text, why, kind="guard")
                 feedback = QUARANTINE_FEEDBACK
                 continue
-            answer = dataclasses.replace(answer, text=screened.text)
+            if screened.text != answer.text:
+                answer = dataclasses.replace(answer, text=screened.text)
             judge = functools.partial(self.judge.verdict, run, specialist, subtask, answer, number)
             verdict = await run.decide(StepKey(subtask.id, number, f"verdict:{agent}"), judge, VERDICT)
             record.attempts.append(
