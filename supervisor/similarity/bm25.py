@@ -79,29 +79,33 @@ def card_document(card: Card) -> str:
 
 
 class CardIndex:
-    """BM25 over a fixed set of cards; built once per team, queried per subtask."""
+    """BM25 over a fixed set of cards; built once per team, queried per subtask.
+
+    Each term's contribution to each card that holds it is worked out once, when the index is built: a query
+    only adds up the contributions of its terms (a routing decision per subtask costs as many look-ups as the
+    subtask has words, not words times cards)."""
 
     def __init__(self, cards: Sequence[Card]) -> None:
         self.names = [c.name for c in cards]
-        self._docs = [Counter(tokens(card_document(c))) for c in cards]
-        self._lengths = [sum(d.values()) for d in self._docs]
-        self._avg_length = (sum(self._lengths) / len(self._lengths)) if self._lengths else 1.0
+        docs = [Counter(tokens(card_document(c))) for c in cards]
+        lengths = [sum(d.values()) for d in docs]
+        avg_length = (sum(lengths) / len(lengths)) if lengths else 1.0
         df: Counter[str] = Counter()
-        for doc in self._docs:
+        for doc in docs:
             df.update(doc.keys())
-        n = len(self._docs)
-        self._idf = {term: math.log(1 + (n - f + 0.5) / (f + 0.5)) for term, f in df.items()}
+        n = len(docs)
+        idf = {term: math.log(1 + (n - f + 0.5) / (f + 0.5)) for term, f in df.items()}
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        """term -> (card, the term's BM25 weight in that card) for every card holding the term."""
+        for i, (doc, length) in enumerate(zip(docs, lengths, strict=True)):
+            for term, freq in doc.items():
+                norm = freq + K1 * (1 - B + B * length / avg_length)
+                self._postings.setdefault(term, []).append((i, idf[term] * freq * (K1 + 1) / norm))
 
     def scores(self, text: str) -> dict[str, float]:
         """BM25 score of every card for ``text``, by agent name."""
-        query = tokens(text)
-        result: dict[str, float] = {}
-        for name, doc, length in zip(self.names, self._docs, self._lengths, strict=True):
-            score = 0.0
-            for term in query:
-                freq = doc.get(term, 0)
-                if freq:
-                    norm = freq + K1 * (1 - B + B * length / self._avg_length)
-                    score += self._idf[term] * freq * (K1 + 1) / norm
-            result[name] = round(score, 4)
-        return result
+        totals = [0.0] * len(self.names)
+        for term in tokens(text):
+            for i, weight in self._postings.get(term, ()):
+                totals[i] += weight
+        return {name: round(score, 4) for name, score in zip(self.names, totals, strict=True)}
