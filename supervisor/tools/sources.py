@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supervisor.errors import ConfigError, TeamError
 from supervisor.events import GuardTripped
@@ -22,8 +22,10 @@ from supervisor.run.context import RunContext
 from supervisor.safe_text import bounded, without_surrogates
 from supervisor.team import Team
 from supervisor.tools.mcp import MCPTools, baton_names, effects_of
-from supervisor.tools.mcp_client import MCPConnection, ServerTool
 from supervisor.tools.tool import SchemaFunction, Tool
+
+if TYPE_CHECKING:
+    from supervisor.tools.mcp_client import MCPConnection, ServerTool
 
 DESCRIPTION_MAX_CHARS = 2_000
 """A description longer than this is cut: it is read by a model in every prompt that offers the tool."""
@@ -72,8 +74,14 @@ class OpenTools:
             )
 
     async def close(self) -> None:
-        """Stop every server, each waited for: no child process outlives this call."""
-        await asyncio.gather(*(connection.close() for connection in self.connections))
+        """Stop every server, each waited for: no child process outlives this call, a cancelled one included (a
+        run cancelled as it ends still stops its servers, then the cancellation goes on)."""
+        stopping = asyncio.gather(*(connection.close() for connection in self.connections))
+        try:
+            await asyncio.shield(stopping)
+        except asyncio.CancelledError:
+            await stopping
+            raise
 
 
 class ToolSources:
@@ -88,6 +96,8 @@ class ToolSources:
 
     async def open(self) -> OpenTools:
         """Start every server and list its tools; if one fails, the others are stopped and its error raised."""
+        from supervisor.tools.mcp_client import MCPConnection  # the client loads with the first server started
+
         opened = OpenTools(connections=[MCPConnection(spec) for spec in self.servers])
         listings = await asyncio.gather(
             *(connection.start() for connection in opened.connections), return_exceptions=True

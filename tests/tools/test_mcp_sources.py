@@ -9,6 +9,7 @@ import os
 import signal
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import pytest
 from support.mcp_servers import process_gone, read_pid, shop
@@ -34,7 +35,7 @@ from supervisor.config import AuditConfig
 from supervisor.guards.builtin import build_pipeline
 from supervisor.tools.calling import call_tool
 from supervisor.tools.mcp_client import MCPConnection, ServerTool
-from supervisor.tools.sources import ToolSources, offered_tools
+from supervisor.tools.sources import OpenTools, ToolSources, offered_tools
 
 GOAL = "Where is my order 1042?"
 CONFIG = BatonConfig.model_validate({"routing": {"similarity": "bm25"}})
@@ -188,6 +189,33 @@ def test_a_cancelled_run_stops_its_server(tmp_path: Path) -> None:
 
     asyncio.run(cancel_at_the_first_attempt())
     assert process_gone(read_pid(pid_file))
+
+
+def test_closing_servers_cancelled_before_it_began_still_stops_every_one() -> None:
+    stopped: list[str] = []
+
+    class Connection:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        async def close(self) -> None:
+            await asyncio.sleep(0)
+            stopped.append(self.name)
+
+    opened = OpenTools(connections=cast("list[MCPConnection]", [Connection("a"), Connection("b")]))
+
+    async def cancelled_as_it_closes() -> None:
+        async def close() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()  # as a run's own event sink may: the cancellation lands at the first await
+            await opened.close()
+
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.create_task(close())
+
+    asyncio.run(cancelled_as_it_closes())
+    assert sorted(stopped) == ["a", "b"]
 
 
 def test_a_server_that_cannot_start_fails_the_run_with_a_typed_error_not_a_traceback() -> None:
