@@ -14,7 +14,6 @@ import inspect
 import os
 import re
 import sys
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -289,6 +288,8 @@ class BatonConfig(_Strict):
 
 
 def _parse_env_value(raw: str) -> Any:
+    import tomllib  # loaded with the first TOML read, not with the package
+
     try:
         return tomllib.loads(f"value = {raw}")["value"]
     except tomllib.TOMLDecodeError:
@@ -374,6 +375,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), ["the file does not exist"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), [f"cannot read the file: {exc}"]) from None
+    import tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

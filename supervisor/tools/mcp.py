@@ -18,11 +18,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from supervisor.tools.mcp_client import ServerTool
 from supervisor.tools.tool import TOOL_NAME_PATTERN, Delivery
+
+if TYPE_CHECKING:
+    from supervisor.tools.mcp_client import ServerTool
 
 SERVER_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,19}$"
 NAME_SEPARATOR = "__"
