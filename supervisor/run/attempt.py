@@ -5,6 +5,7 @@ No loop lives here; the run loop decides what happens next. Model calls pass thr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -106,13 +107,19 @@ async def write_answer(
 
 def _settled_answer(answer_format: type[BaseModel]) -> BaseModel | None:
     """The only answer a format allows, when each of its fields admits exactly one value; else ``None``."""
-    value = only_value(answer_format.model_json_schema())
+    value = _only_value(answer_format)
     if value is OPEN:
         return None
     try:
         return answer_format.model_validate(value)
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _only_value(answer_format: type[BaseModel]) -> Any:
+    # A fixed format's JSON schema is the same at every attempt, and pydantic builds it anew at each call.
+    return only_value(answer_format.model_json_schema())
 
 
 def _refusals(tool_calls: Sequence[ToolCall]) -> tuple[str, ...]:

@@ -383,6 +383,8 @@ class RunLoop:
         limit = asyncio.timeout(self.limits.step_timeout_s)
         try:
             async with limit, step_deadline(limit.when()):
+                if agent not in tool_calls and not specialist.tools:
+                    tool_calls[agent] = []  # no tools: no tool loop to run
                 if agent not in tool_calls:  # tools run once per agent: retries must not repeat side effects
                     made = await ToolLoop(
                         run,
