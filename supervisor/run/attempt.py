@@ -19,7 +19,6 @@ from supervisor.models import Model
 from supervisor.result import ToolCall
 from supervisor.run.context import RunContext, StepKey
 from supervisor.team import AnswerContext, Specialist
-from supervisor.tools.calling import WITHHELD_TOOL_RESULT
 
 
 @dataclass(frozen=True)
@@ -123,6 +122,10 @@ def _only_value(answer_format: type[BaseModel]) -> Any:
 
 
 def _refusals(tool_calls: Sequence[ToolCall]) -> tuple[str, ...]:
+    if not tool_calls:
+        return ()
+    from supervisor.tools.calling import WITHHELD_TOOL_RESULT  # loaded once a specialist has called a tool
+
     refusals = []
     for call in tool_calls:
         if call.refused:

@@ -57,7 +57,6 @@ from supervisor.run.context import SUPERVISOR_ROLE, Outcome, RunContext, StepKey
 from supervisor.run.escalation import PersonDesk
 from supervisor.run.frontier import Frontier
 from supervisor.team import Gate, Team
-from supervisor.tools.loop import LoopLimits, ToolLoop
 from supervisor.tools.worker import step_deadline
 
 PLAN, ROUTE, VERDICT = model_codec(Plan), model_codec(RouteDecision), model_codec(CheckedVerdict)
@@ -386,6 +385,9 @@ class RunLoop:
                 if agent not in tool_calls and not specialist.tools:
                     tool_calls[agent] = []  # no tools: no tool loop to run
                 if agent not in tool_calls:  # tools run once per agent: retries must not repeat side effects
+                    # The tool loop's machinery loads with the first specialist that has tools.
+                    from supervisor.tools.loop import LoopLimits, ToolLoop
+
                     made = await ToolLoop(
                         run,
                         record,
