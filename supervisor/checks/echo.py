@@ -59,8 +59,14 @@ def echo_or_repetition(output: str, scaffolding: Sequence[str]) -> str | None:
     return _echo(output, said, scaffolding) or _repetition(len(runs), len(said))
 
 
+def _may_hold_a_label(output: str) -> bool:
+    # Every label has a colon, an angle bracket or the word "answer" (as case-insensitive matching finds it):
+    # text without any of them is not searched, a scan in C rather than the pattern tried at every position.
+    return ":" in output or "<" in output or "answer" in output.casefold()
+
+
 def _echo(output: str, said: frozenset[tuple[str, ...]], scaffolding: Sequence[str]) -> str | None:
-    label = _LABELS.search(output)
+    label = _LABELS.search(output) if _may_hold_a_label(output) else None
     if label is not None:
         return (
             f"The answer repeats the prompt ({label.group(0).strip()!r}) instead of doing the task. "

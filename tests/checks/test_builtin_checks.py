@@ -37,6 +37,7 @@ def test_a_good_reply_passes() -> None:
         "Your task: Write the reply email to the customer\nDone when: it is complete",
         "Write the reply email to the customer. You write polite replies to customers. Write the reply email.",
         "Result of tool policy_search: <data>billing</data> approved",
+        "The refund is approved. WRITE YOUR ANSWER NOW",  # a label without a colon or a bracket, in any case
     ],
 )
 def test_an_echo_of_the_prompt_is_rejected_even_when_it_says_approved(echo: str) -> None:
