@@ -96,10 +96,13 @@ def compile_rules(rules: list[Rule]) -> RuleSet:
             raise ValueError(f"rule {index} has no literal lead: {rule.pattern.pattern[:80]!r}")
         for lead in leads:
             owners.setdefault(lead, set()).add(index)
-    literals = sorted({lead for lead, _ in owners})
-    shortest = tuple(x for x in literals if not any(x != other and x.startswith(other) for other in literals))
+    # Sorted, a lead's prefixes come right before the leads that start with them: one pass keeps the shortest.
+    shortest: list[str] = []
+    for literal in sorted({literal for literal, _ in owners}):
+        if not shortest or not literal.startswith(shortest[-1]):
+            shortest.append(literal)
     # A space in a lead stands for any white space (see ``_emit``), which a substring search would not match.
-    gate = shortest if len(shortest) <= _MOST_GATED_LEADS and not any(" " in lead for lead in shortest) else ()
+    gate = tuple(shortest) if len(shortest) <= _MOST_GATED_LEADS and not any(" " in x for x in shortest) else ()
     return RuleSet(tuple(rules), _prefilter(owners, ascii_only=False), _prefilter(owners, ascii_only=True), gate)
 
 
