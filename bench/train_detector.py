@@ -30,11 +30,13 @@ from numpy.typing import NDArray
 from supervisor.guards.detector.learned import (
     DIGEST_FILE,
     STRIDE,
+    TOKEN,
     WEIGHTS_FILE,
     NgramFeatures,
     NgramModel,
     model_text,
     pair_keys,
+    role_numbers,
     sha256_of,
 )
 
@@ -45,6 +47,21 @@ TARGET_FALSE_POSITIVES = 0.003
 VETO_FALSE_POSITIVES = 0.02  # a wording rule blocks where the model scores a text above all but this share of benign
 MIN_COUNT = 2  # a stem seen once is read as unknown: "unknown" needs examples to learn its weight
 L2 = 1e-4
+# Words a pair reads as their role (supervisor/guards/detector/learned.py, ``NgramModel.roles``): who the text
+# addresses (an AI reader, "you"), what it talks about (the reader's task, dropping it, authority, sending things
+# out, secrets). Whole folded words, so "instead" is not "instructions" and "agenda" is not "agent".
+ROLES: dict[str, list[str]] = {
+    "ai": ["ai", "assistant", "assistants", "chatbot", "chatbots", "bot", "bots", "llm", "llms", "gpt", "model",
+           "models", "agent", "agents", "copilot", "evaluator", "evaluators", "grader", "graders", "judge",
+           "summarizer", "summariser", "automated", "machine"],
+    "you": ["you", "your", "yours", "yourself", "u"],
+    "task": ["task", "tasks", "instruction", "instructions", "prompt", "prompts", "assignment", "directive",
+             "directives", "guidelines", "rules", "orders", "objective", "mission"],
+    "drop": ["ignore", "ignoring", "disregard", "forget", "override", "bypass", "abandon", "discard", "overrule"],
+    "authority": ["system", "admin", "administrator", "developer", "operator", "supervisor", "root", "sysadmin"],
+    "send": ["send", "forward", "transfer", "share", "upload", "post", "leak", "exfiltrate", "wire", "email", "mail"],
+    "secret": ["password", "passwords", "credentials", "token", "tokens", "secret", "secrets", "keys", "key"],
+}  # fmt: skip
 KEEP = 1e-3  # weights smaller than this are left out of the shipped table: they move no score measurably
 
 
@@ -73,12 +90,15 @@ class Columns:
         # Numbers (folded to 0s) say nothing about intent: read as unknown, like rare stems.
         stems = sorted(stem for stem, n in counts.items() if n >= MIN_COUNT and stem.strip("0"))
         self.vocabulary = {stem: number for number, stem in enumerate(stems, start=1)}
+        self.roles = role_numbers(ROLES, len(self.vocabulary))
         self.pairs: list[dict[int, int]] = [{} for _ in FEATURES.gaps]
 
     def windows(self, row: Row) -> list[tuple[NDArray[np.int64], int]]:
         """Every window of a row's text, as (the columns of the features anchored in it, its token count): the
         injection is found among them, never assumed (see ``build``)."""
-        ids = [self.vocabulary.get(stem, 0) for stem in FEATURES.stems(model_text(row["text"]))]
+        tokens = TOKEN.findall(model_text(row["text"]))
+        ids = [self.vocabulary.get(token[: FEATURES.prefix], 0) for token in tokens]
+        paired = [self.roles.get(token, i) for token, i in zip(tokens, ids, strict=True)]
         # Pair columns interleave after the stems' (gap by gap), so a column never needs renumbering as keys come.
         base, kinds = len(self.vocabulary) + 1, len(FEATURES.gaps)
         # A pair with an unknown stem gets no column either (-1, dropped below): it would learn what rare words and
@@ -86,7 +106,7 @@ class Columns:
         pairs = [
             [
                 base + kinds * columns.setdefault(key, len(columns)) + kind if key >= STRIDE and key % STRIDE else -1
-                for key in pair_keys(ids, gap)
+                for key in pair_keys(paired, gap)
             ]
             for kind, (gap, columns) in enumerate(zip(FEATURES.gaps, self.pairs, strict=True))
         ]
@@ -108,7 +128,8 @@ class Columns:
         for kind, columns in enumerate(self.pairs):
             values = {key: round(float(weights[base + kinds * col + kind]), 4) for key, col in columns.items()}
             pair_weights.append({key: w for key, w in sorted(values.items()) if abs(w) >= KEEP})
-        return NgramModel(self.vocabulary, stem_weights, tuple(pair_weights), round(bias, 6), 0.0, FEATURES)
+        return NgramModel(self.vocabulary, stem_weights, tuple(pair_weights), round(bias, 6), 0.0, FEATURES,
+                          roles=self.roles)  # fmt: skip
 
 
 def usable(row: Row) -> bool:
@@ -209,6 +230,7 @@ def serialise(model: NgramModel) -> bytes:
         "threshold": round(model.threshold, 6),
         "veto": round(model.veto, 6),
         "stems": list(model.vocabulary),
+        "roles": ROLES,
         "stem_weights": list(model.stem_weights[1:]),
         "pairs": [
             {"gap": gap, "keys": list(weights), "weights": list(weights.values())}

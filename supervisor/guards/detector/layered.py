@@ -56,6 +56,12 @@ class LayeredDetector(HeuristicDetector):
         """The verdict from every rule and the model's ``score``: what ``scan`` returns for any text (it skips
         this for a text only where the delimiter rules alone give the same answer)."""
         findings = self.scan_normalized(norm)
+        if findings or score >= self.model.threshold:
+            if _reports_an_attack(folded):
+                # A security report, a QA transcript or a moderation log quotes attacks to say what became of
+                # them: the words are an attack's, the text is not one. Only shapes (encodings, a delimiter break)
+                # still block.
+                return tuple(f for f in findings if f.encoded or f.kind == "delimiter_break")
         if score >= self.model.threshold:
             evidence = self.model.evidence(folded, norm.text)[:_EVIDENCE_CHARS]
             said = Finding("learned", f"score {score:.1f}: {evidence}")
@@ -71,6 +77,25 @@ class LayeredDetector(HeuristicDetector):
             # The model learned its words mostly in English; in other languages the rules are the reader.
             return findings
         return shapes
+
+
+# A report about an attack names its frame (a red team, a QA transcript, a moderation log, an incident) and what
+# became of the attack (refused, blocked, quarantined, banned): both, in one text. No attack of the training or
+# held-out sets says both.
+_REPORT_FRAME = re.compile(
+    r"\b(?:red[- ]?team\w*|pen[- ]?test\w*|testers?|qa|transcript|moderation|moderator|incident|post-?mortem|"
+    r"security (?:bulletin|report|review|finding)|phishing|threat model|finding|interviewer|"
+    r"training (?:slide|example)|attempts?|logged|label|case was)\b"
+)
+_REPORT_OUTCOME = re.compile(
+    r"\b(?:refused|refuses|declined|blocked|quarantined|banned|caught|flagged|did not act|didn't act|"
+    r"treated (?:it|them|this) as data|(?:can't|cannot|can not) (?:help|share|do)|nobody did|no one did|"
+    r"nothing was (?:sent|done)|(?:result|verdict): pass|marked pass)\b"
+)
+
+
+def _reports_an_attack(folded: str) -> bool:
+    return _REPORT_OUTCOME.search(folded) is not None and _REPORT_FRAME.search(folded) is not None
 
 
 _LETTER = re.compile(r"[^\W\d_]")

@@ -23,7 +23,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from itertools import accumulate, repeat
 from operator import add, itemgetter, mul, sub
@@ -116,6 +116,10 @@ class NgramModel:
     threshold: float
     features: NgramFeatures = NgramFeatures()
     veto: float = float("-inf")
+    # Whole words a pair reads as their role (AI reader, "you", task, dropping, authority, sending, secret): "the
+    # assistant" and "the evaluator", "ignore your" and "disregard your" are one pair each, so a pair learned with
+    # one word of a role holds for the others. Each role has a number above the vocabulary's.
+    roles: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, bias: float = 0.0, threshold: float = 0.0, veto: float = float("-inf")) -> NgramModel:
@@ -136,7 +140,7 @@ class NgramModel:
         count = len(tokens)
         if count == 0:
             return self.bias
-        per_token = self.contributions(list(map(itemgetter(slice(0, self.features.prefix)), tokens)))
+        per_token = self.contributions(tokens)
         window = self.features.window
         if count <= window:
             return sum(per_token) / math.sqrt(count) + self.bias
@@ -144,21 +148,22 @@ class NgramModel:
         best: float = max(map(sub, summed[window:], summed[:-window]))
         return best / math.sqrt(window) + self.bias
 
-    def contributions(self, stems: list[str]) -> list[float]:
-        """The summed weight of the features anchored at each token (given as its stem)."""
-        ids = list(map(self.vocabulary.get, stems, repeat(0)))
-        scaled = list(map(mul, ids, repeat(STRIDE)))
+    def contributions(self, tokens: list[str]) -> list[float]:
+        """The summed weight of the features anchored at each token."""
+        ids = list(map(self.vocabulary.get, map(itemgetter(slice(0, self.features.prefix)), tokens), repeat(0)))
+        paired = list(map(self.roles.get, tokens, ids)) if self.roles else ids
+        scaled = list(map(mul, paired, repeat(STRIDE)))
         # One chain of maps, run in C when ``list`` consumes it: a stem's weight plus its pairs' weights. The
         # chain stops where the widest pair runs out of tokens; the last few tokens are added one by one.
         summed = map(self.stem_weights.__getitem__, ids)
         for gap, weights in zip(self.features.gaps, self.pair_weights, strict=True):
-            summed = map(add, summed, map(weights.get, map(add, scaled, ids[gap:]), repeat(0.0)))
+            summed = map(add, summed, map(weights.get, map(add, scaled, paired[gap:]), repeat(0.0)))
         per_token = list(summed)
         for i in range(len(per_token), len(ids)):
             value = self.stem_weights[ids[i]]
             for gap, weights in zip(self.features.gaps, self.pair_weights, strict=True):
                 if i + gap < len(ids):
-                    value += weights.get(scaled[i] + ids[i + gap], 0.0)
+                    value += weights.get(scaled[i] + paired[i + gap], 0.0)
             per_token.append(value)
         return per_token
 
@@ -174,8 +179,7 @@ class NgramModel:
             shown = folded
         if len(spans) <= window:
             return shown.strip()
-        stems = [folded[a : min(b, a + self.features.prefix)] for a, b in spans]
-        summed = list(accumulate(self.contributions(stems), initial=0.0))
+        summed = list(accumulate(self.contributions([folded[a:b] for a, b in spans]), initial=0.0))
         sums = list(map(sub, summed[window:], summed[:-window]))
         start = sums.index(max(sums))
         return shown[spans[start][0] : spans[start + window - 1][1]].strip()
@@ -200,9 +204,15 @@ def load_model(data: bytes, digest: str) -> NgramModel:
             raise ValueError(f"{len(stem_weights) - 1} stem weights for {len(vocabulary)} stems")
         pair_weights = tuple({int(k): float(w) for k, w in zip(p["keys"], p["weights"], strict=True)} for p in pairs)
         bias, threshold, veto = float(table["bias"]), float(table["threshold"]), float(table["veto"])
+        roles = role_numbers(table.get("roles", {}), len(vocabulary))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DetectorModelError(f"the detector's weight file is malformed: {exc}") from exc
-    return NgramModel(vocabulary, stem_weights, pair_weights, bias, threshold, features, veto)
+    return NgramModel(vocabulary, stem_weights, pair_weights, bias, threshold, features, veto, roles)
+
+
+def role_numbers(roles: Mapping[str, Sequence[str]], vocabulary_size: int) -> dict[str, int]:
+    """Each word of each role -> the role's number: roles in their given order, numbered after the vocabulary."""
+    return {str(word): vocabulary_size + 1 + n for n, words in enumerate(roles.values()) for word in words}
 
 
 @functools.cache
