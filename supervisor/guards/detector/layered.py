@@ -42,10 +42,10 @@ class LayeredDetector(HeuristicDetector):
         for decoded in norm.decoded:
             score = max(score, self.model.score_folded(fold_for_model(decoded)))
         another_language = _in_another_language(tokens, text)
-        if score < self.model.veto and not norm.decoded and not another_language:
+        if score < self.model.veto and not norm.decoded and not another_language and not _foreign_words(tokens, text):
             # What a guard mostly reads: the model vouches for the words, nothing was encoded, and the text is in
-            # the language the model reads. Only a delimiter break could still block, so only those rules run
-            # (the same verdict as the whole path below, at a fraction of the cost).
+            # the language the model reads, every sentence of it. Only a delimiter break could still block, so only
+            # those rules run (the same verdict as the whole path below, at a fraction of the cost).
             return tuple(f for f in self._findings(norm.text, encoded=False, rules=self._delimiters)
                          if f.kind == "delimiter_break")  # fmt: skip
         return self.decide(text, norm, folded, score, another_language=another_language)
@@ -71,8 +71,11 @@ class LayeredDetector(HeuristicDetector):
         shapes = tuple(f for f in findings if f.encoded or f.kind == "delimiter_break")
         if findings != shapes and score >= self.model.veto:
             return findings
-        if findings != shapes and not _is_record(text) and another_language:
-            # The model learned its words mostly in English; in other languages the rules are the reader.
+        # The model learned its words mostly in English; in other languages the rules are the reader: for a text in
+        # another language, and for a sentence in another language inside an English carrier (an e-mail, a review)
+        # that a wording rule matched.
+        foreign = another_language or any(_said_in_another_language(f.evidence, norm.text) for f in findings)
+        if findings != shapes and not _is_record(text) and foreign:
             return findings
         return shapes
 
@@ -108,6 +111,10 @@ _OTHER = frozenset((
     "et", "des", "du", "au", "aux", "une", "pour", "avec", "est", "der", "das", "und", "ein", "eine",
     "mit", "ist", "nicht", "dem", "il", "di", "che", "gli", "per", "non", "os", "um", "uma", "dos",
     "het", "een", "van", "voor", "niet", "ik", "je", "zijn", "nie", "jest", "ve", "bir",
+    "den", "im", "vom", "zum", "zur", "auf", "von", "zu", "sie", "ich", "wir", "du", "dich", "dir", "alle", "keine",
+    "bevor", "oder", "auch", "noch", "wenn", "bitte", "sind", "wird", "nach", "todas", "todos", "tu", "tus", "su",
+    "sus", "antes", "al", "ahora", "toutes", "tous", "vous", "ton", "tes", "votre", "vos", "dans", "sur", "avant",
+    "ne", "pas", "tutte", "tutti", "della", "delle", "prima", "ora", "seu", "sua", "agora", "naar", "eerdere", "nu",
 ))  # fmt: skip
 
 
@@ -119,6 +126,29 @@ def _in_another_language(tokens: list[str], text: str) -> bool:
         return True
     other = sum(map(_OTHER.__contains__, tokens))
     return other > 0 and other > sum(map(_ENGLISH.__contains__, tokens))
+
+
+def _foreign_words(tokens: list[str], text: str) -> bool:
+    """Whether some of ``text`` may be in another language: two function words of one, or a run of letters outside
+    ASCII (a sentence of Cyrillic or CJK in an English e-mail)."""
+    if sum(map(_OTHER.__contains__, tokens)) >= 2:
+        return True
+    return not text.isascii() and len(_NON_ASCII_LETTER.findall(text)) >= 8
+
+
+def _said_in_another_language(evidence: str, normalised: str) -> bool:
+    """Whether the sentence holding a finding's match is in another language."""
+    at = normalised.find(evidence)
+    if at < 0:
+        return False
+    start = max(normalised.rfind(mark, 0, at) for mark in ".!?\n") + 1
+    ends = [normalised.find(mark, at + len(evidence)) for mark in ".!?\n"]
+    end = min([e for e in ends if e >= 0], default=len(normalised))
+    sentence = normalised[start:end]
+    return _in_another_language(_LATIN_WORD.findall(sentence), sentence)
+
+
+_LATIN_WORD = re.compile(r"[a-z]+")
 
 
 def _is_record(text: str) -> bool:
