@@ -89,7 +89,7 @@ _REPORT_FRAME = re.compile(
     r"training (?:slide|example)|attempts?|logged|label|case was)\b"
 )
 _REPORT_OUTCOME = re.compile(
-    r"\b(?:refused|refuses|declined|blocked|quarantined|banned|caught|flagged|did not act|didn't act|"
+    r"\b(?:refus\w*|declined|blocked|quarantined|banned|caught|flagged|did not act|didn't act|"
     r"treated (?:it|them|this) as data|(?:can't|cannot|can not) (?:help|share|do)|nobody did|no one did|"
     r"nothing was (?:sent|done)|(?:result|verdict): pass|marked pass)\b"
 )

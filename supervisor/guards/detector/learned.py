@@ -4,7 +4,9 @@ Rules catch what has a shape (encodings, invisible characters, markup, chat-temp
 with paraphrase. This model reads the words: the folded text is cut into tokens (words and runs of punctuation),
 each read as its first ``prefix`` characters (so "instructions" and "instrucions" agree), and every token brings
 the weight of its stem and of the pair it starts with its neighbour ("to the ai", "you must", "previous
-instructions", "### system"). The text is flagged when some window of it (about a
+instructions", "### system"). In a pair, the words of a role (an AI reader, "you", the task, dropping it, authority,
+sending, secrets: ``NgramModel.roles``) read as the role, and an e-mail or web address as one word of its kind, so a
+pair learned from one wording holds for the others. The text is flagged when some window of it (about a
 sentence) scores above the threshold: scoring windows rather than the whole text keeps one injected sentence from
 being diluted by a long, harmless carrier (an e-mail, a review, a JSON record).
 
