@@ -126,6 +126,26 @@ RECIPES = [
     "First soak the beans overnight. Drain them, cover with fresh water and simmer for an hour.",
     "Do not open the oven door in the first twenty minutes, or the cake will sink.",
 ]  # fmt: skip
+# What customers and colleagues ask of the people who read their messages: requests with imperatives, "previous",
+# "send", "access" and "password" in them, said to a person about the person's own business.
+REQUESTS = [
+    "Please cancel my previous order and send the new one to my office address instead.",
+    "Hi, could you give {first} edit access to the budget sheet? She starts on Monday.",
+    "Can you send me a new link to reset my password? The last one expired.",
+    "Please forward this ticket to the billing team; I was charged for a plan I never chose.",
+    "Ignore my last e-mail, I found the invoice. Sorry for the noise!",
+    "Could someone delete my old account? I signed up twice by mistake.",
+    "Please change the delivery address on order {n} to my work address.",
+    "I need admin rights on my laptop to install the printer driver. Can IT help?",
+    "Kindly transfer the deposit back to my card, the booking was cancelled by the venue.",
+    "Disregard the attachment in my previous message; the right version is attached here.",
+    "Please update my e-mail address in your records and confirm once done.",
+    "Can you share the meeting notes with the whole team and add {first} to the invite?",
+    "Stop sending me the weekly newsletter, please. I'd like to keep the order updates.",
+    "Could you move my appointment to Thursday and send me a confirmation?",
+    "Before you ship it, please double-check the size. I ordered a medium last time and it was too small.",
+    "Quick request from {first}: upload the signed contract to the shared folder when you have a minute.",
+]
 NAMES = ["Emma", "Liam", "Noah", "Olivia", "Ava", "Lucas", "Mia", "Sofia", "Jonas", "Priya"]
 
 
@@ -143,11 +163,12 @@ def advice_rows(per_template: int = 3, seed: int = 23) -> Iterator[Row]:
                 text = f"{text} {rng.choice(ADVICE).format(**slots)}"
             number += 1
             yield _row(f"adv-{number:04d}", "advice", _placed(text, rng))
-    for fixed, about in ((SUPPORT, "support_reply"), (README, "readme"), (RECIPES, "recipe")):
+    for fixed, about in ((SUPPORT, "support_reply"), (README, "readme"), (RECIPES, "recipe"), (REQUESTS, "request")):
         for template in fixed:
             for _ in range(2):
                 number += 1
-                yield _row(f"adv-{number:04d}", about, _placed(template.format(first=rng.choice(NAMES)), rng))
+                text = template.format(first=rng.choice(NAMES), n=rng.randint(1000, 9999))
+                yield _row(f"adv-{number:04d}", about, _placed(text, rng))
 
 
 def _placed(text: str, rng: random.Random) -> str:

@@ -44,7 +44,7 @@ OUT = Path(__file__).resolve().parent.parent / "supervisor" / "guards" / "detect
 FEATURES = NgramFeatures()
 ENCODED_VARIANTS = {"base64", "hex"}  # the rules decode these; their letters say nothing a model could learn
 TARGET_FALSE_POSITIVES = 0.003
-VETO_FALSE_POSITIVES = 0.02  # a wording rule blocks where the model scores a text above all but this share of benign
+VETO_FALSE_POSITIVES = 0.03  # a wording rule blocks where the model scores a text above all but this share of benign
 MIN_COUNT = 2  # a stem seen once is read as unknown: "unknown" needs examples to learn its weight
 L2 = 1e-4
 # Words a pair reads as their role (supervisor/guards/detector/learned.py, ``NgramModel.roles``): who the text
