@@ -16,7 +16,7 @@ the held-out set (tests/data/guard_holdout.jsonl, written before tuning and neve
 
 Columns: attacks and the share detected (any finding); benign texts and the share wrongly flagged; "kind ok", the
 share of detected attacks whose findings include the labelled kind; then the cost of ``HeuristicDetector.scan``
-per message in microseconds, mean and 95th percentile over every message of every pass (``time.perf_counter_ns``
+per message in microseconds, median and 95th percentile over every message of every pass (``time.perf_counter_ns``
 around each call, after one warm-up pass). The baseline row is the least any guard does: a bare
 ``unicodedata.normalize("NFKC", text)`` plus one compiled regex search, on the same messages in the same run; the
 difference is what the detector's normalisation, decoding and rule families add.
@@ -75,10 +75,10 @@ def print_prefilter(rules: HeuristicDetector, passes: int) -> None:
     texts = [r["text"] for r in load("guard_attacks.jsonl", "guard_benign.jsonl", "guard_lookalikes.jsonl")]
     naive = without_prefilter(rules)
     agree = sum(bool(rules.scan(t)) == bool(naive(t)) for t in texts)
-    with_mean, with_p95 = cost_us(rules.scan, texts, passes)
-    naive_mean, naive_p95 = cost_us(naive, texts, passes)
+    with_median, with_p95 = cost_us(rules.scan, texts, passes)
+    naive_median, naive_p95 = cost_us(naive, texts, passes)
     print(f"\n[trie prefilter] same verdict on {agree}/{len(texts)} texts; rules with the prefilter "
-          f"{with_mean:.1f} us mean ({with_p95:.1f} p95), each rule searched alone {naive_mean:.1f} us mean "
+          f"{with_median:.1f} us median ({with_p95:.1f} p95), each rule searched alone {naive_median:.1f} us median "
           f"({naive_p95:.1f} p95)")  # fmt: skip
 
 
@@ -87,7 +87,7 @@ def baseline(text: str) -> bool:
 
 
 def cost_us(call: Callable[[str], object], texts: list[str], passes: int) -> tuple[float, float]:
-    """Mean and p95 microseconds per message over ``passes`` passes of ``texts``."""
+    """Median and p95 microseconds per message over ``passes`` passes of ``texts``."""
     for text in texts:
         call(text)
     samples: list[int] = []
@@ -98,7 +98,7 @@ def cost_us(call: Callable[[str], object], texts: list[str], passes: int) -> tup
             call(text)
             samples.append(clock() - start)
     samples.sort()
-    return statistics.fmean(samples) / 1000, samples[int(len(samples) * 0.95)] / 1000
+    return samples[len(samples) // 2] / 1000, samples[int(len(samples) * 0.95)] / 1000
 
 
 def report(name: str, rows: list[dict[str, Any]], detector: HeuristicDetector, passes: int) -> None:
@@ -109,17 +109,17 @@ def report(name: str, rows: list[dict[str, Any]], detector: HeuristicDetector, p
     kind_ok = sum(1 for r, f in detected if r["kind"] in {x.kind for x in f})
     flagged = [r["id"] for r in benign if detector.scan(r["text"])]
     texts = [r["text"] for r in rows]
-    mean, p95 = cost_us(detector.scan, texts, passes)
-    base_mean, base_p95 = cost_us(baseline, texts, passes)
+    median, p95 = cost_us(detector.scan, texts, passes)
+    base_median, base_p95 = cost_us(baseline, texts, passes)
     base_hits = sum(1 for r in attacks if baseline(r["text"]))
     print(
         f"{name:<10} {len(attacks):>7} {100 * len(detected) / len(attacks):>9.1f}% {len(benign):>7} "
         f"{100 * len(flagged) / len(benign):>9.1f}% {100 * kind_ok / max(1, len(detected)):>8.1f}% "
-        f"{mean:>8.1f} {p95:>8.1f}"
+        f"{median:>8.1f} {p95:>8.1f}"
     )
     print(
         f"{'  baseline':<10} {'':>7} {100 * base_hits / len(attacks):>9.1f}% {'':>7} {'':>10} {'':>9} "
-        f"{base_mean:>8.1f} {base_p95:>8.1f}"
+        f"{base_median:>8.1f} {base_p95:>8.1f}"
     )
     missed = [r["id"] for r, f in found if not f]
     if missed:
@@ -132,17 +132,21 @@ def typical_texts() -> list[str]:
     """What a guard mostly reads: harmless tool output and prose (the benign sets and documentation paragraphs)."""
     from detector_corpus import mined_rows
 
-    rows = load("guard_benign.jsonl", "guard_lookalikes.jsonl")
+    rows = load("guard_benign.jsonl", "guard_lookalikes.jsonl", "guard_lookalikes_more.jsonl")
     return [r["text"] for r in rows] + [r["text"] for r in mined_rows("eval")[:200]]
 
 
 def print_cost(detectors: list[tuple[str, HeuristicDetector]], passes: int) -> None:
-    texts = typical_texts()
-    print(f"\n[cost per typical message: {len(texts)} harmless texts, "
-          f"{statistics.fmean(len(t) for t in texts):.0f} characters on average]")  # fmt: skip
-    for name, detector in detectors:
-        mean, p95 = cost_us(detector.scan, texts, passes)
-        print(f"{name:<10} {mean:>8.1f} us mean {p95:>8.1f} us p95")
+    """Cost per message on what a guard mostly reads (harmless text), and on attacks, each detector on the same
+    texts in the same run."""
+    typical = typical_texts()
+    attacks = [r["text"] for r in load("guard_attacks.jsonl", "guard_holdout.jsonl") if r["kind"] != "benign"]
+    for label, texts in (("typical message", typical), ("attack", attacks)):
+        print(f"\n[cost per {label}: {len(texts)} texts, {statistics.fmean(len(t) for t in texts):.0f} characters "
+              f"on average]")  # fmt: skip
+        for name, detector in detectors:
+            median, p95 = cost_us(detector.scan, texts, passes)
+            print(f"{name:<10} {median:>8.1f} us median {p95:>8.1f} us p95")
 
 
 def report_probes(detectors: list[tuple[str, HeuristicDetector]]) -> None:
@@ -172,10 +176,11 @@ def main(passes: int, folds: str) -> None:
     for name, detector in detectors:
         print(f"\n[{name}]")
         print(f"{'set':<10} {'attacks':>7} {'detected':>10} {'benign':>7} {'false pos':>10} {'kind ok':>9} "
-              f"{'mean us':>8} {'p95 us':>8}")  # fmt: skip
+              f"{'med us':>8} {'p95 us':>8}")  # fmt: skip
         report("main", load("guard_attacks.jsonl", "guard_benign.jsonl"), detector, passes)
         report("held-out", load("guard_holdout.jsonl"), detector, passes)
-        report("lookalike", load("guard_lookalikes.jsonl") + load("guard_attacks.jsonl")[:22], detector, passes)
+        lookalikes = load("guard_lookalikes.jsonl", "guard_lookalikes_more.jsonl")
+        report("lookalike", lookalikes + load("guard_attacks.jsonl")[:22], detector, passes)
     report_probes(detectors)
     print_cost(detectors, passes)
     print_prefilter(rules, passes)

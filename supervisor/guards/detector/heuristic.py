@@ -24,7 +24,7 @@ from typing import Literal
 
 from supervisor.checks.text import SENTENCE_BREAK
 from supervisor.guards.detector.normalize import Normalized, normalize, strip_invisible
-from supervisor.guards.detector.rulebook import scan
+from supervisor.guards.detector.rulebook import RuleSet, scan
 from supervisor.guards.detector.ruleset import ruleset
 
 __all__ = ["Finding", "FindingKind", "HeuristicDetector"]
@@ -79,9 +79,9 @@ class HeuristicDetector:
         result = "\n".join(out)
         return REMOVED if self.scan(result) else result
 
-    def _findings(self, normalised: str, *, encoded: bool) -> list[Finding]:
+    def _findings(self, normalised: str, *, encoded: bool, rules: RuleSet | None = None) -> list[Finding]:
         findings: list[Finding] = []
-        for kinds, matched in scan(self._rules, normalised):
+        for kinds, matched in scan(rules or self._rules, normalised):
             for kind in kinds:
                 finding = Finding(kind, matched[:_EVIDENCE_CHARS], encoded)
                 if finding not in findings:

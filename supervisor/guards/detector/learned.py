@@ -1,15 +1,19 @@
-"""The learned injection detector: a hashed character n-gram linear model, scored over sliding windows.
+"""The learned injection detector: a linear model over word stems and stem pairs, scored over sliding windows.
 
 Rules catch what has a shape (encodings, invisible characters, markup, chat-template tokens); they do not keep up
-with paraphrase. This model reads the words: every character 3- to 7-gram of the folded text is hashed into a
-weight table, and the text is flagged when some window of it (about a sentence) scores above the threshold.
-Scoring windows rather than the whole text keeps one injected sentence from being diluted by a long, harmless
-carrier (an e-mail, a review, a JSON record).
+with paraphrase. This model reads the words: the folded text is cut into tokens (words and runs of punctuation),
+each read as its first ``prefix`` characters (so "instructions" and "instrucions" agree), and every token brings
+the weight of its stem and of the pair it starts with its neighbour ("to the ai", "you must", "previous
+instructions", "### system"). In a pair, the words of a role (an AI reader, "you", the task, dropping it, authority,
+sending, secrets: ``NgramModel.roles``) read as the role, and an e-mail or web address as one word of its kind, so a
+pair learned from one wording holds for the others. The text is flagged when some window of it (about a
+sentence) scores above the threshold: scoring windows rather than the whole text keeps one injected sentence from
+being diluted by a long, harmless carrier (an e-mail, a review, a JSON record).
 
-Everything runs in a few numpy calls per message (no Python loop over characters), so the model fits the guard
-budget beside the rules. The weights ship in the package (``ngram_model.npz`` with ``ngram_model.json``, its
-sha256 and settings) and are rebuilt deterministically by ``bench/train_detector.py``; nothing is downloaded.
-numpy is imported only when a model is loaded.
+Stems are numbered, pairs keyed by two numbers, and only features with a weight survive training, so scoring is
+one ``dict.get`` per feature, done by ``map`` in C: a typical message costs microseconds and needs no numpy. The
+weights ship in the package (``ngram_model.json``: the table, its bias, threshold and veto; ``ngram_model.sha256``
+beside it) and are rebuilt deterministically by ``bench/train_detector.py``; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -20,35 +24,50 @@ import json
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING
+from itertools import accumulate, repeat
+from operator import add, itemgetter, mul, sub
 
 from supervisor.errors import DetectorModelError
 
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
 __all__ = ["NgramFeatures", "NgramModel", "fold_for_model", "model_text", "shipped_model"]
 
-WEIGHTS_FILE = "ngram_model.npz"
-MANIFEST_FILE = "ngram_model.json"
+WEIGHTS_FILE = "ngram_model.json"
+DIGEST_FILE = "ngram_model.sha256"
 
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufe00-\ufe0f]")
 _DIGITS = re.compile(r"\d")
-_SPACE = re.compile(r"\s+")
-_PRIME = 1_000_003
-_MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads nearby n-gram hashes over the whole table
-_PAIR_SALT, _SKIP_SALT = 0x51ED27, 0x2545F4
+# Words, and runs of punctuation (markup such as "###", "[[", "<|" says as much as words do).
+TOKEN = re.compile(r"\w+|[^\w\s]+")
+# ASCII text needs only upper case and digits folded: bytes.translate does it in one C pass.
+_ASCII_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789", b"abcdefghijklmnopqrstuvwxyz000000000")
 
 
 def fold_for_model(normalised: str) -> str:
     """The form the model reads, from the detector's normalised text (look-alikes, leetspeak, accents and
     invisible characters already undone): NFKC, case-folded, digits collapsed to 0 (account numbers say nothing
-    about intent), one space per run of white space."""
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", normalised)).casefold()
-    return " " + _SPACE.sub(" ", _DIGITS.sub("0", text)).strip() + " "
+    about intent), and every e-mail address and web address read as one word of its kind."""
+    if normalised.isascii():
+        text = normalised.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
+    else:
+        text = _DIGITS.sub("0", unicodedata.normalize("NFKC", _INVISIBLE.sub("", normalised)).casefold())
+    return _addresses_as_words(text)
+
+
+# An attacker's address is any address: learned from the few in the training set, its words (a domain, a mailbox
+# name) would teach the model those words and not "send it to an address".
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_WEB = re.compile(r"\b(?:https?://|www\.)[^\s\"'<>)\]]+")
+
+
+def _addresses_as_words(text: str) -> str:
+    if "@" in text:
+        text = _EMAIL.sub(" mailaddress ", text)
+    if "://" in text or "www." in text:
+        text = _WEB.sub(" webaddress ", text)
+    return text
 
 
 def model_text(text: str) -> str:
@@ -60,97 +79,70 @@ def model_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class NgramFeatures:
-    """How text becomes weight-table indices; training and scoring share it, so they cannot drift apart.
+    """How tokens become features; training and scoring share it, so they cannot drift apart.
 
-    Two kinds of feature, each anchored at a position of the folded text: every character n-gram of the
-    ``sizes`` (the n-gram starting there), and pairs of neighbouring words (each word read as its first
-    ``word_prefix`` characters, so "instructions" and "instrucions" agree), next neighbours and one word apart,
-    anchored at the first word. The word pairs see who is addressed and what is asked ("to the ai", "you must",
-    "previous instructions") across the small changes that split character n-grams.
+    Each token is read as its stem (its first ``prefix`` characters) and the stem as its number in the model's
+    vocabulary (0 for a stem the vocabulary does not hold). A token anchors its stem and, for each of ``gaps``, the
+    pair it makes with the stem that many tokens on (1: the next one). A pair's key is one integer,
+    ``first * STRIDE + second``: hashing two small integers costs far less than building and hashing a string.
+    ``window`` is counted in tokens.
     """
 
-    bits: int = 18
-    sizes: tuple[int, ...] = (3, 4, 5)
-    word_prefix: int = 4
-    window: int = 80
+    prefix: int = 4
+    window: int = 16
+    # Pairs one token apart as well were measured: no better leave-one-family-out, a fifth more cost per message.
+    gaps: tuple[int, ...] = (1,)
 
-    def anchored(
-        self, folded: str
-    ) -> tuple[NDArray[np.int64], tuple[tuple[NDArray[np.int64], NDArray[np.int64]], ...]]:
-        """(bucket of each n-gram size at each position, an array of shape (len(sizes), length)), and for each
-        kind of word pair its (anchor positions, buckets)."""
-        import numpy as np
+    def stems(self, folded: str) -> list[str]:
+        return list(map(itemgetter(slice(0, self.prefix)), TOKEN.findall(folded)))
 
-        span, length = max(*self.sizes, self.word_prefix), len(folded)
-        prime, mix, shift, salts = _constants(self.sizes, self.bits)
-        # Padded with spaces so every size has an n-gram at every position (the folded text ends in one anyway).
-        codes = np.frombuffer((folded + " " * (span - 1)).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        char = np.empty((len(self.sizes), length), dtype=np.uint64)
-        starts = np.flatnonzero((codes[: length - 1] == 32) & (codes[1:length] != 32)) + 1
-        words = codes[starts]
-        rolling = codes
-        # Array arithmetic on uint64 wraps on overflow without a warning, which is what a hash wants.
-        for n in range(2, span + 1):
-            rolling = rolling[:-1] * prime + codes[n - 1 :]  # rolling[i] hashes codes[i:i+n]
-            if n in self.sizes:
-                char[self.sizes.index(n)] = rolling[:length]
-            if n == self.word_prefix:
-                words = rolling[starts]
-        char += salts
-        char *= mix
-        char >>= shift
-        pairs = []
-        for gap, salt in ((1, _PAIR_SALT), (2, _SKIP_SALT)):
-            mixed = (words[:-gap] * prime + words[gap:] + np.uint64(salt)) * mix
-            mixed >>= shift
-            pairs.append((starts[:-gap], mixed.view(np.int64)))
-        # Buckets are below 2**bits, so the same bits read as int64: numpy's fast path for indexing, at no cost.
-        return char.view(np.int64), tuple(pairs)
-
-    def contributions(self, weights: NDArray[np.float32], folded: str) -> NDArray[np.float32]:
-        """The summed weight of the features anchored at each position of ``folded``."""
-        char, pairs = self.anchored(folded)
-        per_position: NDArray[np.float32] = weights[char].sum(axis=0)
-        for anchors, buckets in pairs:
-            per_position[anchors] += weights[buckets]
-        return per_position
-
-    def windows(self, length: int) -> list[tuple[int, int]]:
-        """Training windows over a folded text of ``length`` characters: half-overlapping, covering it all."""
-        if length <= self.window:
-            return [(0, length)]
+    def windows(self, count: int) -> list[tuple[int, int]]:
+        """Training windows over ``count`` tokens: half-overlapping, covering them all."""
+        if count <= self.window:
+            return [(0, count)]
         step = self.window // 2
-        starts = list(range(0, length - self.window + 1, step))
-        if starts[-1] + self.window < length:
-            starts.append(length - self.window)
+        starts = list(range(0, count - self.window + 1, step))
+        if starts[-1] + self.window < count:
+            starts.append(count - self.window)
         return [(s, s + self.window) for s in starts]
 
 
-@functools.cache
-def _constants(sizes: tuple[int, ...], bits: int) -> tuple[np.uint64, np.uint64, np.uint64, NDArray[np.uint64]]:
-    """The hash's multiplier, mixer and shift as numpy scalars, and each n-gram size's salt (its length) as a
-    column to add to that size's row of hashes: made once, not on every message."""
-    import numpy as np
+STRIDE = 1 << 20  # more than any vocabulary holds, so a pair's key names its two stems
 
-    return np.uint64(_PRIME), np.uint64(_MIX), np.uint64(64 - bits), np.array(sizes, dtype=np.uint64)[:, None]
+
+def pair_keys(ids: list[int], gap: int) -> list[int]:
+    """The key of the pair each stem number in ``ids`` makes with the one ``gap`` places on."""
+    return list(map(add, map(mul, ids, repeat(STRIDE)), ids[gap:]))
 
 
 @dataclass(frozen=True)
 class NgramModel:
     """A trained weight table, its bias and its threshold; ``score`` is the best window's logit.
 
-    A window's logit is the bias plus its features' summed weight over the square root of its length, so a
-    short text and an 80-character stretch of a long one are on one scale.
+    A window's logit is the bias plus its features' summed weight over the square root of its token count, so a
+    short text and a sentence-sized stretch of a long one are on one scale.
 
     ``veto``: below this score the model is confident a text is benign (almost no training attack scores lower),
     enough to overrule a wording rule that fired on a harmless record.
     """
 
-    weights: NDArray[np.float32]
+    vocabulary: Mapping[str, int]  # stem -> its number, from 1
+    stem_weights: Sequence[float]  # by stem number; [0], a stem outside the vocabulary, weighs 0
+    pair_weights: Sequence[Mapping[int, float]]  # for each of the features' gaps: pair key -> weight
     bias: float
     threshold: float
     features: NgramFeatures = NgramFeatures()
     veto: float = float("-inf")
+    # Whole words a pair reads as their role (AI reader, "you", task, dropping, authority, sending, secret): "the
+    # assistant" and "the evaluator", "ignore your" and "disregard your" are one pair each, so a pair learned with
+    # one word of a role holds for the others. Each role has a number above the vocabulary's.
+    roles: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, bias: float = 0.0, threshold: float = 0.0, veto: float = float("-inf")) -> NgramModel:
+        """A model that knows no stem: every text scores ``bias``."""
+        features = NgramFeatures()
+        return cls({}, [0.0], tuple({} for _ in features.gaps), bias, threshold, features, veto)
 
     def score(self, text: str) -> float:
         """The logit of the most injection-like window of raw ``text`` (flagged when >= ``threshold``)."""
@@ -158,62 +150,86 @@ class NgramModel:
 
     def score_folded(self, folded: str) -> float:
         """``score`` for text already folded by :func:`fold_for_model`."""
-        import numpy as np
+        return self.score_tokens(TOKEN.findall(folded))
 
-        length = len(folded)
-        if length < 2:
+    def score_tokens(self, tokens: list[str]) -> float:
+        """``score`` for the tokens of folded text."""
+        count = len(tokens)
+        if count == 0:
             return self.bias
-        per_position = self.features.contributions(self.weights, folded)
+        per_token = self.contributions(tokens)
         window = self.features.window
-        if length <= window:
-            return float(per_position.sum()) / math.sqrt(length) + self.bias
-        summed = np.cumsum(per_position, dtype=np.float64)
-        best = max(float(summed[window - 1]), float((summed[window:] - summed[:-window]).max()))
+        if count <= window:
+            return sum(per_token) / math.sqrt(count) + self.bias
+        summed = list(accumulate(per_token, initial=0.0))
+        best: float = max(map(sub, summed[window:], summed[:-window]))
         return best / math.sqrt(window) + self.bias
+
+    def contributions(self, tokens: list[str]) -> list[float]:
+        """The summed weight of the features anchored at each token."""
+        ids = list(map(self.vocabulary.get, map(itemgetter(slice(0, self.features.prefix)), tokens), repeat(0)))
+        paired = list(map(self.roles.get, tokens, ids)) if self.roles else ids
+        scaled = list(map(mul, paired, repeat(STRIDE)))
+        # One chain of maps, run in C when ``list`` consumes it: a stem's weight plus its pairs' weights. The
+        # chain stops where the widest pair runs out of tokens; the last few tokens are added one by one.
+        summed = map(self.stem_weights.__getitem__, ids)
+        for gap, weights in zip(self.features.gaps, self.pair_weights, strict=True):
+            summed = map(add, summed, map(weights.get, map(add, scaled, paired[gap:]), repeat(0.0)))
+        per_token = list(summed)
+        for i in range(len(per_token), len(ids)):
+            value = self.stem_weights[ids[i]]
+            for gap, weights in zip(self.features.gaps, self.pair_weights, strict=True):
+                if i + gap < len(ids):
+                    value += weights.get(scaled[i] + paired[i + gap], 0.0)
+            per_token.append(value)
+        return per_token
 
     def flags(self, text: str) -> bool:
         return self.score(text) >= self.threshold
 
-    def evidence(self, folded: str) -> str:
-        """The most injection-like window of folded text, for the guard's one-line reason."""
-        import numpy as np
-
+    def evidence(self, folded: str, shown: str | None = None) -> str:
+        """The most injection-like window of folded text, for the guard's one-line reason: cut from ``shown`` (the
+        text before folding, digits and all) where folding kept every character in place, else from ``folded``."""
+        spans = [m.span() for m in TOKEN.finditer(folded)]
         window = self.features.window
-        if len(folded) <= window:
-            return folded.strip()
-        summed = np.concatenate(([0.0], np.cumsum(self.features.contributions(self.weights, folded), dtype=np.float64)))
-        start = int(np.argmax(summed[window:] - summed[:-window]))
-        # Whole words: from the start of the word the window cuts into, to the end of the one it ends in.
-        start = folded.rfind(" ", 0, start + 1) + 1
-        end = folded.find(" ", start + window)
-        return folded[start : end if end > 0 else None].strip()
+        if shown is None or len(shown) != len(folded):
+            shown = folded
+        if len(spans) <= window:
+            return shown.strip()
+        summed = list(accumulate(self.contributions([folded[a:b] for a, b in spans]), initial=0.0))
+        sums = list(map(sub, summed[window:], summed[:-window]))
+        start = sums.index(max(sums))
+        return shown[spans[start][0] : spans[start + window - 1][1]].strip()
 
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_model(weights: bytes, manifest: dict[str, object]) -> NgramModel:
-    """A model from its weight file's bytes and its manifest; the bytes must match the manifest's sha256."""
-    import io
+def load_model(data: bytes, digest: str) -> NgramModel:
+    """A model from its weight file's bytes; the bytes must match ``digest`` (their sha256)."""
+    if sha256_of(data) != digest.strip():
+        raise DetectorModelError("the detector's weight file does not match its sha256")
+    try:
+        table = json.loads(data)
+        pairs = table["pairs"]
+        gaps = tuple(int(p["gap"]) for p in pairs)
+        features = NgramFeatures(prefix=int(table["prefix"]), window=int(table["window"]), gaps=gaps)
+        vocabulary = {str(stem): number for number, stem in enumerate(table["stems"], start=1)}
+        stem_weights = [0.0, *(float(w) for w in table["stem_weights"])]
+        if len(stem_weights) != len(vocabulary) + 1:
+            raise ValueError(f"{len(stem_weights) - 1} stem weights for {len(vocabulary)} stems")
+        pair_weights = tuple({int(k): float(w) for k, w in zip(p["keys"], p["weights"], strict=True)} for p in pairs)
+        bias, threshold, veto = float(table["bias"]), float(table["threshold"]), float(table["veto"])
+        roles = role_numbers(table.get("roles", {}), len(vocabulary))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise DetectorModelError(f"the detector's weight file is malformed: {exc}") from exc
+    return NgramModel(vocabulary, stem_weights, pair_weights, bias, threshold, features, veto, roles)
 
-    import numpy as np
 
-    if sha256_of(weights) != manifest.get("sha256"):
-        raise DetectorModelError("the detector's weight file does not match its manifest's sha256")
-    with np.load(io.BytesIO(weights)) as table:
-        values = table["weights"].astype(np.float32)
-    sizes = manifest.get("sizes", list(NgramFeatures.sizes))
-    features = NgramFeatures(
-        bits=int(str(manifest.get("bits", 18))),
-        sizes=tuple(int(n) for n in sizes) if isinstance(sizes, list) else NgramFeatures.sizes,
-        word_prefix=int(str(manifest.get("word_prefix", NgramFeatures.word_prefix))),
-        window=int(str(manifest.get("window", NgramFeatures.window))),
-    )
-    if len(values) != 1 << features.bits:
-        raise DetectorModelError(f"the detector's weight table has {len(values)} entries, not {1 << features.bits}")
-    veto = float(str(manifest.get("veto", "-inf")))
-    return NgramModel(values, float(str(manifest["bias"])), float(str(manifest["threshold"])), features, veto)
+def role_numbers(roles: Mapping[str, Sequence[str]], vocabulary_size: int) -> dict[str, int]:
+    """Each word of each role -> the role's number: roles in their given order, numbered after the vocabulary."""
+    return {str(word): vocabulary_size + 1 + n for n, words in enumerate(roles.values()) for word in words}
 
 
 @functools.cache
@@ -221,8 +237,8 @@ def shipped_model() -> NgramModel:
     """The model shipped with Baton, loaded and checked once per process."""
     here = resources.files("supervisor.guards.detector")
     try:
-        weights = here.joinpath(WEIGHTS_FILE).read_bytes()
-        manifest = json.loads(here.joinpath(MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = here.joinpath(WEIGHTS_FILE).read_bytes()
+        digest = here.joinpath(DIGEST_FILE).read_text(encoding="utf-8")
+    except OSError as exc:
         raise DetectorModelError(f"the detector's shipped model cannot be read: {exc}") from exc
-    return load_model(weights, manifest)
+    return load_model(data, digest)

@@ -98,6 +98,8 @@ _MIXED_WORD = re.compile(rf"\b(?=\w*[a-z])(?=\w*[{_LOOKALIKE_CHARS}])\w+")
 # Leetspeak: only inside words that mix letters with these digits ("1gn0re"), never in plain numbers.
 _LEET_WORD = re.compile(r"\b(?=[a-z013457]*[a-z])(?=[a-z013457]*[013457])[a-z013457]+\b")
 _LEET_FOLD = str.maketrans("013457", "oieast")
+_LETTER_BY_LEET = re.compile(r"[a-z][013457]|[013457][a-z]")  # a leet word has a letter beside such a digit
+_ONLY_PLAIN_SPACES = re.compile(r"[^\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*")
 
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]")
 _NEWLINE_RUN = re.compile(r"\s*\n\s*")
@@ -111,6 +113,23 @@ _HEX_SPACED = re.compile(
     r"(?<![0-9A-Fa-f])(?<![0-9A-Fa-f][ :,\-])[0-9A-Fa-f]{2}(?:[ :,\-][0-9A-Fa-f]{2}){7,}(?![0-9A-Fa-f])"
 )
 _HEX_DIGITS = re.compile(r"[0-9A-Fa-f]+")
+_MIN_RUN, _MIN_SPACED_BYTES = 16, 8  # the shortest base64 run and byte-spaced hex run the decoders read
+_HEX_RUN = re.compile(rb"(?:0[xX])?[0-9A-Fa-f]+")
+_HEX_DASHED = re.compile(rb"[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7}")  # byte pairs joined by "-", one run
+# Hex digits become "h", "-" stays, the rest of the base64 alphabet becomes "x" and anything else a space.
+_HEX_SHAPE = bytes(
+    ord("h")
+    if chr(b) in "0123456789abcdefABCDEF"
+    else b
+    if chr(b) == "-"
+    else ord("x")
+    if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/_")
+    else 0x20
+    for b in range(256)
+)
+_JOINED_PAIRS = [(k, b"-".join([b"hh"] * k)) for k in range(2, 6)]  # with no "-" run over 16 characters
+# Every byte outside the base64 alphabet (URL-safe included) becomes a space, so runs split apart.
+_BREAK_BASE64 = bytes(b if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/_-") else 0x20 for b in range(256))
 _UNICODE_ESCAPES = re.compile(r"(?:\\u[0-9A-Fa-f]{4}){4,}")
 _ROT13_NAMED = re.compile(r"rot[\s_-]?13|caesar", re.IGNORECASE)
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
@@ -157,8 +176,38 @@ def _normalize(text: str, depth: int) -> Normalized:
     folded = _fold(cased)
     if revealed:
         folded = f"{folded}\n{_fold(_visible(revealed))}"
-    decoded = _decode_runs(cased, depth) if depth < _MAX_DEPTH else ()
+    decoded = _decode_runs(cased, depth) if depth < _MAX_DEPTH and _may_be_encoded(cased, folded) else ()
     return Normalized(folded, decoded)
+
+
+def _may_be_encoded(cased: str, folded: str) -> bool:
+    """Whether any decoder below could find something in ASCII text, from substring searches and run lengths done
+    in C (most text carries nothing encoded, and running every decoder's regex was most of what normalising cost).
+
+    A base64 or bare hex run is a run of 16 characters of the base64 alphabet, and so is hex joined by ``-``; the
+    other forms have a marker of their own. Hex spaced into byte pairs needs eight pairs in runs of two, five,
+    eight ... characters; only then is its own regex worth running."""
+    if not cased.isascii():
+        return True
+    if "&#" in cased or "\\" in cased or "%" in cased or "rot" in folded or "caesar" in folded:
+        return True
+    runs = cased.encode("ascii").translate(_BREAK_BASE64).split()
+    lengths = list(map(len, runs))
+    # The same test as _encoded_candidates: a long run counts when it is hex, or mixes cases as base64 does.
+    if lengths and max(lengths) >= _MIN_RUN:
+        long = [run for run in runs if len(run) >= _MIN_RUN]
+        if any(
+            _HEX_RUN.fullmatch(run) or _HEX_DASHED.search(run) or not (run.islower() or run.isupper()) for run in long
+        ):
+            return True
+    # Byte pairs: runs of 2, 5, 8 ... characters (k pairs joined by "-"); too few of those lengths, no hex at all.
+    most = lengths.count(2) + 2 * lengths.count(5) + 3 * lengths.count(8) + 4 * lengths.count(11)
+    if most + 5 * lengths.count(14) < _MIN_SPACED_BYTES:
+        return False
+    # Then each hex digit read as "h", so the runs that are all hex are a few shapes to count.
+    shapes = cased.encode("ascii").translate(_HEX_SHAPE).split()
+    pairs = shapes.count(b"hh") + sum(k * shapes.count(shape) for k, shape in _JOINED_PAIRS)
+    return pairs >= _MIN_SPACED_BYTES and _HEX_SPACED.search(cased) is not None
 
 
 def _visible(text: str) -> str:
@@ -177,11 +226,13 @@ def _fold(text: str) -> str:
         text = _MARKS.sub("", text).lower().translate(_ALWAYS_FOLD)
         if _HAS_LOOKALIKE.search(text):
             text = _fold_lookalikes(text)
-    if any(d in text for d in "013457"):
+    if any(d in text for d in "013457") and _LETTER_BY_LEET.search(text):
         text = _LEET_WORD.sub(lambda m: m.group().translate(_LEET_FOLD), text)
     if "\n" in text:
         text = _NEWLINE_RUN.sub("\n", text)
-    return _SPACE_RUN.sub(" ", text).strip()
+    if "  " in text or not _ONLY_PLAIN_SPACES.fullmatch(text):
+        text = _SPACE_RUN.sub(" ", text)
+    return text.strip()
 
 
 def _fold_lookalikes(text: str) -> str:

@@ -55,10 +55,15 @@ class RuleSet:
     rules: tuple[Rule, ...]
     prefilter: Prefilter
     ascii_prefilter: Prefilter  # ASCII text never needs the Cyrillic and CJK leads
+    # For a few rules, the leads no other lead begins with: a text that contains none of them (a handful of
+    # substring searches in C) needs no regex at all. Empty when there are too many leads for that to pay.
+    gate: tuple[str, ...] = ()
 
 
 def scan(ruleset: RuleSet, text: str) -> list[tuple[tuple[FindingKind, ...], str]]:
     """For each rule that matches normalised ``text`` (and passes its check): its kinds and its first match."""
+    if ruleset.gate and not any(lead in text for lead in ruleset.gate):
+        return []
     rules, found = ruleset.rules, {}
     pre = ruleset.ascii_prefilter if text.isascii() else ruleset.prefilter
     search, pos = pre.search.search, 0
@@ -91,7 +96,17 @@ def compile_rules(rules: list[Rule]) -> RuleSet:
             raise ValueError(f"rule {index} has no literal lead: {rule.pattern.pattern[:80]!r}")
         for lead in leads:
             owners.setdefault(lead, set()).add(index)
-    return RuleSet(tuple(rules), _prefilter(owners, ascii_only=False), _prefilter(owners, ascii_only=True))
+    # Sorted, a lead's prefixes come right before the leads that start with them: one pass keeps the shortest.
+    shortest: list[str] = []
+    for literal in sorted({literal for literal, _ in owners}):
+        if not shortest or not literal.startswith(shortest[-1]):
+            shortest.append(literal)
+    # A space in a lead stands for any white space (see ``_emit``), which a substring search would not match.
+    gate = tuple(shortest) if len(shortest) <= _MOST_GATED_LEADS and not any(" " in x for x in shortest) else ()
+    return RuleSet(tuple(rules), _prefilter(owners, ascii_only=False), _prefilter(owners, ascii_only=True), gate)
+
+
+_MOST_GATED_LEADS = 12  # past this, one trie search beats the substring searches
 
 
 def _prefilter(owners: dict[tuple[str, bool], set[int]], *, ascii_only: bool) -> Prefilter:
@@ -106,7 +121,8 @@ def _prefilter(owners: dict[tuple[str, bool], set[int]], *, ascii_only: bool) ->
     word_rules, anywhere_rules = closure(True), closure(False)
     never = r"(?!)"  # an empty trie would match the empty string everywhere
     anywhere = trie(sorted(anywhere_rules)) or never
-    search = f"{WORD_START}(?P<w>{trie(sorted(word_rules)) or never})|{anywhere}"
+    # Without word-start leads, the look-behind would still be tried at every position for nothing.
+    search = f"{WORD_START}(?P<w>{trie(sorted(word_rules))})|{anywhere}" if word_rules else f"(?P<a>{anywhere})"
     return Prefilter(re.compile(search), re.compile(anywhere), word_rules, anywhere_rules)
 
 
