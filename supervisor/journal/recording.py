@@ -17,9 +17,9 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from supervisor.audit.chain import canonical_json, now_stamp
 from supervisor.errors import ReplayDivergedError
 from supervisor.journal.base import AuditRecord, Journal, RunState
 
@@ -41,15 +41,20 @@ class Outbox(Protocol):
         ...
 
 
+# Built once: ``json.dumps`` with options builds a new encoder per call, which costs more than a small value's text.
+_DIGESTED_FORM = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
 def value_digest(value: Any) -> str:
     """The SHA-256 of a step value's JSON (ASCII escapes: any value the journal can hold has one)."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(_DIGESTED_FORM(value).encode()).hexdigest()
 
 
 def step_entry(key: str, value: Any) -> AuditRecord:
     """The audit entry that describes one recorded step."""
-    data = json.dumps({"digest": value_digest(value), "key": key}, sort_keys=True, separators=(",", ":"))
-    return AuditRecord(STEP_RECORDED, datetime.now(UTC).isoformat(timespec="microseconds"), data)
+    # canonical_json({"digest": ..., "key": key}), assembled: the digest is hex, only the key needs quoting.
+    data = f'{{"digest":"{value_digest(value)}","key":{canonical_json(key)}}}'
+    return AuditRecord(STEP_RECORDED, now_stamp(), data)
 
 
 _MISSING = object()
