@@ -59,6 +59,35 @@ def now_stamp() -> str:
     return f"{prefix}.{micros:06d}+00:00"
 
 
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+_SHA256_BLOCK = 64
+
+
+class Mac:
+    """HMAC-SHA256 under one key (RFC 2104), equal to ``hmac.digest(key, message, "sha256")`` at less than half
+    its cost: the padded key is hashed once here, where ``hmac.digest`` hashes it again for every entry."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > _SHA256_BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(_SHA256_BLOCK, b"\0")
+        self._inner = hashlib.sha256(key.translate(_IPAD))
+        self._outer = hashlib.sha256(key.translate(_OPAD))
+
+    def __repr__(self) -> str:
+        return "<Mac HMAC-SHA256>"  # never the key
+
+    def __call__(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
 def state_digest(state_json: str) -> str:
     return hashlib.sha256(state_json.encode()).hexdigest()
 

@@ -21,7 +21,6 @@ The format of entries and seals lives in ``supervisor.audit.chain``, checking a 
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
 import socket
@@ -33,12 +32,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from supervisor.audit import index
 from supervisor.audit.chain import (
     RUNNING,
     TRUNCATED,
+    Mac,
     canonical_json,
     entry_text,
     genesis,
@@ -130,9 +130,9 @@ def is_safe_json(text: str) -> bool:
     return len(text) <= LOG_TEXT_MAX_CHARS and not has_surrogates(text)
 
 
-@dataclass(frozen=True, slots=True)
-class PendingEntry:
-    """An entry made but not yet written: its kind, when it happened, and its data as canonical JSON."""
+class PendingEntry(NamedTuple):
+    """An entry made but not yet written: its kind, when it happened, and its data as canonical JSON (a tuple:
+    several are made for every step, and a tuple is made for a fraction of a frozen dataclass's cost)."""
 
     kind: str
     at: str
@@ -200,6 +200,7 @@ class AuditLog:
     def __init__(self, path: Path, keys: AuditKeys, *, create: bool = True) -> None:
         self.path = path = path.expanduser()
         self._keys = keys
+        self._mac = Mac(keys.hmac_key)
         if keys.key_dir is not None:
             refuse_keys_beside_log(path, keys.key_dir)
         if path.is_dir():
@@ -359,7 +360,7 @@ class AuditLog:
         for seq, entry in enumerate(entries, start=first + 1):
             last_digest = digest if seq == first + len(entries) else None
             text = entry_text(run_id, seq, entry.kind, entry.at, entry.data_json, state_digest=last_digest)
-            mac = hmac.digest(self._keys.hmac_key, mac + text.encode(), "sha256")
+            mac = self._mac(mac + text.encode())
             rows.append((run_id, seq, entry.kind, entry.at, entry.data_json, mac.hex(), last_digest))
         return first, rows, mac
 
@@ -386,7 +387,7 @@ class AuditLog:
                 for seq, record in enumerate(todo, start=head + 1):
                     digest = state_digest(record.state_json) if record.state_json is not None else None
                     text = entry_text(run_id, seq, record.kind, record.at, record.data_json, state_digest=digest)
-                    mac = hmac.digest(self._keys.hmac_key, mac + text.encode(), "sha256")
+                    mac = self._mac(mac + text.encode())
                     rows.append((run_id, seq, record.kind, record.at, record.data_json, mac.hex(), digest))
                     if record.state_json is not None:
                         status = str(json.loads(record.state_json).get("status", RUNNING))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from supervisor.audit.chain import canonical_json, entry_text, now_stamp
+from supervisor.audit.chain import Mac, canonical_json, entry_text, now_stamp
 
 VALUES: list[Any] = [
     "plain",
@@ -49,3 +50,13 @@ def test_now_stamp_is_an_iso_utc_time_to_the_microsecond() -> None:
     after = datetime.now(UTC)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", stamp)
     assert before - timedelta(milliseconds=1) <= datetime.fromisoformat(stamp) <= after + timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize("key_bytes", [0, 1, 32, 63, 64, 65, 200])
+def test_mac_is_hmac_sha256_for_keys_of_every_length(key_bytes: int) -> None:
+    key = bytes((7 * i) % 256 for i in range(key_bytes))
+    mac = Mac(key)
+    for message in (b"", b"x", bytes(range(256)) * 3):
+        assert mac(message) == hmac.digest(key, message, "sha256")
+    assert mac(b"again") == hmac.digest(key, b"again", "sha256")  # its key states are not used up
+    assert key.hex() not in repr(mac) or not key
