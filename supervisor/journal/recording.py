@@ -14,9 +14,10 @@ model work, asked again on resume; never an effect.
 from __future__ import annotations
 
 import hashlib
-import json
+from _json import make_encoder  # the C encoder behind ``json.dumps``
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any, Protocol, runtime_checkable
 
 from supervisor.audit.chain import canonical_json, now_stamp
@@ -41,13 +42,19 @@ class Outbox(Protocol):
         ...
 
 
-# Built once: ``json.dumps`` with options builds a new encoder per call, which costs more than a small value's text.
-_DIGESTED_FORM = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+def _unencodable(value: Any) -> Any:
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
+# The C encoder behind ``json.dumps(value, sort_keys=True, separators=(",", ":"))``, built once: ``json.dumps``
+# builds it again on every call, which cost more than encoding a small step value.
+_DIGESTED_FORM = make_encoder(None, _unencodable, encode_basestring_ascii, None, ":", ",", True, False, True)
 
 
 def value_digest(value: Any) -> str:
     """The SHA-256 of a step value's JSON (ASCII escapes: any value the journal can hold has one)."""
-    return hashlib.sha256(_DIGESTED_FORM(value).encode()).hexdigest()
+    text = encode_basestring_ascii(value) if type(value) is str else "".join(_DIGESTED_FORM(value, 0))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def step_entry(key: str, value: Any) -> AuditRecord:
