@@ -125,6 +125,20 @@ def safe_json(data: Any) -> str:
     return text if is_safe_json(text) else canonical_json(safe_data(data))
 
 
+_STATUS_FIRST = '{"status":'
+_DECODER = json.JSONDecoder()
+
+
+def state_status(state_json: str) -> str:
+    """The status a state's JSON records. A finished run's state holds its whole result; the recorder writes the
+    status first, so it is read from the head of the text without parsing the result."""
+    if state_json.startswith(_STATUS_FIRST):
+        status, _ = _DECODER.raw_decode(state_json, len(_STATUS_FIRST))
+        if isinstance(status, str):
+            return status
+    return str(json.loads(state_json).get("status", RUNNING))
+
+
 def is_safe_json(text: str) -> bool:
     """Whether JSON text is safe to store as it is: ``safe_json`` would not change it (one scan of the text)."""
     return len(text) <= LOG_TEXT_MAX_CHARS and not has_surrogates(text)
@@ -390,7 +404,7 @@ class AuditLog:
                     mac = self._mac(mac + text.encode())
                     rows.append((run_id, seq, record.kind, record.at, record.data_json, mac.hex(), digest))
                     if record.state_json is not None:
-                        status = str(json.loads(record.state_json).get("status", RUNNING))
+                        status = state_status(record.state_json)
                         state_row = (run_id, status, record.at, record.state_json, _OWNER, record.at)
                     # A seal followed by more entries (a resumed run) is replaced by the run's next seal.
                     seal = (seq, mac.hex(), record.at) if record.seal else None

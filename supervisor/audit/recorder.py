@@ -79,13 +79,14 @@ class AuditSink:
 
         A state's JSON need not be canonical (the chain commits the digest of the text stored, and nothing
         encodes it again), so pydantic writes the result in one pass: the result repeats every step, and
-        sorting it into canonical JSON cost more than recording the steps did."""
+        sorting it into canonical JSON cost more than recording the steps did. The status goes first, where
+        ``state_status`` reads it without parsing the result."""
 
         def state() -> dict[str, Any]:
             return {"status": result.status, "result": result.to_json_dict()}
 
         try:
-            text = f'{{"result":{result.model_dump_json()},"status":{canonical_json(result.status)}}}'
+            text = f'{{"status":{canonical_json(result.status)},"result":{result.model_dump_json()}}}'
         except PydanticSerializationError:  # text UTF-8 cannot encode: made safe below, value by value
             text = canonical_json(state())
         return {"status": result.status}, self._stored(text, state)

@@ -629,6 +629,22 @@ def test_a_finished_runs_state_holds_its_whole_result_safe_and_redacted(log: Aud
     assert hostile["result"]["output"] == "done \ufffd with ***" and secret not in states["hostile"]
 
 
+@pytest.mark.parametrize(
+    ("state_json", "status"),
+    [
+        ('{"status":"done","result":{"status":"failed"}}', "done"),  # as the recorder writes a finished run
+        ('{"result":{"status":"failed"},"status":"stopped"}', "stopped"),  # canonical, as older logs hold it
+        ('{"status":"running"}', "running"),
+        ('{"status":7,"x":{}}', "7"),
+        ('{"result":{}}', "running"),
+    ],
+)
+def test_a_states_status_is_read_from_its_head_or_from_the_whole(state_json: str, status: str) -> None:
+    from supervisor.audit.log import state_status
+
+    assert state_status(state_json) == status
+
+
 def test_a_batch_of_entries_is_one_chain_that_verifies(log: AuditLog) -> None:
     log.append(RUN, "RunStarted", {"goal": "refund order 1042"}, state={"status": "running"})
     batch = [pending_entry("Step", {"i": i}) for i in range(2, N)]
