@@ -5,7 +5,8 @@ state the entry committed, when it committed one), and its MAC is ``HMAC-SHA256(
 canonical)``; the first entry chains onto a genesis value derived from the run id. Changing, removing, inserting
 or reordering an entry breaks the chain at that entry. Cutting off the tail does not, so a finished run is
 sealed: a signature over its entry count and last MAC. The run's state row (its status and result) must be the
-state the chain last committed, so rewriting a status is caught too. Every run's head also goes into a signed
+state the chain last committed, so rewriting a status is caught too (the state is kept as the text it was written
+in, which need not be canonical: the chain commits the digest of those bytes). Every run's head also goes into a signed
 log-level index (``supervisor.audit.index``), which catches whole runs deleted or reordered. Verification names
 the first entry that cannot be trusted.
 
@@ -20,7 +21,6 @@ The format of entries and seals lives in ``supervisor.audit.chain``, checking a 
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
 import socket
@@ -30,13 +30,22 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from supervisor.audit import index
-from supervisor.audit.chain import RUNNING, TRUNCATED, canonical_json, entry_text, genesis, seal_message, state_digest
+from supervisor.audit.chain import (
+    RUNNING,
+    TRUNCATED,
+    Mac,
+    canonical_json,
+    entry_text,
+    genesis,
+    now_stamp,
+    seal_message,
+    state_digest,
+)
 from supervisor.audit.files import create_private_file, ensure_private_dir, refuse_if_writable_by_others
 from supervisor.audit.keys import AuditKeys, default_key_dir
 from supervisor.audit.verification import AuditReport, check_run, live
@@ -113,18 +122,31 @@ _ENTRIES = "SELECT seq, kind, at, data, mac, state_digest FROM entries WHERE run
 def safe_json(data: Any) -> str:
     """``data``'s canonical JSON, every text value encodable and bounded (see ``supervisor.safe_text``)."""
     text = canonical_json(data)
-    if len(text) > LOG_TEXT_MAX_CHARS or has_surrogates(text):  # the common case pays one scan
-        text = canonical_json(safe_data(data))
-    return text
+    return text if is_safe_json(text) else canonical_json(safe_data(data))
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+_STATUS_FIRST = '{"status":'
+_DECODER = json.JSONDecoder()
 
 
-@dataclass(frozen=True, slots=True)
-class PendingEntry:
-    """An entry made but not yet written: its kind, when it happened, and its data as canonical JSON."""
+def state_status(state_json: str) -> str:
+    """The status a state's JSON records. A finished run's state holds its whole result; the recorder writes the
+    status first, so it is read from the head of the text without parsing the result."""
+    if state_json.startswith(_STATUS_FIRST):
+        status, _ = _DECODER.raw_decode(state_json, len(_STATUS_FIRST))
+        if isinstance(status, str):
+            return status
+    return str(json.loads(state_json).get("status", RUNNING))
+
+
+def is_safe_json(text: str) -> bool:
+    """Whether JSON text is safe to store as it is: ``safe_json`` would not change it (one scan of the text)."""
+    return len(text) <= LOG_TEXT_MAX_CHARS and not has_surrogates(text)
+
+
+class PendingEntry(NamedTuple):
+    """An entry made but not yet written: its kind, when it happened, and its data as canonical JSON (a tuple:
+    several are made for every step, and a tuple is made for a fraction of a frozen dataclass's cost)."""
 
     kind: str
     at: str
@@ -133,7 +155,7 @@ class PendingEntry:
 
 def pending_entry(kind: str, data: Any) -> PendingEntry:
     """An entry for ``append_batch``, stamped now, its data serialized now (later changes to it do not count)."""
-    return PendingEntry(kind, _now(), safe_json(data))
+    return PendingEntry(kind, now_stamp(), safe_json(data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +165,8 @@ class RunBatch:
     entries: Sequence[PendingEntry]
     state: Mapping[str, Any] | None = None
     seal: bool = False
+    state_json: str | None = None
+    """``safe_json(state)``, when the caller has it already (then ``state`` need hold only the status)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +214,7 @@ class AuditLog:
     def __init__(self, path: Path, keys: AuditKeys, *, create: bool = True) -> None:
         self.path = path = path.expanduser()
         self._keys = keys
+        self._mac = Mac(keys.hmac_key)
         if keys.key_dir is not None:
             refuse_keys_beside_log(path, keys.key_dir)
         if path.is_dir():
@@ -284,7 +309,7 @@ class AuditLog:
         states: dict[str, tuple[str, tuple[Any, ...]]] = {}  # run id -> (state digest, state row)
         for run_id, batch in batches.items():
             if batch.state is not None:
-                state_json = safe_json(dict(batch.state))
+                state_json = safe_json(dict(batch.state)) if batch.state_json is None else batch.state_json
                 at = batch.entries[-1].at
                 status = str(batch.state.get("status", RUNNING))
                 states[run_id] = (state_digest(state_json), (run_id, status, at, state_json, _OWNER, at))
@@ -349,7 +374,7 @@ class AuditLog:
         for seq, entry in enumerate(entries, start=first + 1):
             last_digest = digest if seq == first + len(entries) else None
             text = entry_text(run_id, seq, entry.kind, entry.at, entry.data_json, state_digest=last_digest)
-            mac = hmac.digest(self._keys.hmac_key, mac + text.encode(), "sha256")
+            mac = self._mac(mac + text.encode())
             rows.append((run_id, seq, entry.kind, entry.at, entry.data_json, mac.hex(), last_digest))
         return first, rows, mac
 
@@ -376,10 +401,10 @@ class AuditLog:
                 for seq, record in enumerate(todo, start=head + 1):
                     digest = state_digest(record.state_json) if record.state_json is not None else None
                     text = entry_text(run_id, seq, record.kind, record.at, record.data_json, state_digest=digest)
-                    mac = hmac.digest(self._keys.hmac_key, mac + text.encode(), "sha256")
+                    mac = self._mac(mac + text.encode())
                     rows.append((run_id, seq, record.kind, record.at, record.data_json, mac.hex(), digest))
                     if record.state_json is not None:
-                        status = str(json.loads(record.state_json).get("status", RUNNING))
+                        status = state_status(record.state_json)
                         state_row = (run_id, status, record.at, record.state_json, _OWNER, record.at)
                     # A seal followed by more entries (a resumed run) is replaced by the run's next seal.
                     seal = (seq, mac.hex(), record.at) if record.seal else None
@@ -451,7 +476,9 @@ class AuditLog:
             if row is None:
                 raise UserError(f"run {run_id} has no audit entries to seal")
             with _transaction(self._db):
-                index.record_all(self._db, self._keys, [self._write_seal(run_id, int(row[0]), str(row[1]), _now())])
+                index.record_all(
+                    self._db, self._keys, [self._write_seal(run_id, int(row[0]), str(row[1]), now_stamp())]
+                )
             self._checkpoint()
 
     def _checkpoint(self) -> None:
@@ -475,7 +502,7 @@ class AuditLog:
     def heartbeat(self, run_id: str) -> None:
         """Mark ``run_id`` live now (its owner is still working on it, e.g. waiting for a person)."""
         with self._lock:
-            self._db.execute(_HEARTBEAT, (_OWNER, _now(), run_id))
+            self._db.execute(_HEARTBEAT, (_OWNER, now_stamp(), run_id))
             self._beats[run_id] = time.monotonic()
 
     def _head(self, run_id: str) -> tuple[int, bytes]:

@@ -14,17 +14,14 @@ stores is repaired by bringing the log level from the journal (``supervisor.audi
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import Mapping, Sequence
-from datetime import datetime
-from enum import Enum
-from pathlib import PurePath
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
 
-from supervisor.audit.chain import RUNNING, canonical_json
-from supervisor.audit.log import AuditLog, PendingEntry, RunBatch, pending_entry, safe_json
+from supervisor.audit.chain import RUNNING, canonical_json, now_stamp
+from supervisor.audit.encoding import encode_event, event_data
+from supervisor.audit.log import AuditLog, PendingEntry, RunBatch, is_safe_json, safe_json
 from supervisor.audit.redaction import Redactor
 from supervisor.events import EscalationRaised, Event, GuardTripped, PolicyStopped, RunFinished, RunStarted
 from supervisor.journal.base import AuditRecord
@@ -33,57 +30,7 @@ from supervisor.result import RunResult
 # The run commits before every step acts (``commit``); these are committed at once besides: a tripped guard, an
 # escalation and a policy stop are what an auditor looks for first, so they never wait in memory.
 _COMMIT_AFTER: tuple[type[Event], ...] = (GuardTripped, EscalationRaised, PolicyStopped)
-
-# -- recording a run's events ------------------------------------------------------------------------------
-
-
-def to_json_data(value: Any) -> Any:
-    """``value`` as JSON data: pydantic models by ``model_dump(mode="json")``, dataclasses field by field."""
-    if type(value) is str or value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): to_json_data(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [to_json_data(v) for v in value]
-        return sorted(items, key=canonical_json) if isinstance(value, set | frozenset) else items
-    if isinstance(value, Enum):
-        return to_json_data(value.value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, PurePath):
-        return str(value)
-    return repr(value)  # something new: recorded as its repr rather than dropped
-
-
-def _result_summary(result: RunResult) -> dict[str, Any]:
-    # The whole result repeats every step already recorded; the entry keeps what the run ended with.
-    return {
-        "status": result.status,
-        "output": result.output,
-        "error": result.error,
-        "error_type": result.error_type,
-        "usage": to_json_data(result.usage),
-        "accepted": list(result.accepted),
-    }
-
-
-_RECORDED_FIELDS: dict[type[Event], tuple[str, ...]] = {}
-"""The fields an entry records, per event class (looked up once: ``dataclasses.fields`` is slow per event)."""
-
-
-def event_data(event: Event) -> dict[str, Any]:
-    """The JSON data an entry records for ``event``: its fields but the run id and sequence number."""
-    if isinstance(event, RunFinished):
-        return _result_summary(event.result)
-    names = _RECORDED_FIELDS.get(type(event))
-    if names is None:
-        names = tuple(f.name for f in dataclasses.fields(event) if f.name not in ("run_id", "seq"))
-        _RECORDED_FIELDS[type(event)] = names
-    return {name: to_json_data(getattr(event, name)) for name in names}
+_RUNNING_JSON = canonical_json({"status": RUNNING})
 
 
 class AuditSink:
@@ -119,34 +66,59 @@ class AuditSink:
     def __repr__(self) -> str:
         return f"<AuditSink to {self.log.path}>"
 
+    def _stored(self, text: str, data: Callable[[], Any]) -> str:
+        """``text``, the canonical JSON of ``data()``, as it is stored: secrets masked, every text value safe.
+        The common entry holds neither a secret nor unsafe text, and is only scanned; ``data()`` is built and
+        encoded again only when something in it must change."""
+        if self.redactor.may_hold(text):
+            return safe_json(self.redactor.redact_data(data()))
+        return text if is_safe_json(text) else safe_json(data())
+
+    def _final_state(self, result: RunResult) -> tuple[dict[str, Any], str]:
+        """The state a finished run commits, as (what ``RunBatch.state`` needs, its JSON).
+
+        A state's JSON need not be canonical (the chain commits the digest of the text stored, and nothing
+        encodes it again), so pydantic writes the result in one pass: the result repeats every step, and
+        sorting it into canonical JSON cost more than recording the steps did. The status goes first, where
+        ``state_status`` reads it without parsing the result."""
+
+        def state() -> dict[str, Any]:
+            return {"status": result.status, "result": result.to_json_dict()}
+
+        try:
+            text = f'{{"status":{canonical_json(result.status)},"result":{result.model_dump_json()}}}'
+        except PydanticSerializationError:  # text UTF-8 cannot encode: made safe below, value by value
+            text = canonical_json(state())
+        return {"status": result.status}, self._stored(text, state)
+
     def __call__(self, event: Event) -> None:
-        redact = self.redactor.redact_data
-        entry = pending_entry(type(event).__name__, redact(event_data(event)))
+        data_json = self._stored(encode_event(event), lambda: event_data(event))
+        entry = PendingEntry(type(event).__name__, now_stamp(), data_json)
         run_id = event.run_id
         waiting = self._journaled.get(run_id)
         if waiting is not None:
-            state, seal = None, False
+            state_json, seal = None, False
             if isinstance(event, RunFinished):
-                state, seal = {"status": event.result.status, "result": redact(event.result.to_json_dict())}, True
+                state_json, seal = self._final_state(event.result)[1], True
                 self._open_runs.discard(run_id)
             elif isinstance(event, RunStarted) or run_id not in self._open_runs:
-                state = {"status": RUNNING}
+                state_json = _RUNNING_JSON
                 self._open_runs.add(run_id)
-            state_json = safe_json(state) if state is not None else None
             waiting.append(AuditRecord(entry.kind, entry.at, entry.data_json, state_json, seal))
             return
         if isinstance(event, RunFinished):
-            state = {"status": event.result.status, "result": redact(event.result.to_json_dict())}
+            status, state_json = self._final_state(event.result)
             # A cancelled run is not awaited to its end (no ``settle``): its seal is synced at once.
             later = event.result.status != "cancelled"
             entries = [*self._pending.pop(run_id, ()), entry]
             self._unstarted.discard(run_id)  # its final state replaces the running one
             self._open_runs.discard(run_id)
+            batch = RunBatch(entries, status, seal=True, state_json=state_json)
             if later and self._open_runs:
                 # Other runs go on: the seal is written by ``settle``, with theirs, before the one sync.
-                self._sealing[run_id] = RunBatch(entries, state, seal=True)
+                self._sealing[run_id] = batch
             else:
-                self.log.append_batch(run_id, entries, state=state, seal=True, sync=not later)
+                self.log.append_runs({run_id: batch}, sync=not later)
             self._sealed += 1 if later else 0
         elif isinstance(event, RunStarted) or run_id not in self._open_runs:
             entries = [*self._pending.pop(run_id, ()), entry]

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from supervisor.audit.chain import canonical_json
+
 if TYPE_CHECKING:
     from supervisor.config import BatonConfig
 
@@ -32,6 +34,10 @@ class Redactor:
         ordered = sorted(kept, key=lambda s: (-len(s), s))
         self._count = len(ordered)
         self._pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
+        # Each secret as it appears in JSON text too: escaping is character by character, so a string holding a
+        # secret holds its escaped form once encoded, and one search of an entry's JSON finds every secret in it.
+        in_json = sorted(kept | {canonical_json(s)[1:-1] for s in kept}, key=lambda s: (-len(s), s))
+        self._in_json = re.compile("|".join(re.escape(s) for s in in_json)) if in_json else None
 
     def __repr__(self) -> str:
         return f"<Redactor of {self._count} secret(s)>"  # never the values themselves
@@ -43,6 +49,11 @@ class Redactor:
         if self._pattern is None:
             return text
         return self._pattern.sub(MASK, text)
+
+    def may_hold(self, json_text: str) -> bool:
+        """Whether JSON text may hold a secret; False means no string in it does (one search of the text, so
+        data with no secret in it, the common case, is never walked)."""
+        return self._in_json is not None and self._in_json.search(json_text) is not None
 
     def redact_data(self, obj: Any) -> Any:
         """A copy of ``obj`` with every string inside it (dict keys too) redacted; lists, tuples and dicts recurse."""

@@ -7,7 +7,6 @@ touches the database.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from supervisor.audit import index
-from supervisor.audit.chain import RUNNING, canonical_json, entry_text, genesis, seal_message, state_digest
+from supervisor.audit.chain import RUNNING, Mac, canonical_json, entry_text, genesis, seal_message, state_digest
 from supervisor.audit.keys import AuditKeys
 
 
@@ -63,9 +62,9 @@ def check_run(
         if listed is not None:
             return bad(None, f"run {run_id} is in the signed index but its entries were deleted")
         return bad(None, f"no run {run_id} in the audit log at {where}")
-    prev, digest = genesis(run_id), None
+    prev, digest, mac_of = genesis(run_id), None, Mac(keys.hmac_key)
     for position, row in enumerate(rows, start=1):
-        problem, mac = _check_entry(keys, run_id, position, row, prev)
+        problem, mac = _check_entry(mac_of, run_id, position, row, prev)
         if problem:
             return bad(position, problem)
         prev, digest = mac, row[5] if row[5] is not None else digest
@@ -105,7 +104,7 @@ def _unsealed(run_id: str, count: int, state_row: tuple[Any, ...] | None, live_w
     )
 
 
-def _check_entry(keys: AuditKeys, run_id: str, position: int, row: tuple[Any, ...], prev: bytes) -> tuple[str, bytes]:
+def _check_entry(mac_of: Mac, run_id: str, position: int, row: tuple[Any, ...], prev: bytes) -> tuple[str, bytes]:
     seq, kind, at, data_json, mac_hex, digest = row
     if digest is not None and not isinstance(digest, str):
         return f"entry {position} has a field of the wrong type", b""
@@ -123,7 +122,7 @@ def _check_entry(keys: AuditKeys, run_id: str, position: int, row: tuple[Any, ..
     if canonical_json(data) != data_json:
         return f"entry {position} was edited: its data is not in the form it was written in", b""
     text = entry_text(run_id, seq, kind, at, data_json, state_digest=digest)
-    expected = hmac.new(keys.hmac_key, prev + text.encode(), hashlib.sha256).digest()
+    expected = mac_of(prev + text.encode())
     if not hmac.compare_digest(expected, mac):
         return (
             f"entry {position} does not match its MAC: it was edited, an entry before it was removed, inserted "

@@ -14,12 +14,13 @@ model work, asked again on resume; never an effect.
 from __future__ import annotations
 
 import hashlib
-import json
+from _json import make_encoder  # the C encoder behind ``json.dumps``
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any, Protocol, runtime_checkable
 
+from supervisor.audit.chain import canonical_json, now_stamp
 from supervisor.errors import ReplayDivergedError
 from supervisor.journal.base import AuditRecord, Journal, RunState
 
@@ -41,15 +42,26 @@ class Outbox(Protocol):
         ...
 
 
+def _unencodable(value: Any) -> Any:
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
+# The C encoder behind ``json.dumps(value, sort_keys=True, separators=(",", ":"))``, built once: ``json.dumps``
+# builds it again on every call, which cost more than encoding a small step value.
+_DIGESTED_FORM = make_encoder(None, _unencodable, encode_basestring_ascii, None, ":", ",", True, False, True)
+
+
 def value_digest(value: Any) -> str:
     """The SHA-256 of a step value's JSON (ASCII escapes: any value the journal can hold has one)."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    text = encode_basestring_ascii(value) if type(value) is str else "".join(_DIGESTED_FORM(value, 0))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def step_entry(key: str, value: Any) -> AuditRecord:
     """The audit entry that describes one recorded step."""
-    data = json.dumps({"digest": value_digest(value), "key": key}, sort_keys=True, separators=(",", ":"))
-    return AuditRecord(STEP_RECORDED, datetime.now(UTC).isoformat(timespec="microseconds"), data)
+    # canonical_json({"digest": ..., "key": key}), assembled: the digest is hex, only the key needs quoting.
+    data = f'{{"digest":"{value_digest(value)}","key":{canonical_json(key)}}}'
+    return AuditRecord(STEP_RECORDED, now_stamp(), data)
 
 
 _MISSING = object()

@@ -611,6 +611,40 @@ def test_hostile_data_is_recorded_encodable_and_bounded(log: AuditLog) -> None:
     assert goal.startswith("\ufffdxxx") and goal.endswith("more characters cut]") and len(goal) < 1_100_000
 
 
+def test_a_finished_runs_state_holds_its_whole_result_safe_and_redacted(log: AuditLog) -> None:
+    from supervisor.events import RunFinished, RunStarted
+    from supervisor.result import RunResult
+
+    secret = "sk-live-0123456789abcdef"
+    sink = AuditSink(log, Redactor([secret]))
+    for run_id, output in (("plain", "all done"), ("hostile", f"done \ud800 with {secret}")):
+        sink(RunStarted(run_id=run_id, seq=1, goal="g"))
+        result = RunResult(run_id=run_id, goal="g", status="done", output=output)
+        sink(RunFinished(run_id=run_id, seq=2, result=result))
+        assert log.verify(run_id).ok and log.verify(run_id).sealed
+    with closing(sqlite3.connect(log.path)) as db:
+        states = dict(db.execute("SELECT run_id, state FROM run_state").fetchall())
+    plain, hostile = json.loads(states["plain"]), json.loads(states["hostile"])
+    assert plain["status"] == "done" and plain["result"]["output"] == "all done" and plain["result"]["goal"] == "g"
+    assert hostile["result"]["output"] == "done \ufffd with ***" and secret not in states["hostile"]
+
+
+@pytest.mark.parametrize(
+    ("state_json", "status"),
+    [
+        ('{"status":"done","result":{"status":"failed"}}', "done"),  # as the recorder writes a finished run
+        ('{"result":{"status":"failed"},"status":"stopped"}', "stopped"),  # canonical, as older logs hold it
+        ('{"status":"running"}', "running"),
+        ('{"status":7,"x":{}}', "7"),
+        ('{"result":{}}', "running"),
+    ],
+)
+def test_a_states_status_is_read_from_its_head_or_from_the_whole(state_json: str, status: str) -> None:
+    from supervisor.audit.log import state_status
+
+    assert state_status(state_json) == status
+
+
 def test_a_batch_of_entries_is_one_chain_that_verifies(log: AuditLog) -> None:
     log.append(RUN, "RunStarted", {"goal": "refund order 1042"}, state={"status": "running"})
     batch = [pending_entry("Step", {"i": i}) for i in range(2, N)]

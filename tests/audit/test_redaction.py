@@ -94,3 +94,42 @@ def test_secrets_never_reach_the_audit_log(tmp_path: Path) -> None:
     log.close()
     for stored in path.parent.iterdir():  # the database and anything SQLite left beside it
         assert SECRET.encode() not in stored.read_bytes()
+
+
+def test_a_secret_that_json_escapes_is_found_in_the_encoded_entry(tmp_path: Path) -> None:
+    # Entries are searched for secrets in their JSON text: a secret holding a quote, a backslash or a control
+    # character appears there escaped, and must be found and masked all the same.
+    odd = 'pa"ss\\word\t42'
+    log = AuditLog(tmp_path / "log" / "audit.sqlite3", AuditKeys.load_or_create(tmp_path / "keys"))
+    sink = AuditSink(log, Redactor([odd, SECRET]))
+    sink(RunStarted(run_id="r1", seq=1, goal=f"login with {odd}"))
+    sink(OutputProduced(run_id="r1", seq=2, subtask_id="s1", agent="writer", attempt=1, output=f"{odd}|{SECRET}"))
+    sink(RunFinished(run_id="r1", seq=3, result=RunResult(run_id="r1", goal=odd, status="done", output=odd)))
+
+    entries = log.entries("r1")
+    assert log.verify("r1").ok
+    assert [e.data.get("goal", e.data.get("output")) for e in entries] == ["login with ***", "***|***", "***"]
+    log.close()
+
+
+def test_a_secret_made_of_digits_masks_text_and_leaves_numbers_alone(tmp_path: Path) -> None:
+    # The JSON text of a number can hold a digit secret; only strings are masked, and the entry stays valid.
+    log = AuditLog(tmp_path / "log" / "audit.sqlite3", AuditKeys.load_or_create(tmp_path / "keys"))
+    sink = AuditSink(log, Redactor(["123456"]))
+    sink(RunStarted(run_id="r1", seq=1, goal="pin 123456"))
+    sink(OutputProduced(run_id="r1", seq=2, subtask_id="s1", agent="writer", attempt=1234567, output="ok"))
+    sink(RunFinished(run_id="r1", seq=3, result=RunResult(run_id="r1", goal="g", status="done", output="x")))
+
+    entries = log.entries("r1")
+    assert log.verify("r1").ok
+    assert entries[0].data["goal"] == "pin ***"
+    assert entries[1].data["attempt"] == 1234567
+    log.close()
+
+
+def test_may_hold_is_false_only_when_no_string_holds_a_secret() -> None:
+    redactor = Redactor([SECRET, 'q"uote-secret'])
+    assert redactor.may_hold(f'{{"a":"x{SECRET}y"}}')
+    assert redactor.may_hold('{"a":"q\\"uote-secret"}')  # the escaped form, as canonical JSON writes it
+    assert not redactor.may_hold('{"a":"nothing here"}')
+    assert not Redactor([]).may_hold(f'{{"a":"{SECRET}"}}')
