@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.audit_trail import verified_kinds
 
 from supervisor import BatonConfig, Card, RunScript, ScriptedCall, ScriptedModel, Specialist, Supervisor, Team, Tool
-from supervisor.audit.log import open_audit_log
-from supervisor.config import AuditConfig
 from supervisor.journal.sqlite import SqliteJournal
 from supervisor.run import context
 
@@ -72,11 +71,7 @@ def test_a_fast_models_answers_and_decisions_are_committed_together_once(
     keys = journal_keys(baton_home, result.run_id)
     assert len(carried) == 1 and carried[0] == len(keys)  # every step in one commit, at the run's end
     assert sum("/work:" in k or "/verdict:" in k for k in keys) >= 2 * STAGES
-    log = open_audit_log(AuditConfig(), create=False)
-    assert log is not None
-    with log:
-        report = log.verify(result.run_id)
-        kinds = [e.kind for e in log.entries(result.run_id)]
+    report, kinds = verified_kinds(result.run_id)
     assert report.ok and report.sealed, report.problem
     assert kinds[0] == "RunStarted" and kinds[-1] == "RunFinished"
     assert kinds.count("StepRecorded") == len(keys)  # each step's audit entry went with it

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.audit_trail import verified_kinds
 from support.mcp_servers import http_shop, process_gone, read_pid, shop
 
 from supervisor import (
@@ -21,8 +22,6 @@ from supervisor import (
     Supervisor,
     Team,
 )
-from supervisor.audit.log import open_audit_log
-from supervisor.config import AuditConfig
 
 GOAL = "Order 1042 arrived broken. How much can I get back?"
 ANSWER = "Order 1042 (2 mugs) was paid 24.00 EUR, and 24.00 EUR can be refunded to you."
@@ -131,11 +130,7 @@ def test_a_server_that_dies_mid_run_fails_the_run_with_a_typed_error_and_keeps_t
     else:
         raise AssertionError("a failed run must raise its error")
     assert process_gone(read_pid(pid_file))
-    log = open_audit_log(AuditConfig(), create=False)
-    assert log is not None
-    with log:
-        report = log.verify(result.run_id)
-        kinds = [e.kind for e in log.entries(result.run_id)]
+    report, kinds = verified_kinds(result.run_id)
     assert report.ok and report.sealed, report.problem
     assert kinds[-1] == "RunFinished"
 
